@@ -1,0 +1,171 @@
+"""NSE delivery (CNC) charges for one account's trades on one day, as a contract note has them.
+
+Rates come from one dated table, `RATE_TABLE`; the row in force on the trade date applies.
+Rounding (each is stated in ``docs/allocator-cli.md`` with its source):
+
+- STT: 0.1 % of each scrip's buy plus sell value for the day, rounded to the nearest rupee
+  (half up), per scrip. Zerodha's published calculator rounds STT to the rupee, and its staff
+  confirm it (tradingqna.com/t/21903).
+- Stamp duty: 0.015 % of each scrip's buy value for the day, rounded to the nearest rupee (half
+  up), per scrip, computed like STT on the day's contract note.
+- Exchange transaction charge and SEBI fee: on the day's whole turnover, rounded to the paisa
+  (half up), as single lines of the contract note.
+- GST: 18 % of (brokerage + exchange charge + SEBI fee), rounded to the paisa (half up);
+  delivery brokerage is zero.
+- DP: ₹13 + 18 % GST = ₹15.34 per scrip sold that day, debited by the depository participant
+  as one ledger line (it is not on the contract note; its GST is inside `dp`, not `gst`).
+
+STT is reported on its own: it is not a deductible cost when computing capital gains.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from allocator.apportion import split
+from allocator.domain import Side
+from allocator.errors import InvalidInput
+from allocator.money import from_paise, to_paise
+from allocator.pricing import Rate
+
+COMPONENTS = ("stt", "exchange", "sebi", "stamp", "gst", "dp")
+"""Charge components in contract order; `total` is their sum."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRates:
+    """One row of the dated rate table (fractions of traded value unless stated).
+
+    Delivery brokerage at Zerodha is zero, so it has no component; GST is therefore charged on
+    the exchange charge and the SEBI fee only.
+    """
+
+    effective_from: date
+    stt: Rate
+    exchange: Rate
+    sebi: Rate
+    stamp_buy: Rate
+    gst: Rate
+    dp_per_scrip_paise: int
+    dp_gst: Rate
+    source: str
+
+
+RATE_TABLE: tuple[DeliveryRates, ...] = (
+    DeliveryRates(
+        effective_from=date(2024, 10, 1),
+        stt=Rate.of(Decimal("0.001"), "stt"),
+        exchange=Rate.of(Decimal("0.0000297"), "exchange"),
+        sebi=Rate.of(Decimal("0.000001"), "sebi"),
+        stamp_buy=Rate.of(Decimal("0.00015"), "stamp"),
+        gst=Rate.of(Decimal("0.18"), "gst"),
+        dp_per_scrip_paise=1300,
+        dp_gst=Rate.of(Decimal("0.18"), "dp_gst"),
+        source=(
+            "Zerodha charges page (delivery): brokerage 0, STT 0.1% both sides, NSE transaction "
+            "0.00297% from 1 Oct 2024, SEBI Rs 10/crore, stamp 0.015% on buys, GST 18%, "
+            "DP Rs 13 + GST per scrip per day sold"
+        ),
+    ),
+)
+
+
+def rates_on(day: date) -> DeliveryRates:
+    """The rate row in force on `day`."""
+    applicable = [row for row in RATE_TABLE if row.effective_from <= day]
+    if not applicable:
+        first = RATE_TABLE[0].effective_from
+        raise InvalidInput("date", f"no charge rates before {first.isoformat()}, was {day}")
+    return max(applicable, key=lambda row: row.effective_from)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trade:
+    """One executed trade of the day."""
+
+    symbol: str
+    side: Side
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeBreakdown:
+    """Charges by component in paise; `total` is their exact sum."""
+
+    stt: int
+    exchange: int
+    sebi: int
+    stamp: int
+    gst: int
+    dp: int
+
+    @property
+    def total(self) -> int:
+        """Sum of every component, in paise."""
+        return self.stt + self.exchange + self.sebi + self.stamp + self.gst + self.dp
+
+    def components(self) -> dict[str, int]:
+        """Components by name (`COMPONENTS` order), in paise."""
+        return {name: getattr(self, name) for name in COMPONENTS}
+
+    def rupees(self) -> dict[str, Decimal]:
+        """Components and `total` in rupees with two decimals."""
+        values = {name: from_paise(paise) for name, paise in self.components().items()}
+        values["total"] = from_paise(self.total)
+        return values
+
+
+def delivery_charges(day: date, trades: Sequence[Trade]) -> ChargeBreakdown:
+    """Charges for one account's delivery trades on `day` (see the module doc for rounding)."""
+    rates = rates_on(day)
+    bought: dict[str, int] = defaultdict(int)
+    sold: dict[str, int] = defaultdict(int)
+    for index, trade in enumerate(trades):
+        where = f"trades[{index}]"
+        if (
+            not isinstance(trade.quantity, int)
+            or isinstance(trade.quantity, bool)
+            or trade.quantity < 1
+        ):
+            raise InvalidInput(
+                f"{where}.quantity", f"must be a whole number >= 1, was {trade.quantity!r}"
+            )
+        price = to_paise(trade.price, f"{where}.price")
+        if price <= 0:
+            raise InvalidInput(f"{where}.price", f"must be positive, was {trade.price}")
+        value = trade.quantity * price
+        if trade.side is Side.BUY:
+            bought[trade.symbol] += value
+        else:
+            sold[trade.symbol] += value
+    scrips = sorted(set(bought) | set(sold))
+    turnover = sum(bought.values()) + sum(sold.values())
+    stt = sum(_round_half_up(bought[s] + sold[s], rates.stt, 100) for s in scrips)
+    stamp = sum(_round_half_up(bought[s], rates.stamp_buy, 100) for s in scrips)
+    exchange = _round_half_up(turnover, rates.exchange, 1)
+    sebi = _round_half_up(turnover, rates.sebi, 1)
+    gst = _round_half_up(exchange + sebi, rates.gst, 1)
+    dp_each = rates.dp_per_scrip_paise + _round_half_up(rates.dp_per_scrip_paise, rates.dp_gst, 1)
+    dp = dp_each * sum(1 for s in scrips if sold[s] > 0)
+    return ChargeBreakdown(stt=stt, exchange=exchange, sebi=sebi, stamp=stamp, gst=gst, dp=dp)
+
+
+def split_charges(
+    charges: Mapping[str, int], values: Sequence[int], keys: Sequence[str], seed: str
+) -> list[dict[str, int]]:
+    """Split each charge component pro rata to `values` (paise), to the paisa, by largest
+    remainder with the usual tie-break; every component's parts sum exactly to it."""
+    per_component = {name: split(amount, values, keys, seed) for name, amount in charges.items()}
+    return [{name: parts[i] for name, parts in per_component.items()} for i in range(len(values))]
+
+
+def _round_half_up(amount: int, rate: Rate, unit: int) -> int:
+    """``amount * rate`` (paise) rounded half up to a multiple of `unit` paise."""
+    numerator = amount * rate.num
+    denominator = rate.den * unit
+    return (2 * numerator + denominator) // (2 * denominator) * unit

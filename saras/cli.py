@@ -1,0 +1,104 @@
+"""The ``saras`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from allocator.errors import AllocatorError
+from saras.allocator_json.commands import run
+from saras.allocator_json.schemas import SCHEMAS
+from saras.demo import run_demo
+
+BAD_INPUT = 2
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Saras: pooled smallcase execution."
+)
+allocator_app = typer.Typer(
+    no_args_is_help=True,
+    help="The allocator's JSON contract (docs/allocator-cli.md): JSON in, JSON out.",
+)
+app.add_typer(allocator_app, name="allocator")
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option("--input", "-i", help="Read the JSON input from FILE instead of stdin."),
+]
+PrettyOption = Annotated[bool, typer.Option("--pretty", help="Indent the JSON output.")]
+
+
+def _fail(command: str, message: str) -> None:
+    typer.echo(f"saras allocator {command}: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _execute(command: str, source: Path | None, pretty: bool) -> None:
+    if source is not None:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            _fail(command, f"--input: cannot read {str(source)!r}: {error}")
+    elif sys.stdin.isatty():
+        _fail(command, "input: no JSON given; pipe it on stdin or pass --input FILE")
+    else:
+        text = sys.stdin.read()
+    try:
+        output = run(command, text, pretty=pretty)
+    except AllocatorError as error:
+        _fail(command, str(error))
+    typer.echo(output)
+
+
+@allocator_app.command("size")
+def size_command(source: InputOption = None, pretty: PrettyOption = False) -> None:
+    """Whole-share quantities for investing an amount in a smallcase."""
+    _execute("size", source, pretty)
+
+
+@allocator_app.command("plan")
+def plan_command(source: InputOption = None, pretty: PrettyOption = False) -> None:
+    """Consolidate accounts' targets into sliced, scheduled orders with their statements."""
+    _execute("plan", source, pretty)
+
+
+@allocator_app.command("allocate")
+def allocate_command(source: InputOption = None, pretty: PrettyOption = False) -> None:
+    """Split a final order's fills, value and charges across its statement."""
+    _execute("allocate", source, pretty)
+
+
+@allocator_app.command("charges")
+def charges_command(source: InputOption = None, pretty: PrettyOption = False) -> None:
+    """NSE delivery charges for one account's trades on one day."""
+    _execute("charges", source, pretty)
+
+
+@allocator_app.command("schema")
+def schema_command(
+    command: Annotated[str, typer.Argument(help="size, plan, allocate or charges")],
+    output: Annotated[
+        bool, typer.Option("--output", help="The output schema, not the input's.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of a command's input (or output)."""
+    if command not in SCHEMAS:
+        _fail("schema", f"command: expected one of {sorted(SCHEMAS)}, was {command!r}")
+    typer.echo(json.dumps(SCHEMAS[command][1 if output else 0], indent=2))
+
+
+@allocator_app.command("demo")
+def demo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON documents.")] = False,
+) -> None:
+    """Plan the bundled example batch, fill it, and allocate every order."""
+    run_demo(as_json=as_json)
+
+
+def main() -> None:
+    """Entry point of the ``saras`` console script."""
+    app()

@@ -1,0 +1,8 @@
+"""Shared test settings: hypothesis never fails a test for being slow (timings are not tested)."""
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "saras", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("saras")
