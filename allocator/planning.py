@@ -12,8 +12,9 @@ statement, slices (`allocator.slicing`), and one schedule for the whole batch, s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from allocator.crossing import cross
 from allocator.domain import (
@@ -50,7 +51,9 @@ Book = dict[str, dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Quote:
+class Quote:
+    """A symbol's reference price and tick, in paise."""
+
     price: int
     tick: int
 
@@ -64,17 +67,17 @@ def plan(request: PlanRequest) -> Plan:
         For bad input (naming the field and the value) or a batch that the day's order budget
         or the per-order value cap cannot carry.
     """
-    quotes = _quotes(request)
+    quotes = quote_table(request.prices, request.tick_size)
     collar = Rate.of(request.collar, "collar", below_one=True)
     reserve = Rate.of(request.buy_charges_rate, "buy_charges_rate")
     min_value = to_paise(request.min_trade_value, "min_trade_value")
-    _check_limits(request.limits)
+    check_limits(request.limits)
     buy_limits = {s: buy_limit(q.price, q.tick, collar) for s, q in quotes.items()}
 
     buys: Book = defaultdict(dict)
     sells: Book = defaultdict(dict)
     skipped: list[Skip] = []
-    for index, account in enumerate(_checked_accounts(request, quotes)):
+    for index, account in enumerate(check_accounts(request, quotes)):
         name = account.account
         wanted: dict[str, int] = {}
         for symbol in sorted(set(account.holdings) | set(account.targets)):
@@ -119,17 +122,21 @@ def _skip(account: str, symbol: str, delta: int, reason: SkipReason) -> Skip:
     return Skip(account=account, symbol=symbol, side=side, quantity=abs(delta), reason=reason)
 
 
-def _quotes(request: PlanRequest) -> dict[str, _Quote]:
+def quote_table(
+    prices: Mapping[str, Decimal], tick_size: Mapping[str, Decimal]
+) -> dict[str, Quote]:
+    """Validated prices and ticks in paise, by symbol (every given tick is checked too)."""
     quotes = {}
-    for symbol in sorted(request.prices):
-        tick = tick_paise(request.tick_size.get(symbol, DEFAULT_TICK), f"tick_size.{symbol}")
-        quotes[symbol] = _Quote(price_paise(request.prices[symbol], tick, f"prices.{symbol}"), tick)
-    for symbol in sorted(set(request.tick_size) - set(request.prices)):
-        tick_paise(request.tick_size[symbol], f"tick_size.{symbol}")
+    for symbol in sorted(prices):
+        tick = tick_paise(tick_size.get(symbol, DEFAULT_TICK), f"tick_size.{symbol}")
+        quotes[symbol] = Quote(price_paise(prices[symbol], tick, f"prices.{symbol}"), tick)
+    for symbol in sorted(set(tick_size) - set(prices)):
+        tick_paise(tick_size[symbol], f"tick_size.{symbol}")
     return quotes
 
 
-def _check_limits(limits: Limits) -> None:
+def check_limits(limits: Limits) -> None:
+    """Refuse limits that are not positive counts (and a non-positive value cap)."""
     positive = {
         "limits.max_quantity.default": limits.max_quantity,
         "limits.orders_per_second": limits.orders_per_second,
@@ -151,7 +158,8 @@ def _check_count(field: str, value: object, *, minimum: int) -> None:
         raise InvalidInput(field, f"must be an integer >= {minimum}, was {value!r}")
 
 
-def _checked_accounts(request: PlanRequest, quotes: Mapping[str, _Quote]) -> list[Account]:
+def check_accounts(request: PlanRequest, quotes: Mapping[str, Quote]) -> list[Account]:
+    """Validate every account (step 1 of the module): names, quantities, targets, prices."""
     seen: set[str] = set()
     for index, account in enumerate(request.accounts):
         where = f"accounts[{index}]"
@@ -182,7 +190,7 @@ def _checked_accounts(request: PlanRequest, quotes: Mapping[str, _Quote]) -> lis
 
 
 def _cross_all(
-    request: PlanRequest, quotes: Mapping[str, _Quote], buys: Book, sells: Book
+    request: PlanRequest, quotes: Mapping[str, Quote], buys: Book, sells: Book
 ) -> list[Crossing]:
     crossings = []
     for symbol in sorted(set(buys) & set(sells)):
@@ -203,38 +211,73 @@ def _cross_all(
 
 
 def _orders(
-    request: PlanRequest, quotes: Mapping[str, _Quote], collar: Rate, buys: Book, sells: Book
+    request: PlanRequest, quotes: Mapping[str, Quote], collar: Rate, buys: Book, sells: Book
 ) -> list[Order]:
-    limits = request.limits
-    max_value = to_paise(limits.max_value, "limits.max_value")
-    legs = []
+    legs: list[Leg] = []
+    statements: list[list[tuple[str, int]]] = []
     for symbol in sorted(set(buys) | set(sells)):
-        quote = quotes[symbol]
         for side, book in ((Side.SELL, sells), (Side.BUY, buys)):
             statement = sorted((a, q) for a, q in book.get(symbol, {}).items() if q > 0)
-            if not statement:
-                continue
-            quantity = sum(q for _, q in statement)
-            if side is Side.BUY:
-                limit = buy_limit(quote.price, quote.tick, collar)
-            else:
-                limit = sell_limit(quote.price, quote.tick, collar)
-            cap = slice_cap(
-                limits.max_quantity_by_symbol.get(symbol, limits.max_quantity), max_value, limit
-            )
-            if cap < 1:
-                raise LimitExceeded(
-                    "limits.max_value",
-                    f"{limits.max_value} is less than one share of {symbol} at {from_paise(limit)}",
-                )
-            legs.append((symbol, side, quantity, limit, statement, slice_sizes(quantity, cap)))
-
-    sequence = sorted(
-        (
-            (side_rank(side), n, symbol, leg)
-            for leg, (symbol, side, *_, sizes) in enumerate(legs)
-            for n in range(len(sizes))
+            if statement:
+                limit = limit_price(quotes[symbol], side, collar)
+                legs.append(Leg(symbol, side, sum(q for _, q in statement), limit))
+                statements.append(statement)
+    return [
+        Order(
+            id=order_id(request.batch, leg.symbol, leg.side),
+            symbol=leg.symbol,
+            side=leg.side,
+            quantity=leg.quantity,
+            limit_price=from_paise(leg.limit),
+            participants=tuple(Participant(account=a, quantity=q) for a, q in statement),
+            slices=slices,
         )
+        for leg, statement, slices in zip(
+            legs, statements, slice_and_schedule(legs, request.limits), strict=True
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One consolidated order before slicing: `limit` in paise."""
+
+    symbol: str
+    side: Side
+    quantity: int
+    limit: int
+
+
+def limit_price(quote: Quote, side: Side, collar: Rate) -> int:
+    """The order's limit price in paise: the reference moved by the collar, on the tick."""
+    if side is Side.BUY:
+        return buy_limit(quote.price, quote.tick, collar)
+    return sell_limit(quote.price, quote.tick, collar)
+
+
+def slice_and_schedule(legs: Sequence[Leg], limits: Limits) -> list[tuple[Slice, ...]]:
+    """Slices for every leg, timed by one batch-wide schedule (steps 7 and 8 of the module).
+
+    Sells go before buys; within a side, every order's first slice (by symbol), then every
+    order's second slice, and so on.
+    """
+    max_value = to_paise(limits.max_value, "limits.max_value")
+    sizes_by_leg = []
+    for leg in legs:
+        cap = slice_cap(
+            limits.max_quantity_by_symbol.get(leg.symbol, limits.max_quantity), max_value, leg.limit
+        )
+        if cap < 1:
+            raise LimitExceeded(
+                "limits.max_value",
+                f"{limits.max_value} is less than one share of {leg.symbol} "
+                f"at {from_paise(leg.limit)}",
+            )
+        sizes_by_leg.append(slice_sizes(leg.quantity, cap))
+    sequence = sorted(
+        (side_rank(leg.side), n, leg.symbol, index)
+        for index, (leg, sizes) in enumerate(zip(legs, sizes_by_leg, strict=True))
+        for n in range(len(sizes))
     )
     budget = limits.orders_per_day - limits.orders_used_today
     if len(sequence) > budget:
@@ -244,20 +287,8 @@ def _orders(
             f"({limits.orders_per_day} less {limits.orders_used_today} used)",
         )
     offsets = send_offsets(len(sequence), limits.orders_per_second, limits.orders_per_minute)
-    times: dict[tuple[int, int], int] = {
-        (leg, n): t for (_, n, _, leg), t in zip(sequence, offsets, strict=True)
-    }
+    times = {(index, n): t for (_, n, _, index), t in zip(sequence, offsets, strict=True)}
     return [
-        Order(
-            id=order_id(request.batch, symbol, side),
-            symbol=symbol,
-            side=side,
-            quantity=quantity,
-            limit_price=from_paise(limit),
-            participants=tuple(Participant(account=a, quantity=q) for a, q in statement),
-            slices=tuple(
-                Slice(quantity=size, send_after_ms=times[(leg, n)]) for n, size in enumerate(sizes)
-            ),
-        )
-        for leg, (symbol, side, quantity, limit, statement, sizes) in enumerate(legs)
+        tuple(Slice(quantity=size, send_after_ms=times[(index, n)]) for n, size in enumerate(sizes))
+        for index, sizes in enumerate(sizes_by_leg)
     ]

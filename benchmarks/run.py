@@ -1,0 +1,126 @@
+"""Benchmarks of the columnar allocator against numpy lower bounds measured in the same run.
+
+    python -m benchmarks.run [--accounts 1000000] [--symbols 20] [--participants 1000000]
+
+Prints best-of-N wall times and the ratio to the bound. Goals (issue #3): plan within 3x of its
+bound, allocation within 5x of its bound. These are measurements, not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from allocator.columnar.fills import allocate_columnar
+from allocator.columnar.planning import plan_columnar
+from benchmarks.books import account_names, rebalance_request
+from benchmarks.bounds import largest_remainder, plan_bound
+
+COMPONENTS = {
+    "stt": 9_876_543,
+    "exchange": 293_301,
+    "sebi": 9_877,
+    "stamp": 1_481_481,
+    "gst": 54_573,
+    "dp": 0,
+}
+
+
+def best_of(repeats: int, work: Callable[[], object]) -> float:
+    """The fastest of `repeats` wall-clock runs, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def report(name: str, seconds: float, bound: float, goal: float) -> None:
+    """One line: time, bound, ratio, and whether the goal is met."""
+    ratio = seconds / bound
+    verdict = "meets" if ratio <= goal else "misses"
+    print(
+        f"{name:<50} {seconds:8.3f} s  bound {bound:7.3f} s  "
+        f"ratio {ratio:5.2f}x  ({verdict} the {goal:g}x goal)"
+    )
+
+
+def bench_plan(accounts: int, symbols: int, repeats: int) -> None:
+    """Plan a 1M x 20 rebalance against `plan_bound` on the same arrays."""
+    request = rebalance_request(accounts, symbols)
+    print(
+        f"plan: {accounts:,} subscriptions x {symbols} symbols = {accounts * symbols:,} rows, "
+        "crossing on, a third of accounts funding-limited"
+    )
+    result = plan_columnar(request)
+    print(
+        f"  {len(result.orders)} orders, {sum(len(o.slices) for o in result.orders)} slices, "
+        f"{int((result.crossed != 0).sum()):,} rows crossed, "
+        f"{int((result.skipped_funds > 0).sum()):,} rows cut for funds"
+    )
+    bound = best_of(repeats, lambda: plan_bound(request.book))
+    seconds = best_of(repeats, lambda: plan_columnar(request))
+    report("plan_columnar", seconds, bound, 3)
+
+
+def bench_allocate(participants: int, repeats: int) -> None:
+    """Allocate one order over many participants against one bare largest-remainder split."""
+    rng = np.random.default_rng(11)
+    accounts = account_names(participants)
+    requested = rng.integers(1, 101, size=participants, dtype=np.int64)
+    filled = int(requested.sum()) * 7 // 10
+    quantities = np.full(20, filled // 20, dtype=np.int64)
+    quantities[0] += filled - int(quantities.sum())
+    prices = 152_035 + 5 * np.arange(20, dtype=np.int64)
+    trade_ids = [f"T{n}" for n in range(20)]
+    print(
+        f"allocate: one order across {participants:,} participants, {filled:,} of "
+        f"{int(requested.sum()):,} shares filled in 20 fills"
+    )
+
+    def allocation(asked: np.ndarray, charges: dict[str, int]) -> Callable[[], object]:
+        return lambda: allocate_columnar(
+            order_id="bench-INFY-BUY",
+            accounts=accounts,
+            requested=asked,
+            fill_quantities=quantities,
+            fill_prices=prices,
+            trade_ids=trade_ids,
+            charges=charges,
+        )
+
+    bound = best_of(repeats, lambda: largest_remainder(filled, requested))
+    total = {"total": 12_000_000}
+    report(
+        "allocate, charges as one total", best_of(repeats, allocation(requested, total)), bound, 5
+    )
+    report(
+        "allocate, charges as six components",
+        best_of(repeats, allocation(requested, COMPONENTS)),
+        bound,
+        5,
+    )
+    # Every participant asks for the same: every remainder ties, so every account is hashed.
+    equal = np.full(participants, -(-filled // participants), dtype=np.int64)
+    report(
+        "allocate, every request equal (all tied)", best_of(1, allocation(equal, total)), bound, 5
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--symbols", type=int, default=20)
+    parser.add_argument("--participants", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    bench_plan(args.accounts, args.symbols, args.repeats)
+    bench_allocate(args.participants, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+import hashlib
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from allocator.apportion import split
+from allocator.columnar.apportion import TieBreaker, split_array
+
+names = st.lists(
+    st.text("abcxyz019-", min_size=1, max_size=5), unique=True, min_size=1, max_size=40
+)
+
+
+@given(names=names, data=st.data())
+def test_the_tie_breaker_picks_the_smallest_full_digests(names, data):
+    positions = np.arange(len(names))
+    count = data.draw(st.integers(min_value=1, max_value=len(names)))
+    ties = TieBreaker("b1-INFY-BUY", np.array(names, dtype=np.str_))
+
+    chosen = ties.smallest(positions, count)
+
+    expected = sorted(names, key=lambda n: hashlib.sha256(f"b1-INFY-BUY:{n}".encode()).digest())[
+        :count
+    ]
+    assert sorted(names[i] for i in chosen.tolist()) == sorted(expected)
+
+
+@given(
+    names=names,
+    total=st.integers(min_value=0, max_value=10**12),
+    data=st.data(),
+)
+def test_split_array_equals_the_scalar_split(names, total, data):
+    weights = data.draw(
+        st.lists(
+            st.integers(min_value=0, max_value=10**6), min_size=len(names), max_size=len(names)
+        )
+    )
+    if sum(weights) == 0:
+        weights[0] = 1
+
+    columnar = split_array(
+        total, np.array(weights, dtype=np.int64), TieBreaker("s", np.array(names, dtype=np.str_))
+    )
+
+    assert columnar.tolist() == split(total, weights, names, "s")
+
+
+def test_split_array_beyond_int64_products_stays_exact():
+    weights = np.array([3 * 10**12, 10**12 + 7, 1], dtype=np.int64)
+    total = 10**9 + 3
+
+    parts = split_array(total, weights, TieBreaker("s", np.array(["a", "b", "c"])))
+
+    assert parts.tolist() == split(total, weights.tolist(), ["a", "b", "c"], "s")

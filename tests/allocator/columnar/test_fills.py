@@ -1,0 +1,76 @@
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from allocator import allocate
+from allocator.columnar.fills import allocate_columnar
+from allocator.errors import OverFill
+from tests.allocator.test_fills import final_orders
+
+
+def _paise(amount):
+    return int(amount * 100)
+
+
+@given(order=final_orders())
+def test_the_columnar_allocation_equals_the_scalar_one(order):
+    order_id, participants, fills, charges = order
+    ordered = sorted(participants, key=lambda p: p.account)
+    components = {"total": charges} if isinstance(charges, Decimal) else charges
+
+    scalar = allocate(order_id=order_id, participants=participants, fills=fills, charges=charges)
+    columnar = allocate_columnar(
+        order_id=order_id,
+        accounts=np.array([p.account for p in ordered], dtype=np.str_),
+        requested=np.array([p.quantity for p in ordered], dtype=np.int64),
+        fill_quantities=np.array([f.quantity for f in fills], dtype=np.int64),
+        fill_prices=np.array([_paise(f.price) for f in fills], dtype=np.int64),
+        trade_ids=[f.trade_id for f in fills],
+        charges={name: _paise(amount) for name, amount in components.items()},
+    )
+
+    assert columnar.filled == scalar.filled
+    assert columnar.value == _paise(scalar.value)
+    assert columnar.shares.tolist() == [a.quantity for a in scalar.allocations]
+    assert columnar.values.tolist() == [_paise(a.value) for a in scalar.allocations]
+    for name, parts in columnar.charges.items():
+        expected = [
+            a.charges if isinstance(a.charges, Decimal) else a.charges[name]
+            for a in scalar.allocations
+        ]
+        assert parts.tolist() == [_paise(x) for x in expected]
+
+
+def test_a_million_equal_participants_split_exactly_with_hashed_ties():
+    count = 1_000_000
+    accounts = np.char.add("sub-", np.char.zfill(np.arange(count).astype(str), 7))
+
+    result = allocate_columnar(
+        order_id="b1-INFY-BUY",
+        accounts=accounts,
+        requested=np.full(count, 3, dtype=np.int64),
+        fill_quantities=np.array([1_234_567], dtype=np.int64),
+        fill_prices=np.array([152_035], dtype=np.int64),
+        trade_ids=["T1"],
+        charges={"stt": 187_700_00, "dp": 0},
+    )
+
+    assert result.shares.sum() == 1_234_567
+    assert set(np.unique(result.shares).tolist()) == {1, 2}
+    assert result.values.sum() == 1_234_567 * 152_035
+    assert result.charges["stt"].sum() == 187_700_00
+
+
+def test_columnar_overfill_is_refused():
+    with pytest.raises(OverFill):
+        allocate_columnar(
+            order_id="o",
+            accounts=np.array(["a"]),
+            requested=np.array([1], dtype=np.int64),
+            fill_quantities=np.array([2], dtype=np.int64),
+            fill_prices=np.array([100], dtype=np.int64),
+            trade_ids=["T"],
+            charges={},
+        )
