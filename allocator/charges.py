@@ -27,9 +27,10 @@ from datetime import date
 from decimal import Decimal
 
 from allocator.apportion import split
+from allocator.checks import positive_paise, require_count
 from allocator.domain import Side
 from allocator.errors import InvalidInput
-from allocator.money import from_paise, to_paise
+from allocator.money import from_paise
 from allocator.pricing import Rate
 
 COMPONENTS = ("stt", "exchange", "sebi", "stamp", "gst", "dp")
@@ -127,18 +128,8 @@ def delivery_charges(day: date, trades: Sequence[Trade]) -> ChargeBreakdown:
     sold: dict[str, int] = defaultdict(int)
     for index, trade in enumerate(trades):
         where = f"trades[{index}]"
-        if (
-            not isinstance(trade.quantity, int)
-            or isinstance(trade.quantity, bool)
-            or trade.quantity < 1
-        ):
-            raise InvalidInput(
-                f"{where}.quantity", f"must be a whole number >= 1, was {trade.quantity!r}"
-            )
-        price = to_paise(trade.price, f"{where}.price")
-        if price <= 0:
-            raise InvalidInput(f"{where}.price", f"must be positive, was {trade.price}")
-        value = trade.quantity * price
+        require_count(f"{where}.quantity", trade.quantity, minimum=1)
+        value = trade.quantity * positive_paise(f"{where}.price", trade.price)
         if trade.side is Side.BUY:
             bought[trade.symbol] += value
         else:

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from allocator.apportion import split
 from allocator.charges import COMPONENTS, split_charges
+from allocator.checks import positive_paise, require_count, require_new_name
 from allocator.domain import Allocation, Charges, Fill, OrderAllocation, Participant
 from allocator.errors import DuplicateTrade, InvalidInput, OverFill
 from allocator.money import average_price, from_paise, to_paise
@@ -101,18 +102,8 @@ def _statement(participants: Sequence[Participant]) -> tuple[list[str], list[int
     seen: set[str] = set()
     for index, participant in enumerate(participants):
         where = f"participants[{index}]"
-        if not isinstance(participant.account, str) or not participant.account:
-            raise InvalidInput(
-                f"{where}.account", f"must be a non-empty string, was {participant.account!r}"
-            )
-        if participant.account in seen:
-            raise InvalidInput(f"{where}.account", f"duplicate account {participant.account!r}")
-        seen.add(participant.account)
-        quantity = participant.quantity
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise InvalidInput(
-                f"{where}.quantity", f"must be a whole number >= 1, was {quantity!r}"
-            )
+        require_new_name(f"{where}.account", participant.account, seen)
+        require_count(f"{where}.quantity", participant.quantity, minimum=1)
     return [p.account for p in ordered], [p.quantity for p in ordered]
 
 
@@ -122,24 +113,11 @@ def _fills(fills: Sequence[Fill]) -> tuple[int, int]:
     filled = value = 0
     for index, fill in enumerate(fills):
         where = f"fills[{index}]"
-        if not isinstance(fill.trade_id, str) or not fill.trade_id:
-            raise InvalidInput(
-                f"{where}.trade_id", f"must be a non-empty string, was {fill.trade_id!r}"
-            )
         if fill.trade_id in seen:
             raise DuplicateTrade(f"{where}.trade_id", f"trade {fill.trade_id!r} appears twice")
-        seen.add(fill.trade_id)
-        if (
-            not isinstance(fill.quantity, int)
-            or isinstance(fill.quantity, bool)
-            or fill.quantity < 1
-        ):
-            raise InvalidInput(
-                f"{where}.quantity", f"must be a whole number >= 1, was {fill.quantity!r}"
-            )
-        price = to_paise(fill.price, f"{where}.price", allow_negative=True)
-        if price <= 0:
-            raise InvalidInput(f"{where}.price", f"must be positive, was {fill.price}")
+        require_new_name(f"{where}.trade_id", fill.trade_id, seen)
+        require_count(f"{where}.quantity", fill.quantity, minimum=1)
+        price = positive_paise(f"{where}.price", fill.price)
         if fill.time.tzinfo is None:
             raise InvalidInput(f"{where}.time", f"needs a time zone, was {fill.time.isoformat()}")
         filled += fill.quantity

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from allocator.checks import require_count, require_new_name
 from allocator.crossing import cross
 from allocator.domain import (
     Account,
@@ -146,16 +147,11 @@ def check_limits(limits: Limits) -> None:
         {f"limits.max_quantity.{s}": q for s, q in sorted(limits.max_quantity_by_symbol.items())}
     )
     for field, value in positive.items():
-        _check_count(field, value, minimum=1)
-    _check_count("limits.orders_per_day", limits.orders_per_day, minimum=0)
-    _check_count("limits.orders_used_today", limits.orders_used_today, minimum=0)
+        require_count(field, value, minimum=1)
+    require_count("limits.orders_per_day", limits.orders_per_day, minimum=0)
+    require_count("limits.orders_used_today", limits.orders_used_today, minimum=0)
     if to_paise(limits.max_value, "limits.max_value") <= 0:
         raise InvalidInput("limits.max_value", f"must be positive, was {limits.max_value}")
-
-
-def _check_count(field: str, value: object, *, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise InvalidInput(field, f"must be an integer >= {minimum}, was {value!r}")
 
 
 def check_accounts(request: PlanRequest, quotes: Mapping[str, Quote]) -> list[Account]:
@@ -163,16 +159,10 @@ def check_accounts(request: PlanRequest, quotes: Mapping[str, Quote]) -> list[Ac
     seen: set[str] = set()
     for index, account in enumerate(request.accounts):
         where = f"accounts[{index}]"
-        if not isinstance(account.account, str) or not account.account:
-            raise InvalidInput(
-                f"{where}.account", f"must be a non-empty string, was {account.account!r}"
-            )
-        if account.account in seen:
-            raise InvalidInput(f"{where}.account", f"duplicate account {account.account!r}")
-        seen.add(account.account)
+        require_new_name(f"{where}.account", account.account, seen)
         for part, positions in (("holdings", account.holdings), ("targets", account.targets)):
             for symbol, quantity in positions.items():
-                _check_count(f"{where}.{part}.{symbol}", quantity, minimum=0)
+                require_count(f"{where}.{part}.{symbol}", quantity, minimum=0)
                 if symbol not in quotes:
                     raise MissingPrice(
                         f"prices.{symbol}", f"no price for {symbol!r}, in {where}.{part}"
