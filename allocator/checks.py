@@ -16,9 +16,9 @@ def require_count(field: str, value: object, *, minimum: int) -> int:
 
 
 def require_new_name(field: str, value: object, seen: set[str]) -> str:
-    """`value` as a non-empty string not in `seen`, which it is then added to."""
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(field, f"must be a non-empty string, was {value!r}")
+    """`value` as a non-empty printable string not in `seen`, which it is then added to."""
+    if not isinstance(value, str) or not value or not value.isprintable():
+        raise InvalidInput(field, f"must be a non-empty printable string, was {value!r}")
     if value in seen:
         raise InvalidInput(field, f"duplicate {value!r}")
     seen.add(value)

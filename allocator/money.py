@@ -6,13 +6,11 @@ place that crosses between the two, and it refuses anything that is not already 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from allocator.errors import InvalidInput
 
 PAISE_PER_RUPEE = 100
-_TWO_PLACES = Decimal("0.01")
-_FOUR_PLACES = Decimal("0.0001")
 
 
 def require_decimal(value: object, field: str) -> Decimal:
@@ -33,26 +31,40 @@ def to_paise(amount: Decimal, field: str, *, allow_negative: bool = False) -> in
     require_decimal(amount, field)
     if amount < 0 and not allow_negative:
         raise InvalidInput(field, f"must not be negative, was {amount}")
-    paise = amount * PAISE_PER_RUPEE
-    if paise != paise.to_integral_value():
+    numerator, denominator = amount.as_integer_ratio()
+    paise, rest = divmod(numerator * PAISE_PER_RUPEE, denominator)
+    if rest:
         raise InvalidInput(field, f"{amount} is not a whole number of paise")
-    return int(paise)
+    return paise
+
+
+def scaled(units: int, places: int) -> Decimal:
+    """``units / 10**places`` as a Decimal with exactly `places` decimals, at any size.
+
+    Built from its digits, so no Decimal context can round it.
+    """
+    digits = str(abs(units)).rjust(places + 1, "0")
+    return Decimal((1 if units < 0 else 0, tuple(int(d) for d in digits), -places))
 
 
 def from_paise(paise: int) -> Decimal:
     """Rupees with exactly two decimals: ``from_paise(150) == Decimal("1.50")``."""
-    return Decimal(paise).scaleb(-2)
+    return scaled(paise, 2)
 
 
 def average_price(value_paise: int, quantity: int) -> Decimal:
-    """Value over quantity in rupees, four decimals, half-even; ``0.0000`` for no shares."""
+    """Value over quantity in rupees, four decimals, half-even; ``0.0000`` for no shares.
+
+    Computed in integers (ten-thousandths of a rupee), so it is exact at any size.
+    """
     if quantity == 0:
-        return Decimal("0.0000")
-    return (Decimal(value_paise) / (quantity * PAISE_PER_RUPEE)).quantize(
-        _FOUR_PLACES, rounding=ROUND_HALF_EVEN
-    )
+        return scaled(0, 4)
+    units, rest = divmod(value_paise * 100, quantity)
+    if 2 * rest > quantity or (2 * rest == quantity and units % 2):
+        units += 1
+    return scaled(units, 4)
 
 
 def format_money(amount: Decimal) -> str:
     """Render rupees with exactly two decimals (the amount must already be whole paise)."""
-    return str(amount.quantize(_TWO_PLACES))
+    return f"{amount:.2f}"

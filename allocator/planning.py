@@ -252,7 +252,7 @@ def slice_and_schedule(legs: Sequence[Leg], limits: Limits) -> list[tuple[Slice,
     order's second slice, and so on.
     """
     max_value = to_paise(limits.max_value, "limits.max_value")
-    sizes_by_leg = []
+    caps = []
     for leg in legs:
         cap = slice_cap(
             limits.max_quantity_by_symbol.get(leg.symbol, limits.max_quantity), max_value, leg.limit
@@ -263,19 +263,21 @@ def slice_and_schedule(legs: Sequence[Leg], limits: Limits) -> list[tuple[Slice,
                 f"{limits.max_value} is less than one share of {leg.symbol} "
                 f"at {from_paise(leg.limit)}",
             )
-        sizes_by_leg.append(slice_sizes(leg.quantity, cap))
+        caps.append(cap)
+    needed = sum(-(-leg.quantity // cap) for leg, cap in zip(legs, caps, strict=True))
+    budget = limits.orders_per_day - limits.orders_used_today
+    if needed > budget:
+        raise LimitExceeded(
+            "limits.orders_per_day",
+            f"the plan needs {needed} orders but only {max(budget, 0)} are left today "
+            f"({limits.orders_per_day} less {limits.orders_used_today} used)",
+        )
+    sizes_by_leg = [slice_sizes(leg.quantity, cap) for leg, cap in zip(legs, caps, strict=True)]
     sequence = sorted(
         (side_rank(leg.side), n, leg.symbol, index)
         for index, (leg, sizes) in enumerate(zip(legs, sizes_by_leg, strict=True))
         for n in range(len(sizes))
     )
-    budget = limits.orders_per_day - limits.orders_used_today
-    if len(sequence) > budget:
-        raise LimitExceeded(
-            "limits.orders_per_day",
-            f"the plan needs {len(sequence)} orders but only {max(budget, 0)} are left today "
-            f"({limits.orders_per_day} less {limits.orders_used_today} used)",
-        )
     offsets = send_offsets(len(sequence), limits.orders_per_second, limits.orders_per_minute)
     times = {(index, n): t for (_, n, _, index), t in zip(sequence, offsets, strict=True)}
     return [

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -15,6 +16,7 @@ from saras.allocator_json.schemas import SCHEMAS
 from saras.demo import run_demo
 
 BAD_INPUT = 2
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Saras: pooled smallcase execution."
@@ -32,21 +34,27 @@ InputOption = Annotated[
 PrettyOption = Annotated[bool, typer.Option("--pretty", help="Indent the JSON output.")]
 
 
-def _fail(command: str, message: str) -> None:
-    typer.echo(f"saras allocator {command}: {message}", err=True)
+def _fail(command: str, message: str) -> NoReturn:
+    """One line on stderr (control characters escaped), nothing on stdout, exit 2."""
+    line = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), message)
+    typer.echo(f"saras allocator {command}: {line}", err=True)
     raise typer.Exit(BAD_INPUT)
 
 
 def _execute(command: str, source: Path | None, pretty: bool) -> None:
     if source is not None:
         try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            raw = source.read_bytes()
+        except OSError as error:
             _fail(command, f"--input: cannot read {str(source)!r}: {error}")
     elif sys.stdin.isatty():
         _fail(command, "input: no JSON given; pipe it on stdin or pass --input FILE")
     else:
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        _fail(command, f"input: not UTF-8 ({error.reason} at byte {error.start})")
     try:
         output = run(command, text, pretty=pretty)
     except AllocatorError as error:

@@ -58,12 +58,13 @@ def allocate_columnar(
     if any(amount < 0 for amount in charges.values()):
         raise InvalidInput("charges", "must not be negative")
 
+    require_below(int(requested.max()) * requested.size, _INT64_LIMIT, "participants")
     asked = int(requested.sum(dtype=np.int64))
-    filled = int(fill_quantities.sum(dtype=np.int64))
+    filled = sum(fill_quantities.tolist())
     value = sum(
         int(q) * int(p) for q, p in zip(fill_quantities.tolist(), fill_prices.tolist(), strict=True)
     )
-    require_below(int(requested.max()) * max(filled, 1), _INT64_LIMIT, "participants")
+    require_below(value, _INT64_LIMIT, "fills")
     if filled > asked:
         raise OverFill(
             "fills", f"{filled} shares filled, more than the {asked} the statement asks for"

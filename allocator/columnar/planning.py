@@ -247,6 +247,8 @@ def _cross(
 
 def _check_book(book: ColumnarBook) -> None:
     symbols = len(book.symbols)
+    if symbols > np.iinfo(book.row_symbol.dtype).max + 1:
+        raise InvalidInput("symbols", f"{symbols} symbols do not fit the book's symbol index")
     if list(book.symbols) != sorted(set(book.symbols)):
         raise InvalidInput("symbols", "must be sorted and unique")
     if book.price.shape != (symbols,) or book.tick.shape != (symbols,):
@@ -286,6 +288,8 @@ def book_from_request(request: PlanRequest) -> ColumnarRequest:
     quotes = quote_table(request.prices, request.tick_size)
     accounts = sorted(check_accounts(request, quotes), key=lambda a: a.account)
     symbols = tuple(sorted(quotes))
+    if len(symbols) > np.iinfo(np.uint16).max + 1:
+        raise InvalidInput("prices", f"{len(symbols)} symbols: the columnar path takes 65,536")
     index = {s: i for i, s in enumerate(symbols)}
     rows: list[tuple[int, int, int, int]] = []
     for number, account in enumerate(accounts):

@@ -39,7 +39,7 @@ _VALIDATORS = {command: Draft202012Validator(schemas[0]) for command, schemas in
 def load(text: str) -> Any:
     """Parse JSON text strictly (see the module doc)."""
     try:
-        return json.loads(
+        document = json.loads(
             text,
             parse_float=Decimal,
             parse_constant=_refuse_constant,
@@ -49,6 +49,29 @@ def load(text: str) -> Any:
         raise InvalidInput(
             "input", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise InvalidInput("input", "nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise InvalidInput("input", f"not acceptable JSON: {error}") from None
+    _refuse_lone_surrogates(document)
+    return document
+
+
+def _refuse_lone_surrogates(document: Any) -> None:
+    """Refuse strings that cannot be UTF-8 (a lone ``\\ud800`` escape), iteratively."""
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput("input", f"a string is not valid Unicode: {item!r}") from None
 
 
 def validate(command: str, document: Any) -> None:

@@ -31,7 +31,13 @@ PRICE4_OUT: Schema = {
 }
 QUANTITY: Schema = {"type": "integer", "minimum": 0, "maximum": 10**12}
 POSITIVE_QUANTITY: Schema = {"type": "integer", "minimum": 1, "maximum": 10**12}
-NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 64}
+NAME: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 64,
+    "pattern": "^[^\\x00-\\x1f\\x7f]+$",
+    "title": "a name of 1 to 64 printable characters",
+}
 SIDE: Schema = {"enum": ["SELL", "BUY"]}
 
 

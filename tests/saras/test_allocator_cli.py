@@ -351,3 +351,60 @@ def test_cli_demo_prints_the_plan_and_every_allocation():
     assert "b17-SBIN-BUY" in result.stdout
     assert "Internal crossings" in result.stdout
     assert "604 of 697 filled" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000, "input: nested too deeply"),
+        (
+            '{"prices": {}, "accounts": [], "limits": {"orders_per_day": ' + "1" * 5000 + "}}",
+            "input: not acceptable JSON",
+        ),
+        (
+            '{"prices": {"A": "1.00"}, "limits": {}, '
+            '"accounts": [{"account": "\\ud800", "targets": {"A": 1}}]}',
+            "not valid Unicode",
+        ),
+        (
+            '{"prices": {"A": "1.00"}, "limits": {}, '
+            '"accounts": [{"account": "a\\u0000", "targets": {"A": 1}}]}',
+            "accounts[0].account: expected a name",
+        ),
+    ],
+)
+def test_pathological_json_is_bad_input_not_a_crash(text, message):
+    with pytest.raises(AllocatorError) as raised:
+        run("plan", text)
+
+    assert message in str(raised.value)
+
+
+def test_a_plan_needing_a_trillion_slices_is_refused_before_any_is_built():
+    text = json.dumps(
+        {
+            "prices": {"X": "1.00"},
+            "accounts": [{"account": "a", "targets": {"X": 10**12}}],
+            "limits": {"max_quantity": {"default": 1}},
+        }
+    )
+
+    with pytest.raises(AllocatorError, match="needs 1000000000000 orders"):
+        run("plan", text)
+
+
+def test_cli_refuses_input_that_is_not_utf8_and_escapes_control_characters():
+    not_utf8 = subprocess.run(
+        [sys.executable, "-m", "saras", "allocator", "plan"],
+        input=b'{"prices": {}, "accounts": [{"account": "\xff"}], "limits": {}}',
+        capture_output=True,
+        check=False,
+    )
+    newline_key = _saras(
+        "allocator", "plan", stdin='{"prices": {}, "accounts": [], "limits": {}, "x\\ny": 1}'
+    )
+
+    assert not_utf8.returncode == 2
+    assert b"input: not UTF-8" in not_utf8.stderr
+    assert newline_key.returncode == 2
+    assert newline_key.stderr == "saras allocator plan: x\\ny: is not a known key\n"

@@ -6,7 +6,7 @@ from hypothesis import given
 
 from allocator import allocate
 from allocator.columnar.fills import allocate_columnar
-from allocator.errors import OverFill
+from allocator.errors import InvalidInput, OverFill
 from tests.allocator.test_fills import final_orders
 
 
@@ -70,6 +70,19 @@ def test_columnar_overfill_is_refused():
             accounts=np.array(["a"]),
             requested=np.array([1], dtype=np.int64),
             fill_quantities=np.array([2], dtype=np.int64),
+            fill_prices=np.array([100], dtype=np.int64),
+            trade_ids=["T"],
+            charges={},
+        )
+
+
+def test_columnar_amounts_beyond_int64_are_refused_not_wrapped():
+    with pytest.raises(InvalidInput):
+        allocate_columnar(
+            order_id="o",
+            accounts=np.array(["a", "b", "c", "d", "e"]),
+            requested=np.full(5, 2**62, dtype=np.int64),
+            fill_quantities=np.array([1], dtype=np.int64),
             fill_prices=np.array([100], dtype=np.int64),
             trade_ids=["T"],
             charges={},
