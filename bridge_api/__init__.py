@@ -1,0 +1,1 @@
+"""Saras bridge: the FastAPI app and its PostgreSQL ledger, users, smallcases and batches."""

@@ -1,0 +1,58 @@
+"""Settings for the bridge, read once from the environment (``SARAS_*``, and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything configurable; defaults are safe for a developer's machine."""
+
+    model_config = SettingsConfigDict(env_prefix="SARAS_", extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "SARAS_DATABASE_URL")
+    )
+    data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("saras"))
+    market_data_dir: Path = REPOSITORY / "data"
+    jwt_secret: SecretStr | None = None
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+    cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    login_failures_allowed: int = 5
+    login_window_minutes: int = 15
+    buy_collar: str = "0.01"
+    buy_charges_rate: str = "0.00120"
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.environment == "prod" and (self.jwt_secret is None or self.database_url is None):
+            raise ValueError("production needs SARAS_JWT_SECRET and DATABASE_URL set explicitly")
+        return self
+
+    def signing_key(self) -> str:
+        """The JWT signing key: configured, or generated once per data directory (dev/test)."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (cached; tests clear the cache to override)."""
+    return Settings()

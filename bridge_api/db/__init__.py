@@ -1,0 +1,1 @@
+"""Database layer: typed models, sessions, the embedded server and Alembic migrations."""

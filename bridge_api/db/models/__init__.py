@@ -1,0 +1,86 @@
+"""Every table of the bridge, by domain; importing this package registers them all."""
+
+from bridge_api.db.models.audit import AuditRecord
+from bridge_api.db.models.batches import (
+    Batch,
+    BatchCrossing,
+    BatchOrder,
+    BatchParticipant,
+    BatchSkip,
+    BatchState,
+    BatchTarget,
+    BrokerTrade,
+    OrderParticipant,
+    OrderSlice,
+    OrderStatus,
+    SliceStatus,
+)
+from bridge_api.db.models.ledger import (
+    Balance,
+    Bucket,
+    Cause,
+    JournalEntry,
+    LedgerAccount,
+    LedgerKind,
+    LotConsumption,
+    Posting,
+    TaxLot,
+)
+from bridge_api.db.models.market import Bar, Instrument
+from bridge_api.db.models.smallcases import (
+    Constituent,
+    Smallcase,
+    SmallcaseStatus,
+    SmallcaseVersion,
+)
+from bridge_api.db.models.subscriptions import (
+    Intent,
+    IntentKind,
+    IntentStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+)
+from bridge_api.db.models.users import Kyc, KycStatus, LoginAttempt, Role, User
+
+__all__ = [
+    "AuditRecord",
+    "Balance",
+    "Bar",
+    "Batch",
+    "BatchCrossing",
+    "BatchOrder",
+    "BatchParticipant",
+    "BatchSkip",
+    "BatchState",
+    "BatchTarget",
+    "BrokerTrade",
+    "Bucket",
+    "Cause",
+    "Constituent",
+    "Instrument",
+    "Intent",
+    "IntentKind",
+    "IntentStatus",
+    "JournalEntry",
+    "Kyc",
+    "KycStatus",
+    "LedgerAccount",
+    "LedgerKind",
+    "LoginAttempt",
+    "LotConsumption",
+    "OrderParticipant",
+    "OrderSlice",
+    "OrderStatus",
+    "Posting",
+    "Role",
+    "SliceStatus",
+    "Smallcase",
+    "SmallcaseStatus",
+    "SmallcaseVersion",
+    "Subscription",
+    "SubscriptionKind",
+    "SubscriptionStatus",
+    "TaxLot",
+    "User",
+]

@@ -1,0 +1,80 @@
+"""Request-scoped dependencies: the session (the transaction boundary) and the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from bridge_api.config import Settings, get_settings
+from bridge_api.db.models import Role, User
+from bridge_api.db.session import session_factory
+from bridge_api.errors import BridgeError, Forbidden, Unauthorized
+from bridge_api.users.service import user_from_access_token
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+@contextmanager
+def request_transaction(session: Session) -> Iterator[Session]:
+    """Commit the request's work on success; roll it back on any error, except a refusal
+    whose work must be kept (such as a failed sign-in attempt)."""
+    try:
+        yield session
+        session.commit()
+    except BridgeError as error:
+        if error.commit:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def get_session() -> Iterator[Session]:
+    """One transaction per request (see `request_transaction`)."""
+    session = session_factory()()
+    try:
+        with request_transaction(session):
+            yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user of the request's bearer access token."""
+    if credentials is None:
+        raise Unauthorized("sign in: this needs a bearer access token")
+    return user_from_access_token(session, credentials.credentials, settings)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], User]:
+    """A dependency that admits only users with one of `roles`."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        return user
+
+    return check
+
+
+Manager = Annotated[User, Depends(require(Role.MANAGER, Role.ADMIN))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]

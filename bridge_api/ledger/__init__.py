@@ -1,0 +1,1 @@
+"""The double-entry ledger: posting journal entries, balances, and FIFO tax lots."""

@@ -1,0 +1,216 @@
+"""Posting balanced journal entries and keeping balances current in the same transaction.
+
+Every movement of cash or shares goes through `post`. It checks the legs balance per asset,
+writes the entry and its postings, and adds each leg to its balance row with one atomic
+``INSERT ... ON CONFLICT DO UPDATE`` (row-locked, in a fixed order, so concurrent postings
+serialise instead of losing updates). An investor's or a subscription's balance may never go
+below zero; the outside world and the house may.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import (
+    Balance,
+    Bucket,
+    Cause,
+    JournalEntry,
+    LedgerAccount,
+    LedgerKind,
+    Posting,
+)
+from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Conflict, Invalid
+
+BANK = "external:bank"
+MARKET = "external:market"
+HOUSE = "house"
+CHARGES_PREFIX = "external:charges:"
+_GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
+_PAISA = Decimal("0.01")
+
+
+class InsufficientBalance(Conflict):
+    """A posting would take an investor's or a subscription's balance below zero."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """`amount` of `asset` into account `account_id` (negative: out of it)."""
+
+    account_id: int
+    asset: str
+    amount: Decimal
+    bucket: Bucket = Bucket.SETTLED
+
+
+def named_account(session: Session, name: str, kind: LedgerKind) -> int:
+    """The id of the ledger account called `name`, created on first use."""
+    session.execute(
+        insert(LedgerAccount)
+        .values(name=name, kind=kind)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
+
+
+def investor_account(session: Session, user_id: int) -> int:
+    """The ledger account of an investor's free cash."""
+    name = f"investor:{user_id}"
+    session.execute(
+        insert(LedgerAccount)
+        .values(name=name, kind=LedgerKind.INVESTOR, user_id=user_id)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
+
+
+def subscription_account(session: Session, subscription_id: int) -> int:
+    """The ledger account of a subscription (its earmarked cash and its shares)."""
+    name = f"subscription:{subscription_id}"
+    session.execute(
+        insert(LedgerAccount)
+        .values(name=name, kind=LedgerKind.SUBSCRIPTION, subscription_id=subscription_id)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
+
+
+def charges_account(session: Session, component: str) -> int:
+    """The outside account a charge component is paid to (``stt``, ``exchange``, ...)."""
+    return named_account(session, CHARGES_PREFIX + component, LedgerKind.EXTERNAL)
+
+
+def post(
+    session: Session,
+    *,
+    cause: Cause,
+    legs: Sequence[Leg],
+    effective_on: date,
+    memo: str = "",
+    created_by: int | None = None,
+    batch_id: int | None = None,
+    order_id: int | None = None,
+    corrects_id: int | None = None,
+) -> JournalEntry:
+    """Write one balanced journal entry and apply it to the balances.
+
+    Raises
+    ------
+    Invalid
+        If the legs do not balance per asset, or an amount is not whole paise / whole shares.
+    InsufficientBalance
+        If an investor's or a subscription's balance would go below zero.
+    """
+    _check_legs(legs)
+    entry = JournalEntry(
+        cause=cause,
+        memo=memo,
+        effective_on=effective_on,
+        created_by=created_by,
+        batch_id=batch_id,
+        order_id=order_id,
+        corrects_id=corrects_id,
+    )
+    session.add(entry)
+    session.flush()
+    session.execute(
+        insert(Posting),
+        [
+            {
+                "entry_id": entry.id,
+                "account_id": leg.account_id,
+                "asset": leg.asset,
+                "bucket": leg.bucket,
+                "amount": leg.amount,
+            }
+            for leg in legs
+        ],
+    )
+    _apply(session, legs)
+    return entry
+
+
+def _check_legs(legs: Sequence[Leg]) -> None:
+    if not legs:
+        raise Invalid("a journal entry needs postings")
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if leg.amount == 0:
+            raise Invalid(f"a posting of zero {leg.asset} to account {leg.account_id}")
+        unit = _PAISA if leg.asset == CASH else Decimal(1)
+        if leg.amount % unit:
+            unit_name = "paise" if leg.asset == CASH else "shares"
+            raise Invalid(f"{leg.amount} is not a whole number of {unit_name}")
+        totals[leg.asset] += leg.amount
+    unbalanced = {asset: total for asset, total in totals.items() if total}
+    if unbalanced:
+        raise Invalid(f"journal entry does not balance: {unbalanced}")
+
+
+def _apply(session: Session, legs: Iterable[Leg]) -> None:
+    deltas: dict[tuple[int, str, Bucket], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        deltas[(leg.account_id, leg.asset, leg.bucket)] += leg.amount
+    keys = sorted(k for k, v in deltas.items() if v)
+    if not keys:
+        return
+    values = insert(Balance).values(
+        [
+            {"account_id": a, "asset": s, "bucket": b, "amount": deltas[(a, s, b)]}
+            for a, s, b in keys
+        ]
+    )
+    upsert = values.on_conflict_do_update(
+        index_elements=["account_id", "asset", "bucket"],
+        set_={"amount": Balance.amount + values.excluded.amount},
+    ).returning(Balance.account_id, Balance.asset, Balance.bucket, Balance.amount)
+    negative = [row for row in session.execute(upsert) if row.amount < 0]
+    if not negative:
+        return
+    guarded = dict(
+        session.execute(
+            select(LedgerAccount.id, LedgerAccount.name).where(
+                LedgerAccount.id.in_({row.account_id for row in negative}),
+                LedgerAccount.kind.in_(_GUARDED),
+            )
+        ).all()
+    )
+    for row in negative:
+        if row.account_id in guarded:
+            raise InsufficientBalance(
+                f"{guarded[row.account_id]} would hold {row.amount} {row.asset} ({row.bucket}); "
+                f"short by {-row.amount}"
+            )
+
+
+def balance(
+    session: Session, account_id: int, asset: str = CASH, bucket: Bucket | None = None
+) -> Decimal:
+    """An account's balance of `asset` (one bucket, or both added)."""
+    query = select(Balance.amount).where(Balance.account_id == account_id, Balance.asset == asset)
+    if bucket is not None:
+        query = query.where(Balance.bucket == bucket)
+    return sum(session.execute(query).scalars(), Decimal("0.00"))
+
+
+def holdings(session: Session, account_id: int) -> dict[str, int]:
+    """Shares held per symbol (settled plus unsettled), zero balances left out."""
+    rows = session.execute(
+        select(Balance.asset, Balance.amount).where(
+            Balance.account_id == account_id, Balance.asset != CASH
+        )
+    )
+    result: dict[str, int] = defaultdict(int)
+    for asset, amount in rows:
+        result[asset] += int(amount)
+    return {symbol: quantity for symbol, quantity in sorted(result.items()) if quantity}

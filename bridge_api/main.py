@@ -1,0 +1,28 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from bridge_api import errors
+from bridge_api.config import get_settings
+from bridge_api.users.router import router as users_router
+
+
+def create_app() -> FastAPI:
+    """Build the app: routers, problem+json errors, CORS for the UI origin."""
+    app = FastAPI(
+        title="Saras bridge",
+        version="0.1.0",
+        description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
+    )
+    errors.install(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=get_settings().cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.include_router(users_router)
+    return app

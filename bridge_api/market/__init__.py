@@ -1,0 +1,1 @@
+"""Market data: instruments, daily bars, latest prices and return statistics."""

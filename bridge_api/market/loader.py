@@ -1,0 +1,105 @@
+"""Loading instruments and Lean-format daily bars from ``data/`` into PostgreSQL.
+
+Idempotent: instruments are upserted, and a symbol's bars are only added for days it does not
+have yet, so loading twice (or after new data arrives) changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Bar, Instrument
+
+LEAN_PRICE_SCALE = Decimal(10000)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyBar:
+    """One bar read from a Lean India daily file."""
+
+    day: date
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: int
+
+
+def read_lean_daily(path: Path) -> list[DailyBar]:
+    """The bars of one ``<ticker>.zip`` (rows ``yyyyMMdd HH:mm,O,H,L,C,V``, prices x 10000)."""
+    with zipfile.ZipFile(path) as archive:
+        (name,) = archive.namelist()
+        text = archive.read(name).decode("ascii")
+    bars = []
+    for row in csv.reader(io.StringIO(text)):
+        stamp, *prices, volume = row
+        o, h, low, c = (Decimal(p) / LEAN_PRICE_SCALE for p in prices)
+        day = datetime.strptime(stamp, "%Y%m%d %H:%M").date()
+        bars.append(DailyBar(day, o, h, low, c, int(volume)))
+    return bars
+
+
+def load_instruments(session: Session, data_dir: Path) -> int:
+    """Upsert every row of ``instruments.csv``; returns how many there are."""
+    with (data_dir / "instruments.csv").open(newline="") as handle:
+        rows = [
+            {
+                "symbol": r["symbol"],
+                "name": r["name"],
+                "exchange": r["exchange"],
+                "tick_size": Decimal(r["tick_size"]),
+                "lot_size": int(r["lot_size"]),
+                "max_order_quantity": int(r["max_order_quantity"])
+                if r["max_order_quantity"]
+                else None,
+                "lean_ticker": r["lean_ticker"],
+            }
+            for r in csv.DictReader(handle)
+        ]
+    statement = insert(Instrument).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["symbol"],
+            set_={column: statement.excluded[column] for column in rows[0] if column != "symbol"},
+        )
+    )
+    return len(rows)
+
+
+def load_bars(session: Session, data_dir: Path) -> int:
+    """Add the bars of every instrument's Lean file that are newer than what is stored."""
+    added = 0
+    instruments = session.execute(select(Instrument.symbol, Instrument.lean_ticker)).all()
+    latest = dict(session.execute(select(Bar.symbol, func.max(Bar.day)).group_by(Bar.symbol)).all())
+    for symbol, ticker in instruments:
+        path = data_dir / "equity" / "india" / "daily" / f"{ticker or symbol.lower()}.zip"
+        if not path.exists():
+            continue
+        newest = latest.get(symbol)
+        rows = [
+            {
+                "symbol": symbol,
+                "day": b.day,
+                "open": b.open,
+                "high": b.high,
+                "low": b.low,
+                "close": b.close,
+                "volume": b.volume,
+            }
+            for b in read_lean_daily(path)
+            if newest is None or b.day > newest
+        ]
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(Bar).values(rows[start : start + 5000]).on_conflict_do_nothing())
+        added += len(rows)
+    return added

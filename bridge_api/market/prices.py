@@ -1,0 +1,37 @@
+"""Reference prices and ticks for sizing: the latest close of each symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Bar, Instrument
+from bridge_api.errors import Invalid
+
+
+def latest_closes(session: Session, symbols: Iterable[str]) -> dict[str, Decimal]:
+    """The most recent close of each symbol; every symbol must have one."""
+    wanted = sorted(set(symbols))
+    rows = session.execute(
+        select(Bar.symbol, Bar.close)
+        .where(Bar.symbol.in_(wanted))
+        .distinct(Bar.symbol)
+        .order_by(Bar.symbol, Bar.day.desc())
+    ).all()
+    closes = dict(rows)
+    missing = [s for s in wanted if s not in closes]
+    if missing:
+        raise Invalid(f"no price for {', '.join(missing)}")
+    return closes
+
+
+def tick_sizes(session: Session, symbols: Iterable[str]) -> dict[str, Decimal]:
+    """Each symbol's tick size from the instrument list."""
+    wanted = sorted(set(symbols))
+    rows = session.execute(
+        select(Instrument.symbol, Instrument.tick_size).where(Instrument.symbol.in_(wanted))
+    ).all()
+    return dict(rows)

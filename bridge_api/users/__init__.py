@@ -1,0 +1,1 @@
+"""Users, sign-in, tokens, roles and KYC."""

@@ -1,0 +1,106 @@
+"""Routes: register, sign in, refresh, profile, KYC, and the admin's user decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Kyc, User
+from bridge_api.deps import Admin, CurrentUser, SessionDep, SettingsDep
+from bridge_api.users import service
+from bridge_api.users.schemas import (
+    KycDecisionIn,
+    KycIn,
+    KycOut,
+    LoginIn,
+    RefreshIn,
+    RegisterIn,
+    RoleIn,
+    TokensOut,
+    UserOut,
+)
+
+router = APIRouter(tags=["users"])
+
+
+def _kyc_out(kyc: Kyc | None) -> KycOut | None:
+    if kyc is None:
+        return None
+    return KycOut(
+        pan_masked=service.mask_pan(kyc.pan),
+        legal_name=kyc.legal_name,
+        date_of_birth=kyc.date_of_birth,
+        status=kyc.status,
+        reason=kyc.reason,
+    )
+
+
+def _user_out(session: Session, user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        kyc=_kyc_out(session.get(Kyc, user.id)),
+    )
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+def register(body: RegisterIn, session: SessionDep) -> UserOut:
+    """Register as an investor."""
+    user = service.register(
+        session, email=body.email, password=body.password, full_name=body.full_name
+    )
+    return _user_out(session, user)
+
+
+@router.post("/login")
+def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
+    """Sign in; repeated failures for an email are throttled (429)."""
+    pair = service.login(session, email=body.email, password=body.password, settings=settings)
+    return TokensOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@router.post("/token/refresh")
+def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
+    """Trade a refresh token for a new pair."""
+    pair = service.refresh(session, token=body.refresh_token, settings=settings)
+    return TokensOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@router.get("/me")
+def me(user: CurrentUser, session: SessionDep) -> UserOut:
+    """The signed-in user's profile (PAN masked)."""
+    return _user_out(session, user)
+
+
+@router.put("/me/kyc")
+def submit_kyc(body: KycIn, user: CurrentUser, session: SessionDep) -> KycOut:
+    """Submit or correct KYC details; an admin then verifies or rejects them."""
+    kyc = service.submit_kyc(
+        session, user, pan=body.pan, legal_name=body.legal_name, date_of_birth=body.date_of_birth
+    )
+    out = _kyc_out(kyc)
+    assert out is not None
+    return out
+
+
+@router.post("/admin/kyc/{user_id}")
+def decide_kyc(user_id: int, body: KycDecisionIn, admin: Admin, session: SessionDep) -> KycOut:
+    """Verify or reject a pending KYC (admin)."""
+    kyc = service.decide_kyc(
+        session, admin, user_id=user_id, status=body.status, reason=body.reason
+    )
+    out = _kyc_out(kyc)
+    assert out is not None
+    return out
+
+
+@router.put("/admin/users/{user_id}/role")
+def set_role(user_id: int, body: RoleIn, admin: Admin, session: SessionDep) -> UserOut:
+    """Give a user a role (admin)."""
+    return _user_out(session, service.set_role(session, admin, user_id=user_id, role=body.role))

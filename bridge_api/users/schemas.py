@@ -1,0 +1,92 @@
+"""Request and response bodies of the user routes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from bridge_api.db.models import KycStatus, Role
+
+
+class RegisterIn(BaseModel):
+    """A new investor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=128)
+    full_name: str = Field(min_length=1, max_length=200)
+
+
+class LoginIn(BaseModel):
+    """Credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(max_length=128)
+
+
+class RefreshIn(BaseModel):
+    """A refresh token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str
+
+
+class TokensOut(BaseModel):
+    """Bearer tokens; `expires_in` is the access token's life in seconds."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class KycIn(BaseModel):
+    """KYC details; the PAN must look like ``ABCDE1234F``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pan: str = Field(pattern=r"^[A-Z]{5}[0-9]{4}[A-Z]$", examples=["ABCPE1234F"])
+    legal_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date
+
+
+class KycOut(BaseModel):
+    """KYC as shown to anyone: the PAN masked to its last four characters."""
+
+    pan_masked: str
+    legal_name: str
+    date_of_birth: date
+    status: KycStatus
+    reason: str | None = None
+
+
+class KycDecisionIn(BaseModel):
+    """An admin's decision on a pending KYC."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: KycStatus
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class UserOut(BaseModel):
+    """A user's profile."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    kyc: KycOut | None = None
+
+
+class RoleIn(BaseModel):
+    """A role to give a user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role

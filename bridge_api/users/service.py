@@ -1,0 +1,183 @@
+"""Registration, sign-in with throttling, token refresh, roles and KYC decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bridge_api.audit.service import record
+from bridge_api.config import Settings
+from bridge_api.db.models import Kyc, KycStatus, LoginAttempt, Role, User
+from bridge_api.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
+from bridge_api.users.security import (
+    TokenPair,
+    decode,
+    hash_password,
+    issue_tokens,
+    verify_password,
+)
+
+
+class BadCredentials(Unauthorized):
+    """Wrong email or password; the failed attempt is kept even though the request fails."""
+
+    commit = True
+
+
+def register(session: Session, *, email: str, password: str, full_name: str) -> User:
+    """Create an investor; emails are unique regardless of case."""
+    existing = session.execute(
+        select(User.id).where(func.lower(User.email) == email.lower())
+    ).first()
+    if existing is not None:
+        raise Conflict("that email is already registered")
+    user = User(
+        email=email.lower(),
+        password_hash=hash_password(password),
+        full_name=full_name,
+        role=Role.INVESTOR,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def login(session: Session, *, email: str, password: str, settings: Settings) -> TokenPair:
+    """Check credentials and issue tokens; too many recent failures are refused with 429.
+
+    Failures count since the last success within the configured window, per email.
+    """
+    address = email.lower()
+    since = datetime.now(UTC) - timedelta(minutes=settings.login_window_minutes)
+    last_success = session.execute(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == address, LoginAttempt.succeeded
+        )
+    ).scalar()
+    window_start = max(since, last_success) if last_success else since
+    failures = session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.email == address, ~LoginAttempt.succeeded, LoginAttempt.at > window_start
+        )
+    ).scalar_one()
+    if failures >= settings.login_failures_allowed:
+        raise TooManyAttempts(
+            f"too many failed sign-ins; try again in {settings.login_window_minutes} minutes"
+        )
+    user = session.execute(
+        select(User).where(func.lower(User.email) == address)
+    ).scalar_one_or_none()
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        session.add(LoginAttempt(email=address, succeeded=False))
+        raise BadCredentials("wrong email or password")
+    session.add(LoginAttempt(email=address, succeeded=True))
+    return issue_tokens(user.id, user.role, settings)
+
+
+def refresh(session: Session, *, token: str, settings: Settings) -> TokenPair:
+    """A new token pair for a valid refresh token of an active user."""
+    claims = decode(token, "refresh", settings)
+    user = session.get(User, int(claims["sub"]))
+    if user is None or not user.active:
+        raise Unauthorized("the user no longer exists or is disabled")
+    return issue_tokens(user.id, user.role, settings)
+
+
+def user_from_access_token(session: Session, token: str, settings: Settings) -> User:
+    """The active user an access token was issued to."""
+    claims = decode(token, "access", settings)
+    user = session.get(User, int(claims["sub"]))
+    if user is None or not user.active:
+        raise Unauthorized("the user no longer exists or is disabled")
+    return user
+
+
+def mask_pan(pan: str) -> str:
+    """``ABCPE1234F`` -> ``******234F``."""
+    return "*" * (len(pan) - 4) + pan[-4:]
+
+
+def submit_kyc(
+    session: Session, user: User, *, pan: str, legal_name: str, date_of_birth: date
+) -> Kyc:
+    """Record (or replace a pending or rejected) KYC submission; a verified one is final."""
+    if date_of_birth >= date.today():
+        raise Invalid(
+            "date of birth must be in the past",
+            errors=[{"field": "date_of_birth", "message": "must be in the past"}],
+        )
+    kyc = session.get(Kyc, user.id, with_for_update=True)
+    if kyc is not None and kyc.status is KycStatus.VERIFIED:
+        raise Conflict("KYC is already verified")
+    if kyc is None:
+        kyc = Kyc(user_id=user.id, pan=pan, legal_name=legal_name, date_of_birth=date_of_birth)
+        session.add(kyc)
+    else:
+        kyc.pan, kyc.legal_name, kyc.date_of_birth = pan, legal_name, date_of_birth
+        kyc.status, kyc.reason, kyc.decided_at, kyc.decided_by = KycStatus.PENDING, None, None, None
+    session.flush()
+    return kyc
+
+
+def decide_kyc(
+    session: Session, admin: User, *, user_id: int, status: KycStatus, reason: str | None
+) -> Kyc:
+    """An admin verifies or rejects a pending KYC (audited)."""
+    if status is KycStatus.PENDING:
+        raise Invalid(
+            "a decision is verified or rejected",
+            errors=[{"field": "status", "message": "must be verified or rejected"}],
+        )
+    if status is KycStatus.REJECTED and not reason:
+        raise Invalid(
+            "a rejection needs a reason",
+            errors=[{"field": "reason", "message": "required when rejecting"}],
+        )
+    kyc = session.get(Kyc, user_id, with_for_update=True)
+    if kyc is None:
+        raise NotFound(f"user {user_id} has not submitted KYC")
+    if kyc.status is not KycStatus.PENDING:
+        raise Conflict(f"KYC of user {user_id} is already {kyc.status}")
+    before = {"status": str(kyc.status)}
+    kyc.status, kyc.reason = status, reason
+    kyc.decided_at, kyc.decided_by = datetime.now(UTC), admin.id
+    record(
+        session,
+        actor=admin,
+        action="kyc.decide",
+        entity="kyc",
+        entity_id=user_id,
+        before=before,
+        after={"status": str(status), "reason": reason},
+    )
+    return kyc
+
+
+def require_verified_kyc(session: Session, user: User) -> None:
+    """Refuse investing until the user's KYC is verified."""
+    kyc = session.get(Kyc, user.id)
+    if kyc is None or kyc.status is not KycStatus.VERIFIED:
+        raise Forbidden("investing needs verified KYC")
+
+
+def set_role(session: Session, admin: User, *, user_id: int, role: Role) -> User:
+    """An admin changes a user's role (audited)."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    before = {"role": str(user.role)}
+    user.role = role
+    record(
+        session,
+        actor=admin,
+        action="user.role",
+        entity="user",
+        entity_id=user_id,
+        before=before,
+        after={"role": str(role)},
+    )
+    return user

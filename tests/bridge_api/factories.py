@@ -1,0 +1,54 @@
+"""Small builders for bridge tests: users with roles and KYC, and their auth headers."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bridge_api.config import get_settings
+from bridge_api.db.models import Kyc, KycStatus, Role, User
+from bridge_api.users.security import hash_password, issue_tokens
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+_HASH = hash_password(PASSWORD)
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.INVESTOR,
+    kyc: KycStatus | None = KycStatus.VERIFIED,
+    email: str | None = None,
+) -> User:
+    """A user (password `PASSWORD`), with KYC in the given state (None: not submitted)."""
+    number = next(_numbers)
+    user = User(
+        email=email or f"user{number}@example.com",
+        full_name=f"User {number}",
+        password_hash=_HASH,
+        role=role,
+    )
+    session.add(user)
+    session.flush()
+    if kyc is not None:
+        session.add(
+            Kyc(
+                user_id=user.id,
+                pan=f"ABCPE{number % 10000:04d}F",
+                legal_name=user.full_name,
+                date_of_birth=date(1990, 1, 1),
+                status=kyc,
+            )
+        )
+        session.flush()
+    return user
+
+
+def auth(user: User) -> dict[str, str]:
+    """Bearer headers for `user`."""
+    return {
+        "Authorization": f"Bearer {issue_tokens(user.id, user.role, get_settings()).access_token}"
+    }
