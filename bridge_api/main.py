@@ -7,6 +7,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api import errors
 from bridge_api.config import get_settings
+from bridge_api.portfolios.router import router as portfolios_router
+from bridge_api.smallcases.router import router as smallcases_router
 from bridge_api.users.router import router as users_router
 
 
@@ -25,4 +27,6 @@ def create_app() -> FastAPI:
         allow_headers=["*"],
     )
     app.include_router(users_router)
+    app.include_router(smallcases_router)
+    app.include_router(portfolios_router)
     return app

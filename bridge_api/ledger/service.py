@@ -37,6 +37,7 @@ HOUSE = "house"
 CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
 _PAISA = Decimal("0.01")
+_ROWS_PER_STATEMENT = 5000
 
 
 class InsufficientBalance(Conflict):
@@ -123,19 +124,18 @@ def post(
     )
     session.add(entry)
     session.flush()
-    session.execute(
-        insert(Posting),
-        [
-            {
-                "entry_id": entry.id,
-                "account_id": leg.account_id,
-                "asset": leg.asset,
-                "bucket": leg.bucket,
-                "amount": leg.amount,
-            }
-            for leg in legs
-        ],
-    )
+    rows = [
+        {
+            "entry_id": entry.id,
+            "account_id": leg.account_id,
+            "asset": leg.asset,
+            "bucket": leg.bucket,
+            "amount": leg.amount,
+        }
+        for leg in legs
+    ]
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        session.execute(insert(Posting).values(rows[start : start + _ROWS_PER_STATEMENT]))
     _apply(session, legs)
     return entry
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Bar, Instrument
@@ -18,7 +19,7 @@ def latest_closes(session: Session, symbols: Iterable[str]) -> dict[str, Decimal
     rows = session.execute(
         select(Bar.symbol, Bar.close)
         .where(Bar.symbol.in_(wanted))
-        .distinct(Bar.symbol)
+        .ext(distinct_on(Bar.symbol))
         .order_by(Bar.symbol, Bar.day.desc())
     ).all()
     closes = dict(rows)

@@ -52,3 +52,27 @@ def auth(user: User) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {issue_tokens(user.id, user.role, get_settings()).access_token}"
     }
+
+
+def pay_in(client, admin: User, user: User, amount: str) -> None:
+    """Record a pay-in through the API (asserting it was accepted)."""
+    response = client.post(
+        "/cash/payin",
+        headers=auth(admin),
+        json={"user_id": user.id, "amount": amount, "reference": "UTR1"},
+    )
+    assert response.status_code == 201, response.text
+
+
+def published_smallcase(
+    client, manager: User, name: str = "Leaders", weights: dict[str, str] | None = None
+) -> int:
+    """A published smallcase made through the API; returns its id."""
+    weights = weights or {"INFY": "40", "TCS": "35", "HDFCBANK": "25"}
+    constituents = [{"symbol": s, "weight": w} for s, w in weights.items()]
+    created = client.post(
+        "/smallcase", headers=auth(manager), json={"name": name, "constituents": constituents}
+    )
+    assert created.status_code == 201, created.text
+    client.post(f"/smallcase/{created.json()['id']}/publish", headers=auth(manager))
+    return int(created.json()["id"])

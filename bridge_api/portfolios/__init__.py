@@ -1,0 +1,1 @@
+"""Investors' cash, intents (invest, top up, exit, rebalance, buy, sell) and portfolios."""

@@ -1,0 +1,141 @@
+"""Pay-ins, pay-outs and earmarks: the only ways cash enters, leaves or moves between books.
+
+The platform cannot move money itself: an admin records a pay-in once it has arrived and a
+pay-out once it has been sent. Only settled cash can be paid out. Earmarking moves an
+investor's free cash into one subscription; the ledger refuses any move that would take a
+book below zero, so no intent can spend cash that is not there.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bridge_api.audit.service import record
+from bridge_api.calendar import ist_today
+from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, User
+from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Invalid, NotFound
+from bridge_api.ledger.service import (
+    BANK,
+    Leg,
+    investor_account,
+    named_account,
+    post,
+    subscription_account,
+)
+
+_PAISA = Decimal("0.01")
+
+
+def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
+    """A positive amount of whole paise."""
+    if amount <= 0 or amount % _PAISA:
+        raise Invalid(
+            f"{field} must be positive whole paise, was {amount}",
+            errors=[{"field": field, "message": "must be positive, in whole paise"}],
+        )
+    return amount
+
+
+def payin(
+    session: Session, admin: User, *, user_id: int, amount: Decimal, reference: str
+) -> JournalEntry:
+    """Record money an investor has paid in; it becomes their free, settled cash (audited)."""
+    investor = _investor(session, user_id)
+    check_amount(amount)
+    entry = post(
+        session,
+        cause=Cause.PAYIN,
+        legs=[
+            Leg(named_account(session, BANK, LedgerKind.EXTERNAL), CASH, -amount),
+            Leg(investor_account(session, investor.id), CASH, amount),
+        ],
+        effective_on=ist_today(),
+        memo=f"pay-in {reference}",
+        created_by=admin.id,
+    )
+    record(
+        session,
+        actor=admin,
+        action="cash.payin",
+        entity="user",
+        entity_id=user_id,
+        after={"amount": str(amount), "reference": reference, "entry": entry.id},
+    )
+    return entry
+
+
+def payout(
+    session: Session, admin: User, *, user_id: int, amount: Decimal, reference: str
+) -> JournalEntry:
+    """Record money sent to an investor from their free, settled cash (audited)."""
+    investor = _investor(session, user_id)
+    check_amount(amount)
+    entry = post(
+        session,
+        cause=Cause.PAYOUT,
+        legs=[
+            Leg(investor_account(session, investor.id), CASH, -amount, Bucket.SETTLED),
+            Leg(named_account(session, BANK, LedgerKind.EXTERNAL), CASH, amount),
+        ],
+        effective_on=ist_today(),
+        memo=f"pay-out {reference}",
+        created_by=admin.id,
+    )
+    record(
+        session,
+        actor=admin,
+        action="cash.payout",
+        entity="user",
+        entity_id=user_id,
+        after={"amount": str(amount), "reference": reference, "entry": entry.id},
+    )
+    return entry
+
+
+def earmark(
+    session: Session, user: User, subscription_id: int, amount: Decimal, memo: str
+) -> JournalEntry:
+    """Move free settled cash of `user` into a subscription's cash."""
+    return post(
+        session,
+        cause=Cause.EARMARK,
+        legs=[
+            Leg(investor_account(session, user.id), CASH, -amount, Bucket.SETTLED),
+            Leg(subscription_account(session, subscription_id), CASH, amount, Bucket.SETTLED),
+        ],
+        effective_on=ist_today(),
+        memo=memo,
+        created_by=user.id,
+    )
+
+
+def release(
+    session: Session,
+    user_id: int,
+    subscription_id: int,
+    *,
+    amount: Decimal,
+    bucket: Bucket,
+    memo: str,
+) -> JournalEntry:
+    """Return a subscription's cash to its investor's free cash, in the same bucket."""
+    return post(
+        session,
+        cause=Cause.RELEASE,
+        legs=[
+            Leg(subscription_account(session, subscription_id), CASH, -amount, bucket),
+            Leg(investor_account(session, user_id), CASH, amount, bucket),
+        ],
+        effective_on=ist_today(),
+        memo=memo,
+    )
+
+
+def _investor(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user

@@ -1,0 +1,225 @@
+"""Investors' requests: each becomes a pending intent that joins the next batch.
+
+Cash is earmarked when the intent is made (invest, top up, buy), so a batch never finds a
+subscription without the money its buys need; a sell or an exit needs the shares to be there.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from allocator.pricing import Rate, buy_limit, with_reserve_ceil
+from bridge_api.config import get_settings
+from bridge_api.db.models import (
+    Intent,
+    IntentKind,
+    IntentStatus,
+    Smallcase,
+    SmallcaseStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+    User,
+)
+from bridge_api.errors import Conflict, Invalid, NotFound
+from bridge_api.ledger.service import holdings, subscription_account
+from bridge_api.market.prices import latest_closes, tick_sizes
+from bridge_api.portfolios.cash import check_amount, earmark
+from bridge_api.smallcases import service as smallcases
+from bridge_api.users.service import require_verified_kyc
+
+
+def own_subscription(
+    session: Session, user: User, subscription_id: int, *, lock: bool = False
+) -> Subscription:
+    """The user's own subscription; anyone else's is indistinguishable from none (404)."""
+    subscription = session.get(Subscription, subscription_id, with_for_update=lock)
+    if subscription is None or subscription.user_id != user.id:
+        raise NotFound(f"no subscription {subscription_id}")
+    return subscription
+
+
+def invest(session: Session, user: User, *, smallcase_id: int, amount: Decimal) -> Intent:
+    """Subscribe to a published smallcase with at least its minimum investment."""
+    require_verified_kyc(session, user)
+    check_amount(amount)
+    smallcase = session.get(Smallcase, smallcase_id)
+    if smallcase is None or smallcase.status is not SmallcaseStatus.PUBLISHED:
+        raise NotFound(f"no published smallcase {smallcase_id}")
+    latest = smallcases.composition(session, smallcase.id)
+    minimum = smallcases.minimum_investment(session, latest.fractions())
+    if minimum is None or amount < minimum:
+        raise Invalid(
+            f"the minimum investment is {minimum}",
+            errors=[{"field": "amount", "message": f"must be at least {minimum}, was {amount}"}],
+        )
+    existing = session.execute(
+        select(Subscription.id).where(
+            Subscription.user_id == user.id,
+            Subscription.smallcase_id == smallcase.id,
+            Subscription.status == SubscriptionStatus.ACTIVE,
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(f"already subscribed (subscription {existing.id}); top it up instead")
+    subscription = Subscription(
+        user_id=user.id,
+        kind=SubscriptionKind.SMALLCASE,
+        smallcase_id=smallcase.id,
+        version_id=latest.version.id,
+    )
+    session.add(subscription)
+    session.flush()
+    subscription_account(session, subscription.id)
+    earmark(session, user, subscription.id, amount, f"invest in {smallcase.name}")
+    return _intent(session, subscription, IntentKind.INVEST, amount=amount)
+
+
+def topup(session: Session, user: User, *, subscription_id: int, amount: Decimal) -> Intent:
+    """Add money to an active smallcase subscription."""
+    require_verified_kyc(session, user)
+    check_amount(amount)
+    subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
+    earmark(session, user, subscription.id, amount, "top-up")
+    return _intent(session, subscription, IntentKind.TOPUP, amount=amount)
+
+
+def exit_subscription(session: Session, user: User, *, subscription_id: int) -> Intent:
+    """Ask to sell everything in a smallcase subscription and return its cash."""
+    subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
+    _refuse_pending(session, subscription, IntentKind.EXIT)
+    return _intent(session, subscription, IntentKind.EXIT)
+
+
+def decide_rebalance(session: Session, user: User, *, subscription_id: int, accept: bool) -> Intent:
+    """Accept (the next batch applies it) or skip the smallcase's newest version."""
+    subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
+    assert subscription.smallcase_id is not None
+    latest = smallcases.composition(session, subscription.smallcase_id)
+    if latest.version.id == subscription.version_id:
+        raise Conflict("the subscription already follows the newest version")
+    _refuse_pending(session, subscription, IntentKind.REBALANCE)
+    intent = _intent(session, subscription, IntentKind.REBALANCE, version_id=latest.version.id)
+    if not accept:
+        intent.status = IntentStatus.SKIPPED
+        subscription.version_id = latest.version.id
+    return intent
+
+
+def buy(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
+    """Buy one stock into the investor's direct subscription, earmarking its cost up front.
+
+    The cost is quantity x buy limit price (latest close plus the collar) plus the charges
+    reserve, the same test the allocator's funding applies.
+    """
+    require_verified_kyc(session, user)
+    _check_quantity(quantity)
+    settings = get_settings()
+    price = latest_closes(session, [symbol])[symbol]
+    tick = tick_sizes(session, [symbol])[symbol]
+    limit = buy_limit(
+        int(price * 100), int(tick * 100), Rate.of(Decimal(settings.buy_collar), "collar")
+    )
+    cost = (
+        Decimal(
+            with_reserve_ceil(
+                quantity * limit, Rate.of(Decimal(settings.buy_charges_rate), "reserve")
+            )
+        )
+        / 100
+    )
+    subscription = _direct(session, user)
+    earmark(session, user, subscription.id, cost, f"buy {quantity} {symbol}")
+    return _intent(
+        session, subscription, IntentKind.BUY, symbol=symbol, quantity=quantity, amount=cost
+    )
+
+
+def sell(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
+    """Sell shares of one stock held in the investor's direct subscription."""
+    _check_quantity(quantity)
+    subscription = _direct(session, user)
+    held = holdings(session, subscription_account(session, subscription.id)).get(symbol, 0)
+    pending = session.execute(
+        select(func.coalesce(func.sum(Intent.quantity), 0)).where(
+            Intent.subscription_id == subscription.id,
+            Intent.kind == IntentKind.SELL,
+            Intent.symbol == symbol,
+            Intent.status.in_([IntentStatus.PENDING, IntentStatus.BATCHED]),
+        )
+    ).scalar_one()
+    pending = int(pending or 0)
+    if quantity > held - pending:
+        raise Conflict(
+            f"holds {held} {symbol} with {pending} already being sold; cannot sell {quantity}"
+        )
+    return _intent(session, subscription, IntentKind.SELL, symbol=symbol, quantity=quantity)
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise Invalid(
+            "quantity must be at least 1",
+            errors=[{"field": "quantity", "message": "must be at least 1"}],
+        )
+
+
+def _active(
+    session: Session, user: User, subscription_id: int, kind: SubscriptionKind
+) -> Subscription:
+    subscription = own_subscription(session, user, subscription_id, lock=True)
+    if subscription.kind is not kind or subscription.status is not SubscriptionStatus.ACTIVE:
+        raise Conflict(f"subscription {subscription_id} is not an active {kind} subscription")
+    return subscription
+
+
+def _direct(session: Session, user: User) -> Subscription:
+    """The user's direct subscription, created on first use (and locked)."""
+    query = select(Subscription).where(
+        Subscription.user_id == user.id, Subscription.kind == SubscriptionKind.DIRECT
+    )
+    subscription = session.execute(query.with_for_update()).scalar_one_or_none()
+    if subscription is None:
+        subscription = Subscription(user_id=user.id, kind=SubscriptionKind.DIRECT)
+        session.add(subscription)
+        session.flush()
+        subscription_account(session, subscription.id)
+    return subscription
+
+
+def _refuse_pending(session: Session, subscription: Subscription, kind: IntentKind) -> None:
+    pending = session.execute(
+        select(Intent.id).where(
+            Intent.subscription_id == subscription.id,
+            Intent.kind == kind,
+            Intent.status.in_([IntentStatus.PENDING, IntentStatus.BATCHED]),
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(f"a {kind} is already pending (intent {pending.id})")
+
+
+def _intent(
+    session: Session,
+    subscription: Subscription,
+    kind: IntentKind,
+    *,
+    amount: Decimal | None = None,
+    symbol: str | None = None,
+    quantity: int | None = None,
+    version_id: int | None = None,
+) -> Intent:
+    intent = Intent(
+        subscription_id=subscription.id,
+        kind=kind,
+        amount=amount,
+        symbol=symbol,
+        quantity=quantity,
+        version_id=version_id,
+    )
+    session.add(intent)
+    session.flush()
+    return intent

@@ -1,0 +1,151 @@
+"""Routes: cash, investing intents, the portfolio, transactions and service status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import func, select, text
+
+from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
+from bridge_api.db.models.batches import OPEN_STATES
+from bridge_api.deps import Admin, CurrentUser, SessionDep
+from bridge_api.portfolios import cash, intents, views
+from bridge_api.portfolios.schemas import (
+    AmountIn,
+    CashIn,
+    EntryOut,
+    IntentOut,
+    InvestIn,
+    MovementOut,
+    PortfolioOut,
+    RebalanceIn,
+    StatusOut,
+    TradeIn,
+)
+
+router = APIRouter(tags=["portfolios"])
+CREATED = status.HTTP_201_CREATED
+
+
+@router.post("/cash/payin", status_code=CREATED)
+def payin(body: CashIn, admin: Admin, session: SessionDep) -> EntryOut:
+    """Record money an investor has paid in (admin)."""
+    entry = cash.payin(
+        session, admin, user_id=body.user_id, amount=body.amount, reference=body.reference
+    )
+    return EntryOut(entry_id=entry.id, amount=body.amount)
+
+
+@router.post("/cash/payout", status_code=CREATED)
+def payout(body: CashIn, admin: Admin, session: SessionDep) -> EntryOut:
+    """Record money paid out to an investor from settled free cash (admin)."""
+    entry = cash.payout(
+        session, admin, user_id=body.user_id, amount=body.amount, reference=body.reference
+    )
+    return EntryOut(entry_id=entry.id, amount=body.amount)
+
+
+@router.post("/invest", status_code=CREATED)
+def invest(body: InvestIn, user: CurrentUser, session: SessionDep) -> IntentOut:
+    """Invest in a published smallcase (verified KYC, at least its minimum investment)."""
+    return IntentOut.model_validate(
+        intents.invest(session, user, smallcase_id=body.smallcase_id, amount=body.amount)
+    )
+
+
+@router.post("/subscriptions/{subscription_id}/topup", status_code=CREATED)
+def topup(
+    subscription_id: int, body: AmountIn, user: CurrentUser, session: SessionDep
+) -> IntentOut:
+    """Add money to a subscription."""
+    return IntentOut.model_validate(
+        intents.topup(session, user, subscription_id=subscription_id, amount=body.amount)
+    )
+
+
+@router.post("/subscriptions/{subscription_id}/exit", status_code=CREATED)
+def exit_subscription(subscription_id: int, user: CurrentUser, session: SessionDep) -> IntentOut:
+    """Sell everything in a subscription; its cash returns to free cash when done."""
+    return IntentOut.model_validate(
+        intents.exit_subscription(session, user, subscription_id=subscription_id)
+    )
+
+
+@router.post("/subscriptions/{subscription_id}/rebalance", status_code=CREATED)
+def rebalance(
+    subscription_id: int, body: RebalanceIn, user: CurrentUser, session: SessionDep
+) -> IntentOut:
+    """Accept or skip the smallcase's newest version."""
+    intent = intents.decide_rebalance(
+        session, user, subscription_id=subscription_id, accept=body.accept
+    )
+    return IntentOut.model_validate(intent)
+
+
+@router.post("/buy", status_code=CREATED)
+def buy(body: TradeIn, user: CurrentUser, session: SessionDep) -> IntentOut:
+    """Buy one stock (its cost with the charges reserve is earmarked now)."""
+    return IntentOut.model_validate(
+        intents.buy(session, user, symbol=body.symbol, quantity=body.quantity)
+    )
+
+
+@router.post("/sell", status_code=CREATED)
+def sell(body: TradeIn, user: CurrentUser, session: SessionDep) -> IntentOut:
+    """Sell one stock held directly."""
+    return IntentOut.model_validate(
+        intents.sell(session, user, symbol=body.symbol, quantity=body.quantity)
+    )
+
+
+@router.get("/intents")
+def my_intents(user: CurrentUser, session: SessionDep) -> list[IntentOut]:
+    """The user's intents, newest first."""
+    rows = session.execute(
+        select(Intent)
+        .join(Subscription)
+        .where(Subscription.user_id == user.id)
+        .order_by(Intent.id.desc())
+    ).scalars()
+    return [IntentOut.model_validate(i) for i in rows]
+
+
+@router.get("/portfolio")
+def portfolio(user: CurrentUser, session: SessionDep) -> PortfolioOut:
+    """Holdings, average cost, market value, P&L, cash and charges, per subscription and total."""
+    return PortfolioOut.model_validate(views.portfolio(session, user))
+
+
+@router.get("/transactions")
+def transactions(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> list[MovementOut]:
+    """The user's own postings, newest first; page with ``before`` (an entry id)."""
+    movements = views.transactions(session, user, limit=limit, before=before)
+    return [MovementOut.model_validate(m) for m in movements]
+
+
+@router.get("/portfolio/status")
+def service_status(session: SessionDep) -> StatusOut:
+    """Service health and a one-line summary (no sign-in needed)."""
+    session.execute(text("SELECT 1"))
+    published = session.execute(
+        select(func.count())
+        .select_from(Smallcase)
+        .where(Smallcase.status == SmallcaseStatus.PUBLISHED)
+    ).scalar_one()
+    open_batches = session.execute(
+        select(func.count()).select_from(Batch).where(Batch.state.in_(OPEN_STATES))
+    ).scalar_one()
+    return StatusOut(
+        status="ok",
+        database="ok",
+        summary=(
+            f"Portfolio service running: {published} published smallcases, "
+            f"{open_batches} open batches"
+        ),
+    )

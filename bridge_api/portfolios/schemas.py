@@ -1,0 +1,144 @@
+"""Request and response bodies of the investing and portfolio routes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bridge_api.fields import DecimalString, Rupees
+
+
+class CashIn(BaseModel):
+    """A pay-in or pay-out an admin records for an investor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int
+    amount: Rupees
+    reference: str = Field(min_length=1, max_length=100)
+
+
+class EntryOut(BaseModel):
+    """A journal entry that was written."""
+
+    entry_id: int
+    amount: Rupees
+
+
+class InvestIn(BaseModel):
+    """Invest an amount in a published smallcase."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    smallcase_id: int
+    amount: Rupees
+
+
+class AmountIn(BaseModel):
+    """An amount of rupees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Rupees
+
+
+class RebalanceIn(BaseModel):
+    """Accept or skip the newest version of the smallcase."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+
+
+class TradeIn(BaseModel):
+    """A single-stock buy or sell in the direct subscription."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(min_length=1, max_length=32)
+    quantity: int = Field(ge=1, le=10_000_000)
+
+
+class IntentOut(BaseModel):
+    """A request waiting for (or taken by) a batch."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subscription_id: int
+    kind: str
+    status: str
+    amount: Rupees | None
+    symbol: str | None
+    quantity: int | None
+    batch_id: int | None
+    created_at: datetime
+
+
+class HoldingOut(BaseModel):
+    """Shares of one symbol, valued at the latest close."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    symbol: str
+    quantity: int
+    average_cost: DecimalString
+    cost: Rupees
+    price: Rupees
+    market_value: Rupees
+    unrealised: Rupees
+
+
+class SubscriptionOut(BaseModel):
+    """One subscription's book."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: str
+    smallcase_id: int | None
+    smallcase: str | None
+    version: int | None
+    cash: Rupees
+    unsettled_cash: Rupees
+    market_value: Rupees
+    unrealised: Rupees
+    realised: Rupees
+    charges_paid: Rupees
+    holdings: list[HoldingOut]
+
+
+class PortfolioOut(BaseModel):
+    """Free cash, every subscription, and the total."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    free_cash: Rupees
+    free_unsettled_cash: Rupees
+    total_value: Rupees
+    subscriptions: list[SubscriptionOut]
+
+
+class MovementOut(BaseModel):
+    """One posting to one of the user's own books."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    entry_id: int
+    effective_on: date
+    cause: str
+    memo: str
+    account: str
+    asset: str
+    bucket: str
+    amount: DecimalString
+
+
+class StatusOut(BaseModel):
+    """Service health and a one-line summary."""
+
+    status: str
+    database: str
+    summary: str

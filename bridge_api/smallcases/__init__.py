@@ -1,0 +1,1 @@
+"""Smallcases: model portfolios, their immutable versions, and their statistics."""

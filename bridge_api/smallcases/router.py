@@ -1,0 +1,127 @@
+"""Routes: create, version, publish, archive and read smallcases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Smallcase, SmallcaseStatus
+from bridge_api.deps import CurrentUser, Manager, SessionDep
+from bridge_api.smallcases import service
+from bridge_api.smallcases.schemas import (
+    ConstituentOut,
+    SmallcaseIn,
+    SmallcaseOut,
+    SmallcaseSummary,
+    StatsOut,
+    VersionIn,
+    VersionOut,
+)
+
+router = APIRouter(tags=["smallcases"])
+
+
+def _out(session: Session, smallcase: Smallcase) -> SmallcaseOut:
+    versions = service.history(session, smallcase.id)
+    latest = versions[-1]
+    fractions = latest.fractions()
+    stats = service.statistics(session, fractions)
+    minimum = service.minimum_investment(session, fractions)
+    return SmallcaseOut(
+        id=smallcase.id,
+        name=smallcase.name,
+        description=smallcase.description,
+        status=smallcase.status,
+        manager_id=smallcase.manager_id,
+        version=latest.version.number,
+        constituents=[ConstituentOut(symbol=s, weight=w) for s, w in latest.weights.items()],
+        versions=[
+            VersionOut(
+                number=v.version.number,
+                note=v.version.note,
+                created_at=v.version.created_at,
+                constituents=[ConstituentOut(symbol=s, weight=w) for s, w in v.weights.items()],
+            )
+            for v in versions
+        ],
+        minimum_investment=minimum,
+        stats=StatsOut(
+            expected_annual_return=stats.expected_annual_return,
+            annual_volatility=stats.annual_volatility,
+            days=stats.days,
+        )
+        if stats
+        else None,
+        validation="valid" if minimum is not None else "no price for every constituent",
+    )
+
+
+@router.post("/smallcase", status_code=status.HTTP_201_CREATED)
+def create(body: SmallcaseIn, manager: Manager, session: SessionDep) -> SmallcaseOut:
+    """Create a draft smallcase with its first version (manager)."""
+    smallcase = service.create(
+        session,
+        manager,
+        name=body.name,
+        description=body.description,
+        constituents=body.constituents,
+        note=body.note,
+    )
+    return _out(session, smallcase)
+
+
+@router.put("/smallcase/{smallcase_id}")
+def new_version(
+    smallcase_id: int, body: VersionIn, manager: Manager, session: SessionDep
+) -> SmallcaseOut:
+    """Add a new immutable version (its manager); subscribers may then accept or skip it."""
+    smallcase = service.new_version(
+        session,
+        manager,
+        smallcase_id,
+        constituents=body.constituents,
+        note=body.note,
+        description=body.description,
+    )
+    return _out(session, smallcase)
+
+
+@router.post("/smallcase/{smallcase_id}/publish")
+def publish(smallcase_id: int, manager: Manager, session: SessionDep) -> SmallcaseOut:
+    """Publish for investors (its manager)."""
+    return _out(
+        session, service.set_status(session, manager, smallcase_id, SmallcaseStatus.PUBLISHED)
+    )
+
+
+@router.post("/smallcase/{smallcase_id}/archive")
+def archive(smallcase_id: int, manager: Manager, session: SessionDep) -> SmallcaseOut:
+    """Archive: no new investments or versions (its manager)."""
+    return _out(
+        session, service.set_status(session, manager, smallcase_id, SmallcaseStatus.ARCHIVED)
+    )
+
+
+@router.get("/smallcase/{smallcase_id}")
+def read(smallcase_id: int, user: CurrentUser, session: SessionDep) -> SmallcaseOut:
+    """Composition, version history, minimum investment, statistics and validation status."""
+    return _out(session, service.visible(session, user, smallcase_id))
+
+
+@router.get("/smallcases")
+def published(user: CurrentUser, session: SessionDep) -> list[SmallcaseSummary]:
+    """Published smallcases."""
+    summaries = []
+    for smallcase in service.published(session):
+        latest = service.composition(session, smallcase.id)
+        summaries.append(
+            SmallcaseSummary(
+                id=smallcase.id,
+                name=smallcase.name,
+                description=smallcase.description,
+                version=latest.version.number,
+                constituents=len(latest.weights),
+                minimum_investment=service.minimum_investment(session, latest.fractions()),
+            )
+        )
+    return summaries
