@@ -43,7 +43,7 @@ def test_a_posting_moves_the_balances_of_both_sides(session: Session):
 
 
 def test_an_unbalanced_entry_is_refused_before_it_reaches_the_database(session: Session):
-    bank, investor = _funded(session, "10.00")
+    _, investor = _funded(session, "10.00")
 
     with pytest.raises(Invalid, match="does not balance"):
         post(
@@ -55,17 +55,19 @@ def test_an_unbalanced_entry_is_refused_before_it_reaches_the_database(session: 
 
 
 def test_the_database_itself_refuses_an_unbalanced_entry(session: Session):
-    bank, investor = _funded(session, "10.00")
+    _, investor = _funded(session, "10.00")
     entry = session.execute(
         text(
-            "INSERT INTO journal_entries (cause, memo, effective_on) VALUES ('correction', '', '2026-11-25') RETURNING id"
+            "INSERT INTO journal_entries (cause, memo, effective_on) "
+            "VALUES ('correction', '', '2026-11-25') RETURNING id"
         )
     ).scalar_one()
 
     with pytest.raises(DBAPIError, match="does not balance"):
         session.execute(
             text(
-                "INSERT INTO postings (entry_id, account_id, asset, bucket, amount) VALUES (:e, :a, 'INR', 'settled', 5)"
+                "INSERT INTO postings (entry_id, account_id, asset, bucket, amount) "
+                "VALUES (:e, :a, 'INR', 'settled', 5)"
             ),
             {"e": entry, "a": investor},
         )
@@ -85,7 +87,7 @@ def test_the_journal_is_append_only(session: Session, statement: str):
 def test_an_investor_balance_never_goes_below_zero(session: Session):
     bank, investor = _funded(session, "100.00")
 
-    with pytest.raises(InsufficientBalance, match="short by 0.01"):
+    with pytest.raises(InsufficientBalance, match=r"short by 0\.01"):
         post(
             session,
             cause=Cause.PAYOUT,
