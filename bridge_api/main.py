@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api import errors
+from bridge_api.batches.router import router as batches_router
 from bridge_api.config import get_settings
 from bridge_api.portfolios.router import router as portfolios_router
 from bridge_api.smallcases.router import router as smallcases_router
@@ -29,4 +30,5 @@ def create_app() -> FastAPI:
     app.include_router(users_router)
     app.include_router(smallcases_router)
     app.include_router(portfolios_router)
+    app.include_router(batches_router)
     return app

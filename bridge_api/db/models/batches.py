@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge_api.db.base import Base, Created, Id, Price, Shares, enum_column
+from bridge_api.db.base import Base, Created, Id, Money, Price, Shares, enum_column
 
 
 class BatchState(enum.StrEnum):
@@ -195,3 +195,18 @@ class BatchSkip(Base):
     side: Mapped[str] = mapped_column(String(4))
     quantity: Mapped[Shares]
     reason: Mapped[str] = mapped_column(String(32))
+
+
+class OrderAllocation(Base):
+    """What a final order gave one subscription (shares, value, charges), beside the ledger
+    entries that carry the same amounts."""
+
+    __tablename__ = "order_allocations"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("batch_orders.id"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), primary_key=True)
+    requested: Mapped[Shares]
+    quantity: Mapped[Shares]
+    value: Mapped[Money]
+    charges: Mapped[Money]
+    stt: Mapped[Money]

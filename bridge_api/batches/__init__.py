@@ -1,0 +1,1 @@
+"""Batches: sizing participants into the allocation table, and their lifecycle."""

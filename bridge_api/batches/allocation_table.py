@@ -1,0 +1,40 @@
+"""Writing the allocation table (`batch_targets`) with PostgreSQL's COPY, in the caller's
+transaction: one row per participating subscription and symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+COLUMNS = ("batch_id", "subscription_id", "symbol", "holding", "target", "price")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    """A subscription's holding and target of one symbol, with the price used to size it."""
+
+    subscription_id: int
+    symbol: str
+    holding: int
+    target: int
+    price: Decimal
+
+
+def write_targets(session: Session, batch_id: int, rows: Iterable[TargetRow]) -> int:
+    """COPY `rows` into `batch_targets` for `batch_id`; returns how many were written."""
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    written = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY batch_targets ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(
+                (batch_id, row.subscription_id, row.symbol, row.holding, row.target, row.price)
+            )
+            written += 1
+    return written

@@ -1,0 +1,133 @@
+"""Routes: create, read, approve and cancel batches (manager of the smallcase, or admin)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import APIRouter, status
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from bridge_api.batches import service
+from bridge_api.batches.schemas import (
+    BatchIn,
+    BatchOut,
+    CrossingOut,
+    FillOut,
+    OrderOut,
+    ResultOut,
+    SkipOut,
+    SliceOut,
+    StatementLineOut,
+    TargetOut,
+)
+from bridge_api.db.models import (
+    Batch,
+    BatchCrossing,
+    BatchOrder,
+    BatchParticipant,
+    BatchSkip,
+    BatchTarget,
+    BrokerTrade,
+    OrderAllocation,
+    OrderParticipant,
+    OrderSlice,
+)
+from bridge_api.deps import Manager, SessionDep
+
+router = APIRouter(tags=["batches"])
+T = TypeVar("T")
+
+
+def _all(session: Session, query: Select[T]) -> list[T]:
+    return list(session.execute(query).scalars())
+
+
+def _order_out(session: Session, order: BatchOrder) -> OrderOut:
+    statement = select(OrderParticipant).where(OrderParticipant.order_id == order.id)
+    slices = select(OrderSlice).where(OrderSlice.order_id == order.id)
+    fills = select(BrokerTrade).where(BrokerTrade.order_id == order.id)
+    results = select(OrderAllocation).where(OrderAllocation.order_id == order.id)
+    return OrderOut(
+        key=order.key,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        limit_price=order.limit_price,
+        status=str(order.status),
+        final_reason=order.final_reason,
+        statement=[
+            StatementLineOut.model_validate(p)
+            for p in _all(session, statement.order_by(OrderParticipant.subscription_id))
+        ],
+        slices=[SliceOut.model_validate(s) for s in _all(session, slices.order_by(OrderSlice.seq))],
+        fills=[FillOut.model_validate(t) for t in _all(session, fills.order_by(BrokerTrade.id))],
+        results=[
+            ResultOut.model_validate(r)
+            for r in _all(session, results.order_by(OrderAllocation.subscription_id))
+        ],
+    )
+
+
+def _out(session: Session, batch: Batch) -> BatchOut:
+    orders = select(BatchOrder).where(BatchOrder.batch_id == batch.id)
+    participants = select(BatchParticipant.subscription_id).where(
+        BatchParticipant.batch_id == batch.id
+    )
+    targets = select(BatchTarget).where(BatchTarget.batch_id == batch.id)
+    crossings = select(BatchCrossing).where(BatchCrossing.batch_id == batch.id)
+    skipped = select(BatchSkip).where(BatchSkip.batch_id == batch.id)
+    return BatchOut(
+        id=batch.id,
+        state=str(batch.state),
+        smallcase_id=batch.smallcase_id,
+        cross=batch.cross,
+        reason=batch.reason,
+        created_at=batch.created_at,
+        planned_at=batch.planned_at,
+        participants=_all(session, participants.order_by(BatchParticipant.subscription_id)),
+        targets=[
+            TargetOut.model_validate(t)
+            for t in _all(
+                session, targets.order_by(BatchTarget.subscription_id, BatchTarget.symbol)
+            )
+        ],
+        crossings=[
+            CrossingOut.model_validate(c)
+            for c in _all(session, crossings.order_by(BatchCrossing.symbol, BatchCrossing.id))
+        ],
+        orders=[
+            _order_out(session, o)
+            for o in _all(session, orders.order_by(BatchOrder.symbol, BatchOrder.side.desc()))
+        ],
+        skipped=[
+            SkipOut.model_validate(k)
+            for k in _all(session, skipped.order_by(BatchSkip.symbol, BatchSkip.id))
+        ],
+    )
+
+
+@router.post("/batches", status_code=status.HTTP_201_CREATED)
+def create(body: BatchIn, manager: Manager, session: SessionDep) -> BatchOut:
+    """Size every pending intent into a draft batch and its allocation table."""
+    return _out(
+        session, service.create(session, manager, smallcase_id=body.smallcase_id, cross=body.cross)
+    )
+
+
+@router.get("/batches/{batch_id}")
+def read(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+    """State, allocation table, plan, orders, fills and per-subscription results."""
+    return _out(session, service.visible(session, manager, batch_id))
+
+
+@router.post("/batches/{batch_id}/approve")
+def approve(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+    """Reviewed: the engine may now claim and trade it."""
+    return _out(session, service.approve(session, manager, batch_id))
+
+
+@router.post("/batches/{batch_id}/cancel")
+def cancel(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+    """Cancel a batch that has not started trading; its intents wait for the next."""
+    return _out(session, service.cancel(session, manager, batch_id))

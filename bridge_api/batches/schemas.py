@@ -1,0 +1,133 @@
+"""Request and response bodies of the batch routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bridge_api.fields import Rupees
+
+
+class BatchIn(BaseModel):
+    """Batch the pending intents of one smallcase (or of all, for an admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    smallcase_id: int | None = None
+    cross: bool = False
+
+
+class TargetOut(BaseModel):
+    """One row of the allocation table."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    subscription_id: int
+    symbol: str
+    holding: int
+    target: int
+    price: Rupees
+
+
+class StatementLineOut(BaseModel):
+    """Who receives how much of an order (the pre-trade allocation statement)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    subscription_id: int
+    quantity: int
+
+
+class SliceOut(BaseModel):
+    """A broker order of a consolidated order."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    quantity: int
+    send_after_ms: int
+    tag: str
+    broker_order_id: str | None
+    status: str
+
+
+class FillOut(BaseModel):
+    """A broker trade."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    broker_trade_id: str
+    quantity: int
+    price: Rupees
+    traded_at: datetime
+
+
+class ResultOut(BaseModel):
+    """What the final order gave a subscription."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    subscription_id: int
+    requested: int
+    quantity: int
+    value: Rupees
+    charges: Rupees
+    stt: Rupees
+
+
+class OrderOut(BaseModel):
+    """A consolidated order with its statement, slices, fills and results."""
+
+    key: str
+    symbol: str
+    side: str
+    quantity: int
+    limit_price: Rupees
+    status: str
+    final_reason: str | None
+    statement: list[StatementLineOut]
+    slices: list[SliceOut]
+    fills: list[FillOut]
+    results: list[ResultOut]
+
+
+class CrossingOut(BaseModel):
+    """An internal transfer at the reference price."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    subscription_id: int
+    symbol: str
+    side: str
+    quantity: int
+    price: Rupees
+
+
+class SkipOut(BaseModel):
+    """A change the plan left out."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    subscription_id: int
+    symbol: str
+    side: str
+    quantity: int
+    reason: str
+
+
+class BatchOut(BaseModel):
+    """A batch: its state, allocation table and, once planned, its plan and results."""
+
+    id: int
+    state: str
+    smallcase_id: int | None
+    cross: bool
+    reason: str
+    created_at: datetime
+    planned_at: datetime | None
+    participants: list[int]
+    targets: list[TargetOut]
+    crossings: list[CrossingOut]
+    orders: list[OrderOut]
+    skipped: list[SkipOut]

@@ -1,0 +1,202 @@
+"""Creating batches from pending intents, approving, cancelling and reading them.
+
+Creating a batch sizes every participant (`bridge_api.batches.targets`) at the latest closes
+and writes the allocation table in one transaction. A subscription is in at most one open
+batch: those already in one keep their intents pending for the next.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge_api.audit.service import record
+from bridge_api.batches.allocation_table import TargetRow, write_targets
+from bridge_api.batches.targets import Pricing, Request, target_position
+from bridge_api.config import get_settings
+from bridge_api.db.models import (
+    Batch,
+    BatchParticipant,
+    BatchState,
+    Intent,
+    IntentKind,
+    IntentStatus,
+    Role,
+    Smallcase,
+    Subscription,
+    SubscriptionKind,
+    User,
+)
+from bridge_api.errors import Conflict, Forbidden, NotFound
+from bridge_api.ledger.service import balance, holdings, subscription_account
+from bridge_api.market.prices import latest_closes, tick_sizes
+from bridge_api.smallcases import service as smallcases
+
+
+@dataclass(frozen=True, slots=True)
+class _Participant:
+    subscription: Subscription
+    intents: list[Intent]
+    holdings: dict[str, int]
+    cash: Decimal
+    weights: dict[str, Decimal] | None
+
+
+def create(
+    session: Session, manager: User, *, smallcase_id: int | None, cross: bool = False
+) -> Batch:
+    """A draft batch of every pending intent (of one smallcase, or of all for an admin)."""
+    if smallcase_id is None and manager.role is not Role.ADMIN:
+        raise Forbidden("only an admin batches intents across every smallcase")
+    if smallcase_id is not None:
+        smallcases.owned(session, manager, smallcase_id)
+    pending = _pending_intents(session, smallcase_id)
+    busy = set(
+        session.execute(
+            select(BatchParticipant.subscription_id).where(BatchParticipant.open)
+        ).scalars()
+    )
+    by_subscription: dict[int, list[Intent]] = defaultdict(list)
+    for intent in pending:
+        if intent.subscription_id not in busy:
+            by_subscription[intent.subscription_id].append(intent)
+    if not by_subscription:
+        raise Conflict("no pending intents to batch")
+    participants = [
+        _participant(session, sid, intents) for sid, intents in sorted(by_subscription.items())
+    ]
+    pricing = _pricing(session, participants)
+    batch = Batch(smallcase_id=smallcase_id, cross=cross, created_by=manager.id)
+    session.add(batch)
+    session.flush()
+    rows = []
+    for p in participants:
+        requests = [Request(i.kind, i.amount, i.symbol, i.quantity) for i in p.intents]
+        targets = target_position(p.holdings, p.cash, requests, p.weights, pricing)
+        rows += [
+            TargetRow(p.subscription.id, s, p.holdings.get(s, 0), q, pricing.prices[s])
+            for s, q in targets.items()
+        ]
+        session.add(BatchParticipant(batch_id=batch.id, subscription_id=p.subscription.id))
+        for intent in p.intents:
+            intent.status, intent.batch_id = IntentStatus.BATCHED, batch.id
+    session.flush()
+    write_targets(session, batch.id, rows)
+    record(
+        session,
+        actor=manager,
+        action="batch.create",
+        entity="batch",
+        entity_id=batch.id,
+        after={
+            "participants": len(participants),
+            "rows": len(rows),
+            "smallcase_id": smallcase_id,
+            "cross": cross,
+        },
+    )
+    return batch
+
+
+def approve(session: Session, manager: User, batch_id: int) -> Batch:
+    """Reviewed: draft -> ready, so the engine may claim it (audited)."""
+    batch = visible(session, manager, batch_id, lock=True)
+    _move(session, manager, batch, BatchState.DRAFT, BatchState.READY, action="batch.approve")
+    return batch
+
+
+def cancel(session: Session, manager: User, batch_id: int) -> Batch:
+    """Cancel a batch that has not started trading; its intents wait for the next (audited)."""
+    batch = visible(session, manager, batch_id, lock=True)
+    if batch.state not in (BatchState.DRAFT, BatchState.READY):
+        raise Conflict(f"a batch that is {batch.state} cannot be cancelled")
+    _move(session, manager, batch, batch.state, BatchState.CANCELLED, action="batch.cancel")
+    for participant in session.execute(
+        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
+    ).scalars():
+        participant.open = False
+    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
+        intent.status, intent.batch_id = IntentStatus.PENDING, None
+    return batch
+
+
+def visible(session: Session, user: User, batch_id: int, *, lock: bool = False) -> Batch:
+    """A batch an admin, or the manager of its smallcase, may see and act on."""
+    batch = session.get(Batch, batch_id, with_for_update=lock)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if user.role is Role.ADMIN:
+        return batch
+    smallcase = session.get(Smallcase, batch.smallcase_id) if batch.smallcase_id else None
+    if smallcase is None or smallcase.manager_id != user.id:
+        raise NotFound(f"no batch {batch_id}")
+    return batch
+
+
+def _move(
+    session: Session,
+    actor: User,
+    batch: Batch,
+    source: BatchState,
+    target: BatchState,
+    *,
+    action: str,
+) -> None:
+    if batch.state is not source:
+        raise Conflict(f"the batch is {batch.state}, not {source}")
+    batch.state = target
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity="batch",
+        entity_id=batch.id,
+        before={"state": str(source)},
+        after={"state": str(target)},
+    )
+
+
+def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]:
+    query = (
+        select(Intent)
+        .join(Subscription, Subscription.id == Intent.subscription_id)
+        .where(Intent.status == IntentStatus.PENDING)
+        .order_by(Intent.id)
+        .with_for_update(of=Intent)
+    )
+    if smallcase_id is not None:
+        query = query.where(Subscription.smallcase_id == smallcase_id)
+    return list(session.execute(query).scalars())
+
+
+def _participant(session: Session, subscription_id: int, intents: list[Intent]) -> _Participant:
+    subscription = session.get(Subscription, subscription_id, with_for_update=True)
+    assert subscription is not None
+    account = subscription_account(session, subscription.id)
+    weights = None
+    if subscription.kind is SubscriptionKind.SMALLCASE and subscription.smallcase_id is not None:
+        rebalance = next((i for i in intents if i.kind is IntentKind.REBALANCE), None)
+        version = rebalance.version_id if rebalance else subscription.version_id
+        weights = smallcases.composition(session, subscription.smallcase_id, version).fractions()
+    return _Participant(
+        subscription, intents, holdings(session, account), balance(session, account), weights
+    )
+
+
+def _pricing(session: Session, participants: list[_Participant]) -> Pricing:
+    symbols: set[str] = set()
+    for p in participants:
+        symbols |= (
+            set(p.holdings) | set(p.weights or {}) | {i.symbol for i in p.intents if i.symbol}
+        )
+    settings = get_settings()
+    return Pricing(
+        prices=latest_closes(session, symbols),
+        ticks=tick_sizes(session, symbols),
+        collar=Decimal(settings.buy_collar),
+        reserve=Decimal(settings.buy_charges_rate),
+    )

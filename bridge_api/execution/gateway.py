@@ -1,0 +1,682 @@
+"""The execution gateway: how the engine (or the Lean algorithm) records a batch's life.
+
+Every function takes the caller's `Session` and never commits; the caller's transaction is the
+unit of work. The order of use:
+
+1. `claim_ready_batch`: take one ready batch (``FOR UPDATE SKIP LOCKED``) and mark it executing;
+2. `plan_request` + `allocator.plan` + `record_plan`: the crossings, orders, pre-trade
+   statements, slices (each with its client tag) and skips, written in one transaction before
+   anything is sent; crossings are booked at once;
+3. `record_broker_order` per slice sent; `record_trade` per broker trade (once per broker trade
+   id, whatever the number of times it is reported);
+4. `finalize_order` when an order is final: all its trades are allocated once with
+   `allocator.allocate` and posted to the ledger in the same transaction;
+5. `finish_batch` when every order is final.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from allocator import (
+    Account,
+    Charges,
+    Fill,
+    Limits,
+    OrderAllocation,
+    Participant,
+    Plan,
+    PlanRequest,
+    Side,
+    Trade,
+    allocate,
+    delivery_charges,
+)
+from allocator.charges import COMPONENTS
+from bridge_api.db.models import (
+    Balance,
+    Batch,
+    BatchCrossing,
+    BatchOrder,
+    BatchParticipant,
+    BatchSkip,
+    BatchState,
+    BatchTarget,
+    BrokerTrade,
+    Bucket,
+    Cause,
+    Instrument,
+    Intent,
+    IntentKind,
+    IntentStatus,
+    LedgerKind,
+    OrderParticipant,
+    OrderSlice,
+    OrderStatus,
+    SliceStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from bridge_api.db.models import OrderAllocation as AllocationRecord
+from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Conflict, NotFound
+from bridge_api.ledger.lots import add_lot, consume_fifo
+from bridge_api.ledger.service import (
+    HOUSE,
+    MARKET,
+    Leg,
+    balance,
+    charges_account,
+    holdings,
+    named_account,
+    post,
+    subscription_account,
+)
+from bridge_api.portfolios.cash import release
+
+ACCOUNT_PREFIX = "sub-"
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def account_name(subscription_id: int) -> str:
+    """The allocator's name for a subscription (it seeds tie-breaks, so it is stable)."""
+    return f"{ACCOUNT_PREFIX}{subscription_id}"
+
+
+def subscription_of(name: str) -> int:
+    """The subscription id behind an allocator account name."""
+    return int(name.removeprefix(ACCOUNT_PREFIX))
+
+
+def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
+    """The broker order tag of a slice: at most 20 alphanumeric characters, unique per
+    (batch, order, slice, attempt), e.g. ``B1ZO2PS0A0``."""
+    tag = f"B{_b36(batch_id)}O{_b36(order_id)}S{_b36(seq)}A{_b36(attempt)}"
+    if len(tag) > 20:
+        raise Conflict(f"client tag {tag} is longer than 20 characters")
+    return tag
+
+
+def _b36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _BASE36[digit] + digits
+        if number == 0:
+            return digits
+
+
+def claim_ready_batch(session: Session) -> Batch | None:
+    """The oldest ready batch no other engine holds, now executing; None when there is none."""
+    batch = session.execute(
+        select(Batch)
+        .where(Batch.state == BatchState.READY)
+        .order_by(Batch.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if batch is not None:
+        batch.state = BatchState.EXECUTING
+    return batch
+
+
+def plan_request(
+    session: Session,
+    batch: Batch,
+    *,
+    limits: Limits | None = None,
+    collar: Decimal = Decimal("0.01"),
+    buy_charges_rate: Decimal = Decimal("0.00120"),
+    min_trade_value: Decimal = Decimal("0.00"),
+) -> PlanRequest:
+    """The allocator's input for a batch: its allocation table, each subscription's own cash,
+    and per-symbol order caps from the instrument list."""
+    rows = (
+        session.execute(select(BatchTarget).where(BatchTarget.batch_id == batch.id)).scalars().all()
+    )
+    positions: dict[int, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
+    prices: dict[str, Decimal] = {}
+    for row in rows:
+        held, wanted = positions[row.subscription_id]
+        held[row.symbol], wanted[row.symbol] = row.holding, row.target
+        prices[row.symbol] = row.price
+    instruments = (
+        session.execute(select(Instrument).where(Instrument.symbol.in_(prices))).scalars().all()
+    )
+    base = limits or Limits()
+    caps = {i.symbol: i.max_order_quantity for i in instruments if i.max_order_quantity}
+    accounts = [
+        Account(
+            account=account_name(sid),
+            holdings=held,
+            targets=wanted,
+            cash=balance(session, subscription_account(session, sid)),
+        )
+        for sid, (held, wanted) in sorted(positions.items())
+    ]
+    return PlanRequest(
+        batch=f"b{batch.id}",
+        prices=prices,
+        tick_size={i.symbol: i.tick_size for i in instruments},
+        accounts=accounts,
+        limits=Limits(
+            max_quantity=base.max_quantity,
+            max_quantity_by_symbol={**caps, **base.max_quantity_by_symbol},
+            max_value=base.max_value,
+            orders_per_second=base.orders_per_second,
+            orders_per_minute=base.orders_per_minute,
+            orders_per_day=base.orders_per_day,
+            orders_used_today=base.orders_used_today,
+        ),
+        collar=collar,
+        buy_charges_rate=buy_charges_rate,
+        min_trade_value=min_trade_value,
+        cross=batch.cross,
+    )
+
+
+def record_plan(
+    session: Session, batch: Batch, plan: Plan, *, trade_date: date
+) -> list[BatchOrder]:
+    """Write the whole plan before anything is sent, and book its crossings."""
+    if batch.state is not BatchState.EXECUTING:
+        raise Conflict(f"batch {batch.id} is {batch.state}, not executing")
+    if batch.planned_at is not None:
+        raise Conflict(f"batch {batch.id} already has a plan")
+    for crossing in plan.crossings:
+        session.add(
+            BatchCrossing(
+                batch_id=batch.id,
+                subscription_id=subscription_of(crossing.account),
+                symbol=crossing.symbol,
+                side=str(crossing.side),
+                quantity=crossing.quantity,
+                price=crossing.price,
+            )
+        )
+    _book_crossings(session, batch, plan, trade_date)
+    orders = []
+    for planned in plan.orders:
+        order = BatchOrder(
+            batch_id=batch.id,
+            key=planned.id,
+            symbol=planned.symbol,
+            side=str(planned.side),
+            quantity=planned.quantity,
+            limit_price=planned.limit_price,
+        )
+        session.add(order)
+        session.flush()
+        session.add_all(
+            OrderParticipant(
+                order_id=order.id, subscription_id=subscription_of(p.account), quantity=p.quantity
+            )
+            for p in planned.participants
+        )
+        session.add_all(
+            OrderSlice(
+                order_id=order.id,
+                seq=seq,
+                quantity=piece.quantity,
+                send_after_ms=piece.send_after_ms,
+                tag=client_tag(batch.id, order.id, seq, 0),
+            )
+            for seq, piece in enumerate(planned.slices)
+        )
+        orders.append(order)
+    session.add_all(
+        BatchSkip(
+            batch_id=batch.id,
+            subscription_id=subscription_of(skip.account),
+            symbol=skip.symbol,
+            side=str(skip.side),
+            quantity=skip.quantity,
+            reason=skip.reason,
+        )
+        for skip in plan.skipped
+    )
+    batch.planned_at = datetime.now(UTC)
+    session.flush()
+    return orders
+
+
+def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date) -> None:
+    """One journal entry per crossed symbol: shares and cash change hands at the reference price."""
+    by_symbol: dict[str, list[tuple[int, Side, int, Decimal]]] = defaultdict(list)
+    for c in plan.crossings:
+        by_symbol[c.symbol].append((subscription_of(c.account), c.side, c.quantity, c.price))
+    for symbol, legs_of_symbol in sorted(by_symbol.items()):
+        legs: list[Leg] = []
+        for sid, side, quantity, price in legs_of_symbol:
+            account = subscription_account(session, sid)
+            value = price * quantity
+            if side is Side.BUY:
+                legs += [Leg(account, CASH, -value), Leg(account, symbol, Decimal(quantity))]
+            else:
+                legs += [
+                    *_shares_out(session, account, symbol, quantity),
+                    Leg(account, CASH, value),
+                ]
+        entry = post(
+            session,
+            cause=Cause.CROSSING,
+            legs=legs,
+            effective_on=trade_date,
+            batch_id=batch.id,
+            memo=f"internal crossing of {symbol}",
+        )
+        for sid, side, quantity, price in legs_of_symbol:
+            if side is Side.BUY:
+                add_lot(
+                    session,
+                    subscription_id=sid,
+                    symbol=symbol,
+                    acquired_on=trade_date,
+                    quantity=quantity,
+                    cost=price * quantity,
+                    entry_id=entry.id,
+                )
+            else:
+                consume_fifo(
+                    session,
+                    subscription_id=sid,
+                    symbol=symbol,
+                    quantity=quantity,
+                    proceeds=price * quantity,
+                    sold_on=trade_date,
+                    entry_id=entry.id,
+                )
+
+
+def _shares_out(session: Session, account: int, symbol: str, quantity: int) -> list[Leg]:
+    """Legs taking `quantity` shares out of an account, settled shares first."""
+    settled = int(balance(session, account, symbol, Bucket.SETTLED))
+    from_settled = min(quantity, max(settled, 0))
+    legs = []
+    if from_settled:
+        legs.append(Leg(account, symbol, Decimal(-from_settled), Bucket.SETTLED))
+    if quantity - from_settled:
+        legs.append(Leg(account, symbol, Decimal(from_settled - quantity), Bucket.UNSETTLED))
+    return legs
+
+
+def record_broker_order(session: Session, *, tag: str, broker_order_id: str) -> OrderSlice:
+    """The broker accepted the slice sent under `tag` as `broker_order_id`."""
+    piece = session.execute(
+        select(OrderSlice).where(OrderSlice.tag == tag).with_for_update()
+    ).scalar_one_or_none()
+    if piece is None:
+        raise NotFound(f"no slice with tag {tag}")
+    if piece.broker_order_id not in (None, broker_order_id):
+        raise Conflict(f"slice {tag} is already broker order {piece.broker_order_id}")
+    piece.broker_order_id, piece.status = broker_order_id, SliceStatus.SENT
+    order = session.get(BatchOrder, piece.order_id, with_for_update=True)
+    assert order is not None
+    if order.status is OrderStatus.PLANNED:
+        order.status = OrderStatus.OPEN
+    return piece
+
+
+def record_trade(
+    session: Session,
+    *,
+    order_key: str,
+    broker_trade_id: str,
+    quantity: int,
+    price: Decimal,
+    traded_at: datetime,
+    slice_tag: str | None = None,
+) -> bool:
+    """Record one broker trade of an order, once; True when it was new.
+
+    Refused when the order is already allocated, or when the trade would fill more than the
+    order (the statement could not cover it).
+    """
+    order = session.execute(
+        select(BatchOrder).where(BatchOrder.key == order_key).with_for_update()
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"no order {order_key}")
+    if session.execute(
+        select(BrokerTrade.id).where(BrokerTrade.broker_trade_id == broker_trade_id)
+    ).first():
+        return False
+    if order.status is OrderStatus.FINAL:
+        raise Conflict(
+            f"order {order_key} is already allocated; trade {broker_trade_id} arrived late"
+        )
+    filled = session.execute(
+        select(func.coalesce(func.sum(BrokerTrade.quantity), 0)).where(
+            BrokerTrade.order_id == order.id
+        )
+    ).scalar_one()
+    if filled + quantity > order.quantity:
+        raise Conflict(
+            f"trade {broker_trade_id} would fill {filled + quantity} "
+            f"of order {order_key}'s {order.quantity}"
+        )
+    slice_id = None
+    if slice_tag is not None:
+        slice_id = session.execute(
+            select(OrderSlice.id).where(OrderSlice.tag == slice_tag)
+        ).scalar_one_or_none()
+    inserted = session.execute(
+        insert(BrokerTrade)
+        .values(
+            broker_trade_id=broker_trade_id,
+            order_id=order.id,
+            slice_id=slice_id,
+            quantity=quantity,
+            price=price,
+            traded_at=traded_at,
+        )
+        .on_conflict_do_nothing(index_elements=["broker_trade_id"])
+        .returning(BrokerTrade.id)
+    ).first()
+    return inserted is not None
+
+
+def finalize_order(
+    session: Session,
+    *,
+    order_key: str,
+    reason: str,
+    trade_date: date,
+    charges: Mapping[str, Decimal] | None = None,
+) -> OrderAllocation | None:
+    """Allocate a final order's trades once and post them; None if it was already allocated.
+
+    `charges` (components) default to the delivery charges of the order's own trades. A
+    participant whose cash cannot cover its share of the charges pays what it has; the house
+    account pays the rest (a rounding residue, visible in the journal).
+    """
+    order = session.execute(
+        select(BatchOrder).where(BatchOrder.key == order_key).with_for_update()
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"no order {order_key}")
+    if order.status is OrderStatus.FINAL:
+        return None
+    statement = (
+        session.execute(select(OrderParticipant).where(OrderParticipant.order_id == order.id))
+        .scalars()
+        .all()
+    )
+    trades = (
+        session.execute(
+            select(BrokerTrade).where(BrokerTrade.order_id == order.id).order_by(BrokerTrade.id)
+        )
+        .scalars()
+        .all()
+    )
+    fills = [
+        Fill(trade_id=t.broker_trade_id, quantity=t.quantity, price=t.price, time=t.traded_at)
+        for t in trades
+    ]
+    side = Side(order.side)
+    if charges is None:
+        breakdown = delivery_charges(
+            trade_date,
+            [
+                Trade(symbol=order.symbol, side=side, quantity=f.quantity, price=f.price)
+                for f in fills
+            ],
+        )
+        charges = {name: value for name, value in breakdown.rupees().items() if name != "total"}
+    unknown = set(charges) - set(COMPONENTS) - {"total"}
+    if unknown:
+        raise Conflict(f"unknown charge components {sorted(unknown)}")
+    charges = {name: amount for name, amount in charges.items() if name in COMPONENTS}
+    result = allocate(
+        order_id=order.key,
+        participants=[
+            Participant(account=account_name(p.subscription_id), quantity=p.quantity)
+            for p in statement
+        ],
+        fills=fills,
+        charges=dict(charges),
+    )
+    _post_allocation(session, order, side, result, trade_date)
+    order.status, order.final_reason, order.allocated_at = (
+        OrderStatus.FINAL,
+        reason,
+        datetime.now(UTC),
+    )
+    for piece in session.execute(
+        select(OrderSlice).where(OrderSlice.order_id == order.id)
+    ).scalars():
+        piece.status = SliceStatus.FINAL
+    return result
+
+
+def _post_allocation(
+    session: Session, order: BatchOrder, side: Side, result: OrderAllocation, trade_date: date
+) -> None:
+    market = named_account(session, MARKET, LedgerKind.EXTERNAL)
+    symbol = order.symbol
+    shares_bucket = Bucket.UNSETTLED if side is Side.BUY else Bucket.SETTLED
+    cash_bucket = Bucket.SETTLED if side is Side.BUY else Bucket.UNSETTLED
+    value_sign = -1 if side is Side.BUY else 1
+    legs: list[Leg] = []
+    if result.filled:
+        legs += [
+            Leg(market, CASH, -value_sign * result.value, cash_bucket),
+            Leg(
+                market,
+                symbol,
+                Decimal(result.filled if side is Side.SELL else -result.filled),
+                shares_bucket,
+            ),
+        ]
+    allocations = [a for a in result.allocations if a.quantity]
+    for a in allocations:
+        account = subscription_account(session, subscription_of(a.account))
+        legs.append(Leg(account, CASH, value_sign * a.value, cash_bucket))
+        if side is Side.BUY:
+            legs.append(Leg(account, symbol, Decimal(a.quantity), Bucket.UNSETTLED))
+        else:
+            legs += _shares_out(session, account, symbol, a.quantity)
+    entry = None
+    if legs:
+        entry = post(
+            session,
+            cause=Cause.ORDER_ALLOCATION,
+            legs=legs,
+            effective_on=trade_date,
+            batch_id=order.batch_id,
+            order_id=order.id,
+            memo=f"{order.key}: {result.filled} at {result.average_price}",
+        )
+    paid = _post_charges(session, order, result, cash_bucket, trade_date)
+    for a in result.allocations:
+        sid = subscription_of(a.account)
+        stt = _components(a.charges).get("stt", Decimal(0))
+        total = paid.get(sid, Decimal("0.00"))
+        session.add(
+            AllocationRecord(
+                order_id=order.id,
+                subscription_id=sid,
+                requested=a.quantity + a.unfilled,
+                quantity=a.quantity,
+                value=a.value,
+                charges=total,
+                stt=min(stt, total),
+            )
+        )
+        if a.quantity and entry is not None:
+            deductible = total - min(stt, total)
+            if side is Side.BUY:
+                add_lot(
+                    session,
+                    subscription_id=sid,
+                    symbol=symbol,
+                    acquired_on=trade_date,
+                    quantity=a.quantity,
+                    cost=a.value + deductible,
+                    entry_id=entry.id,
+                )
+            else:
+                consume_fifo(
+                    session,
+                    subscription_id=sid,
+                    symbol=symbol,
+                    quantity=a.quantity,
+                    proceeds=a.value - deductible,
+                    sold_on=trade_date,
+                    entry_id=entry.id,
+                )
+
+
+def _post_charges(
+    session: Session, order: BatchOrder, result: OrderAllocation, bucket: Bucket, trade_date: date
+) -> dict[int, Decimal]:
+    """Post each participant's charges by component; returns what each subscription paid."""
+    legs: list[Leg] = []
+    paid: dict[int, Decimal] = {}
+    house = named_account(session, HOUSE, LedgerKind.HOUSE)
+    for a in result.allocations:
+        components = _components(a.charges)
+        owed = sum(components.values(), Decimal(0))
+        if not owed:
+            continue
+        sid = subscription_of(a.account)
+        account = subscription_account(session, sid)
+        available = max(
+            balance(session, account, CASH, bucket) + _pending_cash(legs, account, bucket),
+            Decimal(0),
+        )
+        covered = owed - min(owed, available)
+        paid[sid] = owed - covered
+        for name in COMPONENTS:
+            amount = components.get(name, Decimal(0))
+            if amount:
+                legs.append(Leg(charges_account(session, name), CASH, amount))
+        if paid[sid]:
+            legs.append(Leg(account, CASH, -paid[sid], bucket))
+        if covered:
+            legs.append(Leg(house, CASH, -covered))
+    if legs:
+        post(
+            session,
+            cause=Cause.CHARGES,
+            legs=legs,
+            effective_on=trade_date,
+            batch_id=order.batch_id,
+            order_id=order.id,
+            memo=f"charges of {order.key}",
+        )
+    return paid
+
+
+def _components(charges: Charges) -> dict[str, Decimal]:
+    """Charges as components; a bare total counts as the component ``total``."""
+    if isinstance(charges, Decimal):
+        return {"total": charges}
+    return dict(charges)
+
+
+def _pending_cash(legs: Sequence[Leg], account: int, bucket: Bucket) -> Decimal:
+    return sum(
+        (
+            leg.amount
+            for leg in legs
+            if leg.account_id == account and leg.asset == CASH and leg.bucket is bucket
+        ),
+        Decimal(0),
+    )
+
+
+def finish_batch(session: Session, batch_id: int) -> Batch:
+    """Close a batch whose orders are all final: completed, or partially completed with the
+    unfilled legs named; closes exited subscriptions that hold nothing and returns their cash."""
+    batch = session.get(Batch, batch_id, with_for_update=True)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if batch.state is not BatchState.EXECUTING:
+        raise Conflict(f"batch {batch_id} is {batch.state}, not executing")
+    orders = (
+        session.execute(select(BatchOrder).where(BatchOrder.batch_id == batch.id)).scalars().all()
+    )
+    open_orders = [o.key for o in orders if o.status is not OrderStatus.FINAL]
+    if open_orders:
+        raise Conflict(f"orders still open: {', '.join(open_orders)}")
+    filled = dict(
+        session.execute(
+            select(BrokerTrade.order_id, func.sum(BrokerTrade.quantity))
+            .where(BrokerTrade.order_id.in_([o.id for o in orders]))
+            .group_by(BrokerTrade.order_id)
+        ).all()
+    )
+    short = [
+        f"{o.key} {filled.get(o.id, 0)}/{o.quantity} ({o.final_reason})"
+        for o in orders
+        if filled.get(o.id, 0) < o.quantity
+    ]
+    batch.state = BatchState.PARTIALLY_COMPLETED if short else BatchState.COMPLETED
+    batch.reason = "; ".join(short)[:500]
+    for participant in session.execute(
+        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
+    ).scalars():
+        participant.open = False
+    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
+        intent.status = IntentStatus.DONE
+        subscription = session.get(Subscription, intent.subscription_id)
+        assert subscription is not None
+        if intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
+            subscription.version_id = intent.version_id
+        if intent.kind is IntentKind.EXIT:
+            _close_if_empty(session, subscription)
+    return batch
+
+
+def _close_if_empty(session: Session, subscription: Subscription) -> None:
+    account = subscription_account(session, subscription.id)
+    if holdings(session, account):
+        return
+    for bucket in (Bucket.SETTLED, Bucket.UNSETTLED):
+        amount = balance(session, account, CASH, bucket)
+        if amount > 0:
+            release(
+                session,
+                subscription.user_id,
+                subscription.id,
+                amount=amount,
+                bucket=bucket,
+                memo="exit: cash returned",
+            )
+    subscription.status = SubscriptionStatus.CLOSED
+
+
+def settle(session: Session, *, as_of: date) -> int:
+    """T+1: move every unsettled balance to settled; returns the number of entries posted.
+
+    Run at the start of a trading day, before that day's trades, so that only the previous
+    sessions' trades are settled.
+    """
+    rows = session.execute(
+        select(Balance.account_id, Balance.asset, Balance.amount)
+        .where(Balance.bucket == Bucket.UNSETTLED, Balance.amount != 0)
+        .order_by(Balance.account_id, Balance.asset)
+    ).all()
+    by_asset: dict[str, list[Leg]] = defaultdict(list)
+    for account, asset, amount in rows:
+        by_asset[asset] += [
+            Leg(account, asset, -amount, Bucket.UNSETTLED),
+            Leg(account, asset, amount, Bucket.SETTLED),
+        ]
+    for asset, legs in sorted(by_asset.items()):
+        post(
+            session,
+            cause=Cause.SETTLEMENT,
+            legs=legs,
+            effective_on=as_of,
+            memo=f"T+1 settlement of {asset}",
+        )
+    return len(by_asset)
