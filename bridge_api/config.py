@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -47,8 +49,15 @@ class Settings(BaseSettings):
         path = self.data_dir / "jwt-secret"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            draft = path.with_name(f".jwt-secret.{os.getpid()}.{threading.get_ident()}")
+            draft.write_text(secrets.token_urlsafe(48))
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)  # appears whole, and only the first writer's wins
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         return path.read_text().strip()
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.errors import AllocatorError
@@ -77,6 +79,38 @@ class TooManyAttempts(BridgeError):
     title = "Too many attempts"
 
 
+class FieldProblem(BaseModel):
+    """One problem, named against its field."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (media type ``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": description}
+    for code, description in {
+        400: "Bad request",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found (or not yours)",
+        409: "Conflicts with the current state",
+        422: "Invalid input, each problem against its field",
+        429: "Too many attempts",
+    }.items()
+}
+"""Error responses documented on every route."""
+
+
 def problem(
     status: int, kind: str, title: str, detail: str, errors: list[dict[str, Any]]
 ) -> JSONResponse:
@@ -113,6 +147,14 @@ def install(app: FastAPI) -> None:
         return problem(
             422, "invalid", "Invalid input", "the request does not match its schema", errors
         )
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, error: DataError) -> JSONResponse:
+        return problem(422, "invalid", "Invalid input", "a value does not fit the database", [])
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, error: IntegrityError) -> JSONResponse:
+        return problem(409, "conflict", "Conflict", "the change conflicts with existing data", [])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from fastapi import Path
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 
 def _decimal_string(value: object) -> Decimal:
@@ -27,6 +28,16 @@ def _decimal_string(value: object) -> Decimal:
 
 
 _SCHEMA = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["1520.35"]}
+MAX_RUPEES = Decimal("1000000000000")
+"""Rs 1 lakh crore: far above any amount Saras moves, far below what the columns hold."""
+MAX_ID = 2**63 - 1
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if abs(value) > MAX_RUPEES:
+        raise ValueError(f"must be at most {MAX_RUPEES} in size")
+    return value
+
 
 DecimalString = Annotated[
     Decimal,
@@ -39,7 +50,14 @@ DecimalString = Annotated[
 Rupees = Annotated[
     Decimal,
     BeforeValidator(_decimal_string),
+    AfterValidator(_bounded),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str),
     WithJsonSchema(_SCHEMA),
 ]
 """Rupees: a decimal string in, exactly two decimals out."""
+
+Identifier = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A database id in a body: positive, and within PostgreSQL's BIGINT."""
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A database id in a path: positive, and within PostgreSQL's BIGINT."""

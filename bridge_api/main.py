@@ -27,8 +27,8 @@ def create_app() -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    app.include_router(users_router)
-    app.include_router(smallcases_router)
-    app.include_router(portfolios_router)
-    app.include_router(batches_router)
+    app.include_router(users_router, responses=errors.PROBLEMS)
+    app.include_router(smallcases_router, responses=errors.PROBLEMS)
+    app.include_router(portfolios_router, responses=errors.PROBLEMS)
+    app.include_router(batches_router, responses=errors.PROBLEMS)
     return app

@@ -26,6 +26,10 @@ allocator_app = typer.Typer(
     help="The allocator's JSON contract (docs/allocator-cli.md): JSON in, JSON out.",
 )
 app.add_typer(allocator_app, name="allocator")
+db_app = typer.Typer(
+    no_args_is_help=True, help="The PostgreSQL database (DATABASE_URL, or embedded)."
+)
+app.add_typer(db_app, name="db")
 
 InputOption = Annotated[
     Path | None,
@@ -105,6 +109,65 @@ def demo_command(
 ) -> None:
     """Plan the bundled example batch, fill it, and allocate every order."""
     run_demo(as_json=as_json)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every Alembic migration (the only way the schema changes)."""
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415  (keeps the allocator CLI light)
+    from bridge_api.db.session import database_url  # noqa: PLC0415
+
+    url = database_url()
+    upgrade(url)
+    typer.echo(f"database at the newest revision ({_redacted(url)})")
+
+
+@app.command("seed")
+def seed_command(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also add demo users and smallcases.")
+    ] = False,
+) -> None:
+    """Load the sample instruments and bars from data/ (and, with --demo, demo accounts)."""
+    from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.seed import DEMO_PASSWORD, load_market, seed_demo  # noqa: PLC0415
+
+    upgrade(database_url())
+    with unit_of_work() as session:
+        instruments, bars = load_market(session, get_settings().market_data_dir)
+        typer.echo(f"{instruments} instruments, {bars} new daily bars (synthetic sample data)")
+        if demo:
+            made = seed_demo(session)
+            for line in made:
+                typer.echo(f"  {line}")
+            if made:
+                typer.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
+            else:
+                typer.echo("demo accounts already exist")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, then serve the bridge API with uvicorn until stopped."""
+    import uvicorn  # noqa: PLC0415
+
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.session import database_url  # noqa: PLC0415
+    from bridge_api.main import create_app  # noqa: PLC0415
+
+    upgrade(database_url())
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from bridge_api.db.models import (
     OrderSlice,
 )
 from bridge_api.deps import Manager, SessionDep
+from bridge_api.fields import IdPath
 
 router = APIRouter(tags=["batches"])
 T = TypeVar("T")
@@ -116,18 +117,18 @@ def create(body: BatchIn, manager: Manager, session: SessionDep) -> BatchOut:
 
 
 @router.get("/batches/{batch_id}")
-def read(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+def read(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """State, allocation table, plan, orders, fills and per-subscription results."""
     return _out(session, service.visible(session, manager, batch_id))
 
 
 @router.post("/batches/{batch_id}/approve")
-def approve(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+def approve(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """Reviewed: the engine may now claim and trade it."""
     return _out(session, service.approve(session, manager, batch_id))
 
 
 @router.post("/batches/{batch_id}/cancel")
-def cancel(batch_id: int, manager: Manager, session: SessionDep) -> BatchOut:
+def cancel(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """Cancel a batch that has not started trading; its intents wait for the next."""
     return _out(session, service.cancel(session, manager, batch_id))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from bridge_api.fields import Rupees
+from bridge_api.fields import Identifier, Rupees
 
 
 class BatchIn(BaseModel):
@@ -14,7 +14,7 @@ class BatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    smallcase_id: int | None = None
+    smallcase_id: Identifier | None = None
     cross: bool = False
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from allocator.pricing import Rate, buy_limit, with_reserve_ceil
@@ -177,16 +178,18 @@ def _active(
 
 
 def _direct(session: Session, user: User) -> Subscription:
-    """The user's direct subscription, created on first use (and locked)."""
+    """The user's direct subscription, created on first use (safe under concurrent first
+    buys: the insert yields to the one that won), and locked."""
+    session.execute(
+        insert(Subscription)
+        .values(user_id=user.id, kind=SubscriptionKind.DIRECT, status=SubscriptionStatus.ACTIVE)
+        .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("kind = 'direct'"))
+    )
     query = select(Subscription).where(
         Subscription.user_id == user.id, Subscription.kind == SubscriptionKind.DIRECT
     )
-    subscription = session.execute(query.with_for_update()).scalar_one_or_none()
-    if subscription is None:
-        subscription = Subscription(user_id=user.id, kind=SubscriptionKind.DIRECT)
-        session.add(subscription)
-        session.flush()
-        subscription_account(session, subscription.id)
+    subscription = session.execute(query.with_for_update()).scalar_one()
+    subscription_account(session, subscription.id)
     return subscription
 
 

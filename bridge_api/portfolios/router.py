@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
 from bridge_api.db.models.batches import OPEN_STATES
 from bridge_api.deps import Admin, CurrentUser, SessionDep
+from bridge_api.fields import IdPath
 from bridge_api.portfolios import cash, intents, views
 from bridge_api.portfolios.schemas import (
     AmountIn,
@@ -56,7 +57,7 @@ def invest(body: InvestIn, user: CurrentUser, session: SessionDep) -> IntentOut:
 
 @router.post("/subscriptions/{subscription_id}/topup", status_code=CREATED)
 def topup(
-    subscription_id: int, body: AmountIn, user: CurrentUser, session: SessionDep
+    subscription_id: IdPath, body: AmountIn, user: CurrentUser, session: SessionDep
 ) -> IntentOut:
     """Add money to a subscription."""
     return IntentOut.model_validate(
@@ -65,7 +66,7 @@ def topup(
 
 
 @router.post("/subscriptions/{subscription_id}/exit", status_code=CREATED)
-def exit_subscription(subscription_id: int, user: CurrentUser, session: SessionDep) -> IntentOut:
+def exit_subscription(subscription_id: IdPath, user: CurrentUser, session: SessionDep) -> IntentOut:
     """Sell everything in a subscription; its cash returns to free cash when done."""
     return IntentOut.model_validate(
         intents.exit_subscription(session, user, subscription_id=subscription_id)
@@ -74,7 +75,7 @@ def exit_subscription(subscription_id: int, user: CurrentUser, session: SessionD
 
 @router.post("/subscriptions/{subscription_id}/rebalance", status_code=CREATED)
 def rebalance(
-    subscription_id: int, body: RebalanceIn, user: CurrentUser, session: SessionDep
+    subscription_id: IdPath, body: RebalanceIn, user: CurrentUser, session: SessionDep
 ) -> IntentOut:
     """Accept or skip the smallcase's newest version."""
     intent = intents.decide_rebalance(

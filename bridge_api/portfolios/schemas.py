@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bridge_api.fields import DecimalString, Rupees
+from bridge_api.fields import DecimalString, Identifier, Rupees
 
 
 class CashIn(BaseModel):
@@ -14,7 +14,7 @@ class CashIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int
+    user_id: Identifier
     amount: Rupees
     reference: str = Field(min_length=1, max_length=100)
 
@@ -31,7 +31,7 @@ class InvestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    smallcase_id: int
+    smallcase_id: Identifier
     amount: Rupees
 
 

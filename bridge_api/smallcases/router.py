@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Smallcase, SmallcaseStatus
 from bridge_api.deps import CurrentUser, Manager, SessionDep
+from bridge_api.fields import IdPath
 from bridge_api.smallcases import service
 from bridge_api.smallcases.schemas import (
     ConstituentOut,
@@ -72,7 +73,7 @@ def create(body: SmallcaseIn, manager: Manager, session: SessionDep) -> Smallcas
 
 @router.put("/smallcase/{smallcase_id}")
 def new_version(
-    smallcase_id: int, body: VersionIn, manager: Manager, session: SessionDep
+    smallcase_id: IdPath, body: VersionIn, manager: Manager, session: SessionDep
 ) -> SmallcaseOut:
     """Add a new immutable version (its manager); subscribers may then accept or skip it."""
     smallcase = service.new_version(
@@ -87,7 +88,7 @@ def new_version(
 
 
 @router.post("/smallcase/{smallcase_id}/publish")
-def publish(smallcase_id: int, manager: Manager, session: SessionDep) -> SmallcaseOut:
+def publish(smallcase_id: IdPath, manager: Manager, session: SessionDep) -> SmallcaseOut:
     """Publish for investors (its manager)."""
     return _out(
         session, service.set_status(session, manager, smallcase_id, SmallcaseStatus.PUBLISHED)
@@ -95,7 +96,7 @@ def publish(smallcase_id: int, manager: Manager, session: SessionDep) -> Smallca
 
 
 @router.post("/smallcase/{smallcase_id}/archive")
-def archive(smallcase_id: int, manager: Manager, session: SessionDep) -> SmallcaseOut:
+def archive(smallcase_id: IdPath, manager: Manager, session: SessionDep) -> SmallcaseOut:
     """Archive: no new investments or versions (its manager)."""
     return _out(
         session, service.set_status(session, manager, smallcase_id, SmallcaseStatus.ARCHIVED)
@@ -103,7 +104,7 @@ def archive(smallcase_id: int, manager: Manager, session: SessionDep) -> Smallca
 
 
 @router.get("/smallcase/{smallcase_id}")
-def read(smallcase_id: int, user: CurrentUser, session: SessionDep) -> SmallcaseOut:
+def read(smallcase_id: IdPath, user: CurrentUser, session: SessionDep) -> SmallcaseOut:
     """Composition, version history, minimum investment, statistics and validation status."""
     return _out(session, service.visible(session, user, smallcase_id))
 

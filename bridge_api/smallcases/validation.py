@@ -16,8 +16,13 @@ _WEIGHT_STEP = Decimal("0.0001")
 class Weighted(Protocol):
     """Anything with a symbol and a weight in percent."""
 
-    symbol: str
-    weight: Decimal
+    @property
+    def symbol(self) -> str:
+        """The constituent's symbol."""
+
+    @property
+    def weight(self) -> Decimal:
+        """Its weight in percent."""
 
 
 def check_composition(constituents: Sequence[Weighted], known: Collection[str]) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Kyc, User
 from bridge_api.deps import Admin, CurrentUser, SessionDep, SettingsDep
+from bridge_api.fields import IdPath
 from bridge_api.users import service
 from bridge_api.users.schemas import (
     KycDecisionIn,
@@ -90,7 +91,7 @@ def submit_kyc(body: KycIn, user: CurrentUser, session: SessionDep) -> KycOut:
 
 
 @router.post("/admin/kyc/{user_id}")
-def decide_kyc(user_id: int, body: KycDecisionIn, admin: Admin, session: SessionDep) -> KycOut:
+def decide_kyc(user_id: IdPath, body: KycDecisionIn, admin: Admin, session: SessionDep) -> KycOut:
     """Verify or reject a pending KYC (admin)."""
     kyc = service.decide_kyc(
         session, admin, user_id=user_id, status=body.status, reason=body.reason
@@ -101,6 +102,6 @@ def decide_kyc(user_id: int, body: KycDecisionIn, admin: Admin, session: Session
 
 
 @router.put("/admin/users/{user_id}/role")
-def set_role(user_id: int, body: RoleIn, admin: Admin, session: SessionDep) -> UserOut:
+def set_role(user_id: IdPath, body: RoleIn, admin: Admin, session: SessionDep) -> UserOut:
     """Give a user a role (admin)."""
     return _user_out(session, service.set_role(session, admin, user_id=user_id, role=body.role))

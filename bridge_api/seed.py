@@ -1,0 +1,107 @@
+"""Loading the sample market data, and demo users and smallcases for trying Saras out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Kyc, KycStatus, Role, Smallcase, SmallcaseStatus, User
+from bridge_api.market.loader import load_bars, load_instruments
+from bridge_api.portfolios.cash import payin
+from bridge_api.smallcases import service as smallcases
+from bridge_api.users.security import hash_password
+
+DEMO_PASSWORD = "saras-demo-password"
+
+
+@dataclass(frozen=True, slots=True)
+class _Weight:
+    symbol: str
+    weight: Decimal
+
+
+DEMO_SMALLCASES = {
+    "Nifty Leaders": {
+        "RELIANCE": "20",
+        "HDFCBANK": "20",
+        "INFY": "15",
+        "TCS": "15",
+        "ICICIBANK": "15",
+        "ITC": "15",
+    },
+    "IT Bellwethers": {"TCS": "30", "INFY": "30", "HCLTECH": "20", "WIPRO": "10", "TECHM": "10"},
+}
+DEMO_INVESTORS = {
+    "asha@saras.demo": "250000.00",
+    "vikram@saras.demo": "1000000.00",
+    "meera@saras.demo": "75000.00",
+}
+
+
+def load_market(session: Session, data_dir: Path) -> tuple[int, int]:
+    """Instruments and new bars from `data_dir`: (instruments, bars added)."""
+    return load_instruments(session, data_dir), load_bars(session, data_dir)
+
+
+def seed_demo(session: Session) -> list[str]:
+    """Demo admin, manager, three KYC-verified investors with pay-ins, and two published
+    smallcases; idempotent (does nothing if the demo admin exists). Returns what it made."""
+    if _user(session, "admin@saras.demo") is not None:
+        return []
+    admin = _add_user(session, "admin@saras.demo", "Demo Admin", Role.ADMIN)
+    manager = _add_user(session, "manager@saras.demo", "Demo Manager", Role.MANAGER)
+    made = [f"admin {admin.email}", f"manager {manager.email}"]
+    for email, amount in DEMO_INVESTORS.items():
+        investor = _add_user(session, email, email.split("@")[0].title(), Role.INVESTOR)
+        session.add(
+            Kyc(
+                user_id=investor.id,
+                pan=f"ABCPE{investor.id:04d}F",
+                legal_name=investor.full_name,
+                date_of_birth=date(1988, 4, 1),
+                status=KycStatus.VERIFIED,
+            )
+        )
+        payin(session, admin, user_id=investor.id, amount=Decimal(amount), reference="demo")
+        made.append(f"investor {email} with Rs {amount}")
+    for name, weights in DEMO_SMALLCASES.items():
+        constituents = [_Weight(s, Decimal(w)) for s, w in weights.items()]
+        smallcase = smallcases.create(
+            session,
+            manager,
+            name=name,
+            description=f"Demo: {name}",
+            constituents=constituents,
+            note="first version",
+        )
+        smallcases.set_status(session, manager, smallcase.id, SmallcaseStatus.PUBLISHED)
+        made.append(f"smallcase {name}")
+    return made
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many users and published smallcases there are."""
+    return {
+        "users": session.execute(select(func.count()).select_from(User)).scalar_one(),
+        "published smallcases": session.execute(
+            select(func.count())
+            .select_from(Smallcase)
+            .where(Smallcase.status == SmallcaseStatus.PUBLISHED)
+        ).scalar_one(),
+    }
+
+
+def _user(session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def _add_user(session: Session, email: str, name: str, role: Role) -> User:
+    user = User(email=email, full_name=name, password_hash=hash_password(DEMO_PASSWORD), role=role)
+    session.add(user)
+    session.flush()
+    return user

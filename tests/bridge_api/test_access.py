@@ -1,0 +1,167 @@
+"""Nobody reads or changes what is not theirs: every route, every role, checked.
+
+The table lists every route of the app (a test fails when a route is added without a row):
+who may call it, and what a foreign caller gets.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import Role
+from bridge_api.main import create_app
+from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
+
+PUBLIC = {
+    ("GET", "/portfolio/status"),
+    ("POST", "/register"),
+    ("POST", "/login"),
+    ("POST", "/token/refresh"),
+}
+
+
+@dataclass
+class World:
+    admin: object
+    manager: object
+    other_manager: object
+    owner: object
+    stranger: object
+    smallcase: int
+    subscription: int
+    batch: int
+
+
+@pytest.fixture
+def world(client: TestClient, session: Session) -> World:
+    admin = make_user(session, role=Role.ADMIN)
+    manager = make_user(session, role=Role.MANAGER)
+    other_manager = make_user(session, role=Role.MANAGER)
+    owner, stranger = make_user(session), make_user(session)
+    smallcase = published_smallcase(client, manager, name="Owned")
+    for investor in (owner, stranger):
+        pay_in(client, admin, investor, "500000.00")
+    subscription = client.post(
+        "/invest", headers=auth(owner), json={"smallcase_id": smallcase, "amount": "100000.00"}
+    ).json()["subscription_id"]
+    batch = client.post("/batches", headers=auth(manager), json={"smallcase_id": smallcase}).json()[
+        "id"
+    ]
+    return World(admin, manager, other_manager, owner, stranger, smallcase, subscription, batch)
+
+
+# (method, path, body, caller who must be refused, allowed status codes for the refusal)
+def _refusals(w: World):
+    sub, sc, batch = w.subscription, w.smallcase, w.batch
+    versions = {"constituents": [{"symbol": "INFY", "weight": "100"}]}
+    return [
+        ("GET", "/me", None, None, {401}),
+        (
+            "PUT",
+            "/me/kyc",
+            {"pan": "ABCPE1234F", "legal_name": "X", "date_of_birth": "1990-01-01"},
+            None,
+            {401},
+        ),
+        ("POST", f"/admin/kyc/{w.owner.id}", {"status": "verified"}, w.manager, {403}),
+        ("PUT", f"/admin/users/{w.owner.id}/role", {"role": "admin"}, w.owner, {403}),
+        (
+            "POST",
+            "/smallcase",
+            {"name": "Mine", "constituents": versions["constituents"]},
+            w.owner,
+            {403},
+        ),
+        ("PUT", f"/smallcase/{sc}", versions, w.other_manager, {403}),
+        ("POST", f"/smallcase/{sc}/publish", None, w.other_manager, {403}),
+        ("POST", f"/smallcase/{sc}/archive", None, w.other_manager, {403}),
+        ("GET", f"/smallcase/{sc}", None, None, {401}),
+        ("GET", "/smallcases", None, None, {401}),
+        (
+            "POST",
+            "/cash/payin",
+            {"user_id": w.stranger.id, "amount": "1.00", "reference": "x"},
+            w.stranger,
+            {403},
+        ),
+        (
+            "POST",
+            "/cash/payout",
+            {"user_id": w.owner.id, "amount": "1.00", "reference": "x"},
+            w.manager,
+            {403},
+        ),
+        ("POST", "/invest", {"smallcase_id": sc, "amount": "100000.00"}, None, {401}),
+        ("POST", f"/subscriptions/{sub}/topup", {"amount": "100.00"}, w.stranger, {404}),
+        ("POST", f"/subscriptions/{sub}/exit", None, w.stranger, {404}),
+        ("POST", f"/subscriptions/{sub}/rebalance", {"accept": True}, w.stranger, {404}),
+        ("POST", "/buy", {"symbol": "INFY", "quantity": 1}, None, {401}),
+        ("POST", "/sell", {"symbol": "INFY", "quantity": 1}, None, {401}),
+        ("GET", "/intents", None, None, {401}),
+        ("GET", "/portfolio", None, None, {401}),
+        ("GET", "/transactions", None, None, {401}),
+        ("POST", "/batches", {"smallcase_id": sc}, w.other_manager, {403}),
+        ("GET", f"/batches/{batch}", None, w.other_manager, {404}),
+        ("POST", f"/batches/{batch}/approve", None, w.other_manager, {404}),
+        ("POST", f"/batches/{batch}/cancel", None, w.owner, {403}),
+    ]
+
+
+def test_every_route_is_in_the_access_table(world: World):
+    routes = {
+        (method, route.path)
+        for route in create_app().routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    covered = {(m, _template(p)) for m, p, *_ in _refusals(world)} | PUBLIC
+
+    assert routes - covered == set()
+
+
+def _template(path: str) -> str:
+    parts = path.strip("/").split("/")
+    names = {
+        "smallcase": "smallcase_id",
+        "subscriptions": "subscription_id",
+        "batches": "batch_id",
+        "kyc": "user_id",
+        "users": "user_id",
+    }
+    out = []
+    for i, part in enumerate(parts):
+        out.append("{" + names[parts[i - 1]] + "}" if part.isdigit() else part)
+    return "/" + "/".join(out)
+
+
+def test_foreign_callers_are_refused_everywhere_and_nothing_changes(
+    client: TestClient, session: Session, world: World
+):
+    before = client.get("/portfolio", headers=auth(world.owner)).json()
+    refused = []
+    for method, path, body, caller, expected in _refusals(world):
+        headers = auth(caller) if caller is not None else {}
+        response = client.request(method, path, json=body, headers=headers)
+        if (
+            response.status_code not in expected
+            or response.headers["content-type"] != "application/problem+json"
+        ):
+            refused.append((method, path, response.status_code))
+
+    assert refused == []
+    assert client.get("/portfolio", headers=auth(world.owner)).json() == before
+
+
+def test_an_investor_sees_only_their_own_portfolio_intents_and_transactions(
+    client: TestClient, world: World
+):
+    stranger_view = client.get("/portfolio", headers=auth(world.stranger)).json()
+    stranger_intents = client.get("/intents", headers=auth(world.stranger)).json()
+    owner_intents = client.get("/intents", headers=auth(world.owner)).json()
+
+    assert stranger_view["subscriptions"] == []
+    assert stranger_intents == []
+    assert [i["subscription_id"] for i in owner_intents] == [world.subscription]
