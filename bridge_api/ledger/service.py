@@ -29,7 +29,7 @@ from bridge_api.db.models import (
     Posting,
 )
 from bridge_api.db.models.ledger import CASH
-from bridge_api.errors import Conflict, Invalid
+from bridge_api.errors import Conflict, Invalid, NotFound
 
 BANK = "external:bank"
 MARKET = "external:market"
@@ -138,6 +138,39 @@ def post(
         session.execute(insert(Posting).values(rows[start : start + _ROWS_PER_STATEMENT]))
     _apply(session, legs)
     return entry
+
+
+def reverse(
+    session: Session, *, entry_id: int, memo: str, created_by: int, effective_on: date
+) -> JournalEntry:
+    """Correct a mistaken entry with a new one that negates each of its postings.
+
+    The original stays as it was; the correction names it. Reversing an entry twice, or
+    reversing a correction, is refused.
+    """
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise NotFound(f"no journal entry {entry_id}")
+    if original.corrects_id is not None:
+        raise Conflict(f"entry {entry_id} is itself a correction")
+    already = session.execute(
+        select(JournalEntry.id).where(JournalEntry.corrects_id == entry_id)
+    ).first()
+    if already is not None:
+        raise Conflict(f"entry {entry_id} was already corrected by entry {already.id}")
+    postings = session.execute(
+        select(Posting).where(Posting.entry_id == entry_id).order_by(Posting.id)
+    ).scalars()
+    legs = [Leg(p.account_id, p.asset, -p.amount, p.bucket) for p in postings]
+    return post(
+        session,
+        cause=Cause.CORRECTION,
+        legs=legs,
+        effective_on=effective_on,
+        memo=memo,
+        created_by=created_by,
+        corrects_id=entry_id,
+    )
 
 
 def _check_legs(legs: Sequence[Leg]) -> None:

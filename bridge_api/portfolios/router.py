@@ -7,14 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select, text
 
+from bridge_api.audit.service import record
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
 from bridge_api.db.models.batches import OPEN_STATES
 from bridge_api.deps import Admin, CurrentUser, SessionDep
 from bridge_api.fields import IdPath
+from bridge_api.ledger import service as ledger
 from bridge_api.portfolios import cash, intents, views
 from bridge_api.portfolios.schemas import (
     AmountIn,
     CashIn,
+    CorrectionIn,
+    CorrectionOut,
     EntryOut,
     IntentOut,
     InvestIn,
@@ -45,6 +50,25 @@ def payout(body: CashIn, admin: Admin, session: SessionDep) -> EntryOut:
         session, admin, user_id=body.user_id, amount=body.amount, reference=body.reference
     )
     return EntryOut(entry_id=entry.id, amount=body.amount)
+
+
+@router.post("/admin/journal/{entry_id}/reverse", status_code=CREATED)
+def reverse_entry(
+    entry_id: IdPath, body: CorrectionIn, admin: Admin, session: SessionDep
+) -> CorrectionOut:
+    """Correct a mistaken journal entry with a new entry that negates it (admin, audited)."""
+    entry = ledger.reverse(
+        session, entry_id=entry_id, memo=body.memo, created_by=admin.id, effective_on=ist_today()
+    )
+    record(
+        session,
+        actor=admin,
+        action="journal.reverse",
+        entity="journal_entry",
+        entity_id=entry_id,
+        after={"correction": entry.id, "memo": body.memo},
+    )
+    return CorrectionOut(entry_id=entry.id, corrects=entry_id)
 
 
 @router.post("/invest", status_code=CREATED)

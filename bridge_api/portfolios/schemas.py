@@ -19,6 +19,21 @@ class CashIn(BaseModel):
     reference: str = Field(min_length=1, max_length=100)
 
 
+class CorrectionIn(BaseModel):
+    """Why an entry is being corrected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    memo: str = Field(min_length=1, max_length=500)
+
+
+class CorrectionOut(BaseModel):
+    """The correcting entry, and the entry it corrects."""
+
+    entry_id: int
+    corrects: int
+
+
 class EntryOut(BaseModel):
     """A journal entry that was written."""
 

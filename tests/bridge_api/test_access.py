@@ -94,6 +94,7 @@ def _refusals(w: World):
             w.manager,
             {403},
         ),
+        ("POST", "/admin/journal/1/reverse", {"memo": "x"}, w.manager, {403}),
         ("POST", "/invest", {"smallcase_id": sc, "amount": "100000.00"}, None, {401}),
         ("POST", f"/subscriptions/{sub}/topup", {"amount": "100.00"}, w.stranger, {404}),
         ("POST", f"/subscriptions/{sub}/exit", None, w.stranger, {404}),
@@ -130,6 +131,7 @@ def _template(path: str) -> str:
         "batches": "batch_id",
         "kyc": "user_id",
         "users": "user_id",
+        "journal": "entry_id",
     }
     out = []
     for i, part in enumerate(parts):

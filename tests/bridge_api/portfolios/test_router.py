@@ -222,3 +222,31 @@ def test_status_answers_without_signing_in(client: TestClient):
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["summary"].startswith("Portfolio service running")
+
+
+def test_a_mistaken_pay_in_is_corrected_by_a_reversing_entry_not_an_edit(
+    client: TestClient, session: Session
+):
+    admin, _, investor = _people(session)
+    entry = client.post(
+        "/cash/payin",
+        headers=auth(admin),
+        json={"user_id": investor.id, "amount": "700.00", "reference": "typo"},
+    ).json()["entry_id"]
+
+    reversed_ = client.post(
+        f"/admin/journal/{entry}/reverse", headers=auth(admin), json={"memo": "wrong investor"}
+    )
+    twice = client.post(
+        f"/admin/journal/{entry}/reverse", headers=auth(admin), json={"memo": "again"}
+    )
+    movements = client.get("/transactions", headers=auth(investor)).json()
+
+    assert reversed_.status_code == 201
+    assert reversed_.json()["corrects"] == entry
+    assert twice.status_code == 409
+    assert [(m["cause"], m["amount"]) for m in movements] == [
+        ("correction", "-700.00"),
+        ("payin", "700.00"),
+    ]
+    assert client.get("/portfolio", headers=auth(investor)).json()["free_cash"] == "0.00"
