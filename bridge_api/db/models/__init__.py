@@ -16,6 +16,7 @@ from bridge_api.db.models.batches import (
     OrderStatus,
     SliceStatus,
 )
+from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
 from bridge_api.db.models.ledger import (
     Balance,
     Bucket,
@@ -28,6 +29,7 @@ from bridge_api.db.models.ledger import (
     TaxLot,
 )
 from bridge_api.db.models.market import Bar, Instrument
+from bridge_api.db.models.paper import PaperOrder, PaperTrade
 from bridge_api.db.models.smallcases import (
     Constituent,
     Smallcase,
@@ -59,6 +61,7 @@ __all__ = [
     "Bucket",
     "Cause",
     "Constituent",
+    "EngineLease",
     "Instrument",
     "Intent",
     "IntentKind",
@@ -72,9 +75,13 @@ __all__ = [
     "LotConsumption",
     "OrderAllocation",
     "OrderParticipant",
+    "OrderSend",
     "OrderSlice",
     "OrderStatus",
+    "PaperOrder",
+    "PaperTrade",
     "Posting",
+    "RateLimiter",
     "Role",
     "SliceStatus",
     "Smallcase",

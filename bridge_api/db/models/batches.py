@@ -4,7 +4,7 @@ broker trades, and what was left out."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -47,11 +47,15 @@ class OrderStatus(enum.StrEnum):
 
 
 class SliceStatus(enum.StrEnum):
-    """A slice is planned, sent (or unknown after a failed placement), then final."""
+    """planned -> sending (recorded before the broker is called) -> sent, or unknown when the
+    placement's outcome is unknown (resolved by looking the tag up), or rejected; final once
+    its order is allocated."""
 
     PLANNED = "planned"
+    SENDING = "sending"
     SENT = "sent"
     UNKNOWN = "unknown"
+    REJECTED = "rejected"
     FINAL = "final"
 
 
@@ -72,6 +76,9 @@ class Batch(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     planned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    phase: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """0 not planned; 1 crossings and sells planned; 2 buys planned (after the sells)."""
+    trade_date: Mapped[date | None]
 
 
 class BatchParticipant(Base):
@@ -165,6 +172,7 @@ class OrderSlice(Base):
     tag: Mapped[str] = mapped_column(String(20), unique=True)
     broker_order_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[SliceStatus] = enum_column(SliceStatus, default=SliceStatus.PLANNED)
+    message: Mapped[str | None] = mapped_column(String(300))
 
 
 class BrokerTrade(Base):
