@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -47,9 +48,18 @@ class _Participant:
 
 
 def create(
-    session: Session, manager: User, *, smallcase_id: int | None, cross: bool = False
+    session: Session,
+    manager: User,
+    *,
+    smallcase_id: int | None,
+    cross: bool = False,
+    prices_before: date | None = None,
 ) -> Batch:
-    """A draft batch of every pending intent (of one smallcase, or of all for an admin)."""
+    """A draft batch of every pending intent (of one smallcase, or of all for an admin).
+
+    Participants are sized at the latest closes (or the last closes before `prices_before`,
+    for a simulated trading day).
+    """
     if smallcase_id is None and manager.role is not Role.ADMIN:
         raise Forbidden("only an admin batches intents across every smallcase")
     if smallcase_id is not None:
@@ -69,7 +79,7 @@ def create(
     participants = [
         _participant(session, sid, intents) for sid, intents in sorted(by_subscription.items())
     ]
-    pricing = _pricing(session, participants)
+    pricing = _pricing(session, participants, prices_before)
     batch = Batch(smallcase_id=smallcase_id, cross=cross, created_by=manager.id)
     session.add(batch)
     session.flush()
@@ -187,7 +197,7 @@ def _participant(session: Session, subscription_id: int, intents: list[Intent]) 
     )
 
 
-def _pricing(session: Session, participants: list[_Participant]) -> Pricing:
+def _pricing(session: Session, participants: list[_Participant], before: date | None) -> Pricing:
     symbols: set[str] = set()
     for p in participants:
         symbols |= (
@@ -195,7 +205,7 @@ def _pricing(session: Session, participants: list[_Participant]) -> Pricing:
         )
     settings = get_settings()
     return Pricing(
-        prices=latest_closes(session, symbols),
+        prices=latest_closes(session, symbols, before=before),
         ticks=tick_sizes(session, symbols),
         collar=Decimal(settings.buy_collar),
         reserve=Decimal(settings.buy_charges_rate),

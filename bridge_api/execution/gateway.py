@@ -40,6 +40,7 @@ from allocator import (
     delivery_charges,
 )
 from allocator.charges import COMPONENTS
+from bridge_api.brokers.port import BrokerTrade as BrokerTradeReport
 from bridge_api.db.models import (
     Balance,
     Batch,
@@ -79,6 +80,8 @@ from bridge_api.ledger.service import (
     post,
     subscription_account,
 )
+from bridge_api.notifications import jobs
+from bridge_api.notifications.jobs import enqueue
 from bridge_api.portfolios.cash import release
 
 ACCOUNT_PREFIX = "sub-"
@@ -135,20 +138,36 @@ def plan_request(
     collar: Decimal = Decimal("0.01"),
     buy_charges_rate: Decimal = Decimal("0.00120"),
     min_trade_value: Decimal = Decimal("0.00"),
+    prices: Mapping[str, Decimal] | None = None,
+    buys_only: bool = False,
 ) -> PlanRequest:
     """The allocator's input for a batch: its allocation table, each subscription's own cash,
-    and per-symbol order caps from the instrument list."""
+    and per-symbol order caps from the instrument list.
+
+    `prices` replace the allocation table's (fresh quotes at execution). With `buys_only`
+    (phase 2), holdings are the ledger's after the sells, no target is below a holding, and
+    nothing is crossed: what remains is each subscription's buys, funded by its own cash
+    including what its sells raised.
+    """
     rows = (
         session.execute(select(BatchTarget).where(BatchTarget.batch_id == batch.id)).scalars().all()
     )
     positions: dict[int, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
-    prices: dict[str, Decimal] = {}
+    reference: dict[str, Decimal] = {}
     for row in rows:
         held, wanted = positions[row.subscription_id]
         held[row.symbol], wanted[row.symbol] = row.holding, row.target
-        prices[row.symbol] = row.price
+        reference[row.symbol] = row.price
+    if prices is not None:
+        reference.update({s: p for s, p in prices.items() if s in reference})
+    if buys_only:
+        for sid, (held, wanted) in positions.items():
+            now = holdings(session, subscription_account(session, sid))
+            for symbol in wanted:
+                held[symbol] = now.get(symbol, 0)
+                wanted[symbol] = max(wanted[symbol], held[symbol])
     instruments = (
-        session.execute(select(Instrument).where(Instrument.symbol.in_(prices))).scalars().all()
+        session.execute(select(Instrument).where(Instrument.symbol.in_(reference))).scalars().all()
     )
     base = limits or Limits()
     caps = {i.symbol: i.max_order_quantity for i in instruments if i.max_order_quantity}
@@ -163,7 +182,7 @@ def plan_request(
     ]
     return PlanRequest(
         batch=f"b{batch.id}",
-        prices=prices,
+        prices=reference,
         tick_size={i.symbol: i.tick_size for i in instruments},
         accounts=accounts,
         limits=Limits(
@@ -178,32 +197,42 @@ def plan_request(
         collar=collar,
         buy_charges_rate=buy_charges_rate,
         min_trade_value=min_trade_value,
-        cross=batch.cross,
+        cross=batch.cross and not buys_only,
     )
 
 
 def record_plan(
-    session: Session, batch: Batch, plan: Plan, *, trade_date: date
+    session: Session, batch: Batch, plan: Plan, *, trade_date: date, phase: int
 ) -> list[BatchOrder]:
-    """Write the whole plan before anything is sent, and book its crossings."""
+    """Write one phase of the plan before anything of it is sent.
+
+    Phase 1 is the crossings (booked at once) and the sells; phase 2 the buys, re-planned after
+    the sells, with their amended pre-trade statements. Each phase is recorded once, in order.
+    """
     if batch.state is not BatchState.EXECUTING:
         raise Conflict(f"batch {batch.id} is {batch.state}, not executing")
-    if batch.planned_at is not None:
-        raise Conflict(f"batch {batch.id} already has a plan")
-    for crossing in plan.crossings:
-        session.add(
-            BatchCrossing(
-                batch_id=batch.id,
-                subscription_id=subscription_of(crossing.account),
-                symbol=crossing.symbol,
-                side=str(crossing.side),
-                quantity=crossing.quantity,
-                price=crossing.price,
-            )
+    if phase not in (1, 2) or batch.phase != phase - 1:
+        raise Conflict(
+            f"batch {batch.id} has recorded phase {batch.phase} of its plan; "
+            f"cannot record phase {phase}"
         )
-    _book_crossings(session, batch, plan, trade_date)
+    side = Side.SELL if phase == 1 else Side.BUY
+    if phase == 1:
+        for crossing in plan.crossings:
+            session.add(
+                BatchCrossing(
+                    batch_id=batch.id,
+                    subscription_id=subscription_of(crossing.account),
+                    symbol=crossing.symbol,
+                    side=str(crossing.side),
+                    quantity=crossing.quantity,
+                    price=crossing.price,
+                )
+            )
+        _book_crossings(session, batch, plan, trade_date)
+        batch.planned_at, batch.trade_date = datetime.now(UTC), trade_date
     orders = []
-    for planned in plan.orders:
+    for planned in (o for o in plan.orders if o.side is side):
         order = BatchOrder(
             batch_id=batch.id,
             key=planned.id,
@@ -241,8 +270,9 @@ def record_plan(
             reason=skip.reason,
         )
         for skip in plan.skipped
+        if skip.side is side
     )
-    batch.planned_at = datetime.now(UTC)
+    batch.phase = phase
     session.flush()
     return orders
 
@@ -261,7 +291,7 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
                 legs += [Leg(account, CASH, -value), Leg(account, symbol, Decimal(quantity))]
             else:
                 legs += [
-                    *_shares_out(session, account, symbol, quantity),
+                    *_out_of(session, account, symbol, quantity),
                     Leg(account, CASH, value),
                 ]
         entry = post(
@@ -295,15 +325,17 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
                 )
 
 
-def _shares_out(session: Session, account: int, symbol: str, quantity: int) -> list[Leg]:
-    """Legs taking `quantity` shares out of an account, settled shares first."""
-    settled = int(balance(session, account, symbol, Bucket.SETTLED))
-    from_settled = min(quantity, max(settled, 0))
+def _out_of(session: Session, account: int, asset: str, amount: Decimal | int) -> list[Leg]:
+    """Legs taking `amount` of `asset` out of an account: settled first, then unsettled (a sale's
+    proceeds, which the broker lets the account spend before they settle)."""
+    wanted = Decimal(amount)
+    settled = max(balance(session, account, asset, Bucket.SETTLED), Decimal(0))
+    from_settled = min(wanted, settled)
     legs = []
     if from_settled:
-        legs.append(Leg(account, symbol, Decimal(-from_settled), Bucket.SETTLED))
-    if quantity - from_settled:
-        legs.append(Leg(account, symbol, Decimal(from_settled - quantity), Bucket.UNSETTLED))
+        legs.append(Leg(account, asset, -from_settled, Bucket.SETTLED))
+    if wanted - from_settled:
+        legs.append(Leg(account, asset, from_settled - wanted, Bucket.UNSETTLED))
     return legs
 
 
@@ -453,6 +485,7 @@ def finalize_order(
         select(OrderSlice).where(OrderSlice.order_id == order.id)
     ).scalars():
         piece.status = SliceStatus.FINAL
+    enqueue(session, jobs.order_allocated, order_id=order.id, key=order.key, filled=result.filled)
     return result
 
 
@@ -478,11 +511,12 @@ def _post_allocation(
     allocations = [a for a in result.allocations if a.quantity]
     for a in allocations:
         account = subscription_account(session, subscription_of(a.account))
-        legs.append(Leg(account, CASH, value_sign * a.value, cash_bucket))
         if side is Side.BUY:
+            legs += _out_of(session, account, CASH, a.value)
             legs.append(Leg(account, symbol, Decimal(a.quantity), Bucket.UNSETTLED))
         else:
-            legs += _shares_out(session, account, symbol, a.quantity)
+            legs.append(Leg(account, CASH, a.value, Bucket.UNSETTLED))
+            legs += _out_of(session, account, symbol, a.quantity)
     entry = None
     if legs:
         entry = post(
@@ -494,7 +528,7 @@ def _post_allocation(
             order_id=order.id,
             memo=f"{order.key}: {result.filled} at {result.average_price}",
         )
-    paid = _post_charges(session, order, result, cash_bucket, trade_date)
+    paid = _post_charges(session, order, result, trade_date)
     for a in result.allocations:
         sid = subscription_of(a.account)
         stt = _components(a.charges).get("stt", Decimal(0))
@@ -535,9 +569,10 @@ def _post_allocation(
 
 
 def _post_charges(
-    session: Session, order: BatchOrder, result: OrderAllocation, bucket: Bucket, trade_date: date
+    session: Session, order: BatchOrder, result: OrderAllocation, trade_date: date
 ) -> dict[int, Decimal]:
-    """Post each participant's charges by component; returns what each subscription paid."""
+    """Post each participant's charges by component (each subscription appears once per
+    order); returns what each subscription paid."""
     legs: list[Leg] = []
     paid: dict[int, Decimal] = {}
     house = named_account(session, HOUSE, LedgerKind.HOUSE)
@@ -548,10 +583,7 @@ def _post_charges(
             continue
         sid = subscription_of(a.account)
         account = subscription_account(session, sid)
-        available = max(
-            balance(session, account, CASH, bucket) + _pending_cash(legs, account, bucket),
-            Decimal(0),
-        )
+        available = max(balance(session, account, CASH), Decimal(0))
         covered = owed - min(owed, available)
         paid[sid] = owed - covered
         for name in COMPONENTS:
@@ -559,7 +591,7 @@ def _post_charges(
             if amount:
                 legs.append(Leg(charges_account(session, name), CASH, amount))
         if paid[sid]:
-            legs.append(Leg(account, CASH, -paid[sid], bucket))
+            legs += _out_of(session, account, CASH, paid[sid])
         if covered:
             legs.append(Leg(house, CASH, -covered))
     if legs:
@@ -582,15 +614,54 @@ def _components(charges: Charges) -> dict[str, Decimal]:
     return dict(charges)
 
 
-def _pending_cash(legs: Sequence[Leg], account: int, bucket: Bucket) -> Decimal:
-    return sum(
-        (
-            leg.amount
-            for leg in legs
-            if leg.account_id == account and leg.asset == CASH and leg.bucket is bucket
-        ),
-        Decimal(0),
+def mark_slice(
+    session: Session, slice_id: int, status: SliceStatus, message: str | None = None
+) -> OrderSlice:
+    """Move a slice to `status` (``sending`` is written before the broker is called)."""
+    piece = session.get(OrderSlice, slice_id, with_for_update=True)
+    if piece is None:
+        raise NotFound(f"no slice {slice_id}")
+    piece.status, piece.message = status, message
+    return piece
+
+
+def retry_slice(session: Session, slice_id: int) -> OrderSlice:
+    """A slice whose placement provably never reached the broker gets a new attempt and tag."""
+    piece = session.get(OrderSlice, slice_id, with_for_update=True)
+    if piece is None:
+        raise NotFound(f"no slice {slice_id}")
+    order = session.get(BatchOrder, piece.order_id)
+    assert order is not None
+    piece.attempt += 1
+    piece.tag = client_tag(order.batch_id, order.id, piece.seq, piece.attempt)
+    piece.status, piece.message = SliceStatus.PLANNED, None
+    return piece
+
+
+def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeReport]) -> int:
+    """Record the broker's trades of this batch's slices (each once); returns how many were new."""
+    slices = dict(
+        session.execute(
+            select(OrderSlice.tag, BatchOrder.key)
+            .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+            .where(BatchOrder.batch_id == batch_id)
+        ).all()
     )
+    new = 0
+    for trade in trades:
+        key = slices.get(trade.tag)
+        if key is None:
+            continue
+        new += record_trade(
+            session,
+            order_key=key,
+            broker_trade_id=trade.trade_id,
+            quantity=trade.quantity,
+            price=trade.price,
+            traded_at=trade.at,
+            slice_tag=trade.tag,
+        )
+    return new
 
 
 def finish_batch(session: Session, batch_id: int) -> Batch:
@@ -633,6 +704,7 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
             subscription.version_id = intent.version_id
         if intent.kind is IntentKind.EXIT:
             _close_if_empty(session, subscription)
+    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,14 +14,16 @@ from bridge_api.db.models import Bar, Instrument
 from bridge_api.errors import Invalid
 
 
-def latest_closes(session: Session, symbols: Iterable[str]) -> dict[str, Decimal]:
-    """The most recent close of each symbol; every symbol must have one."""
+def latest_closes(
+    session: Session, symbols: Iterable[str], *, before: date | None = None
+) -> dict[str, Decimal]:
+    """The most recent close of each symbol (before a day, if given); every symbol must have one."""
     wanted = sorted(set(symbols))
+    query = select(Bar.symbol, Bar.close).where(Bar.symbol.in_(wanted))
+    if before is not None:
+        query = query.where(Bar.day < before)
     rows = session.execute(
-        select(Bar.symbol, Bar.close)
-        .where(Bar.symbol.in_(wanted))
-        .ext(distinct_on(Bar.symbol))
-        .order_by(Bar.symbol, Bar.day.desc())
+        query.ext(distinct_on(Bar.symbol)).order_by(Bar.symbol, Bar.day.desc())
     ).all()
     closes = dict(rows)
     missing = [s for s in wanted if s not in closes]

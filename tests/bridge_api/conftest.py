@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.config import REPOSITORY, get_settings
 from bridge_api.db import session as db_session
@@ -98,3 +98,43 @@ def client(session: Session) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = test_session
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A migrated database with the sample market data, to clone committed databases from:
+    (its URL, an admin URI on the same server)."""
+    url, admin = _throwaway_database(tmp_path_factory.mktemp("template"))
+    scratch = create_engine(url)
+    with scratch.begin() as connection:
+        upgrade(connection=connection)
+    with Session(scratch) as session, session.begin():
+        load_instruments(session, REPOSITORY / "data")
+        load_bars(session, REPOSITORY / "data")
+    scratch.dispose()
+    server = make_url(url).set(drivername="postgresql", database="postgres")
+    admin_uri = admin or server.render_as_string(hide_password=False)
+    yield url, admin_uri
+    if admin is not None:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def committed(template_database: tuple[str, str]) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh database cloned from the template, for code that commits (the
+    engine, the paper venue); dropped after the test."""
+    template, admin = template_database
+    name = f"saras_run_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"')
+    url = make_url(template).set(database=name).render_as_string(hide_password=False)
+    fresh = create_engine(url)
+    try:
+        yield sessionmaker(fresh, expire_on_commit=False)
+    finally:
+        fresh.dispose()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -74,10 +74,13 @@ def _run_batch(
     batch = gateway.claim_ready_batch(session)
     assert batch is not None
     assert batch.id == batch_id
-    orders = gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY
+    sells = gateway.record_plan(
+        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
     )
-    _fill_everything(session, orders, short=short)
+    _fill_everything(session, sells, short=short)
+    buys_plan = plan(gateway.plan_request(session, batch, buys_only=True))
+    buys = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
+    _fill_everything(session, buys, short=short)
     gateway.finish_batch(session, batch.id)
     return client.get(f"/batches/{batch_id}", headers=auth(manager)).json()
 
@@ -180,9 +183,11 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
     ).json()["id"]
     client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
     batch = gateway.claim_ready_batch(session)
-    (order, *_) = gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY
+    gateway.record_plan(
+        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
     )
+    buys_plan = plan(gateway.plan_request(session, batch, buys_only=True))
+    (order, *_) = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
 
     first = gateway.record_trade(
         session,
@@ -228,10 +233,8 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
     assert allocated.filled == 1
     assert twice is None
     assert gateway.claim_ready_batch(session) is None
-    with pytest.raises(Conflict, match="already has a plan"):
-        gateway.record_plan(
-            session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY
-        )
+    with pytest.raises(Conflict, match="has recorded phase 2"):
+        gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
 
 
 def test_an_exit_sells_everything_closes_the_subscription_and_returns_its_cash(

@@ -1,0 +1,287 @@
+"""The end-to-end demo scenario: seeded investors invest, a manager rebalances, the engine
+trades two sessions through the paper venue, and every book reconciles with the venue.
+
+Day 1 (`FIRST_DAY`): Asha and Vikram invest in Nifty Leaders, Vikram and Meera in IT
+Bellwethers; the manager batches each smallcase and the engine trades them. Before day 2 the
+trades settle (T+1). Day 2: the manager publishes a new version of Nifty Leaders (ITC out, SBIN
+and LT in); Asha and Vikram accept it; Meera exits IT Bellwethers; Vikram buys 20 RELIANCE
+directly. The engine trades day 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge_api.batches import service as batches
+from bridge_api.brokers.paper import PaperVenue
+from bridge_api.config import get_settings
+from bridge_api.db.models import (
+    Balance,
+    Batch,
+    BatchOrder,
+    Cause,
+    JournalEntry,
+    LedgerAccount,
+    LedgerKind,
+    Posting,
+    Smallcase,
+    Subscription,
+    User,
+)
+from bridge_api.db.models.ledger import CASH
+from bridge_api.execution import gateway
+from bridge_api.execution.clocks import PaperClock
+from bridge_api.execution.engine import Engine, EngineConfig, Progress
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.portfolios import intents, views
+from bridge_api.seed import load_market, seed_demo
+from bridge_api.smallcases import service as smallcases
+
+LEADERS_V2 = {
+    "RELIANCE": "20",
+    "HDFCBANK": "20",
+    "INFY": "15",
+    "TCS": "15",
+    "ICICIBANK": "10",
+    "SBIN": "10",
+    "LT": "10",
+}
+FIRST_DAY = date(2026, 11, 19)
+SECOND_DAY = date(2026, 11, 20)
+
+
+@dataclass(frozen=True, slots=True)
+class _Weight:
+    symbol: str
+    weight: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    """How one batch ended."""
+
+    id: int
+    day: date
+    smallcase: str
+    state: str
+    reason: str
+    orders: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvestorLine:
+    """An investor's position at the end: free cash, value of the books, charges, P&L."""
+
+    email: str
+    paid_in: Decimal
+    free_cash: Decimal
+    invested_value: Decimal
+    book_cash: Decimal
+    charges: Decimal
+    realised: Decimal
+    unrealised: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """Everything the investor owns at the last closes."""
+        return self.free_cash + self.invested_value + self.book_cash
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """Shares per symbol: every sub-ledger plus the house, against the venue's holdings."""
+
+    ledger: dict[str, int]
+    venue: dict[str, int]
+    ledger_sums_to_zero: bool
+
+    @property
+    def matches(self) -> bool:
+        """Every symbol agrees, and the whole ledger balances."""
+        return self.ledger == self.venue and self.ledger_sums_to_zero
+
+
+@dataclass
+class DemoResult:
+    """What the demo did and where everyone ended."""
+
+    batches: list[BatchLine] = field(default_factory=list)
+    investors: list[InvestorLine] = field(default_factory=list)
+    reconciliation: Reconciliation | None = None
+
+
+def run_demo(
+    sessions: sessionmaker[Session],
+    *,
+    progress: Progress | None = None,
+    rate_limits: RateLimits | None = None,
+) -> DemoResult:
+    """Run the whole scenario on an empty, migrated database (see the module doc)."""
+    say = progress or (lambda event, info: None)
+    settings = get_settings()
+    with sessions() as session, session.begin():
+        instruments, bars = load_market(session, settings.market_data_dir)
+        made = seed_demo(session)
+        say("seeded", {"instruments": instruments, "bars": bars, "made": len(made)})
+    result = DemoResult()
+    with sessions() as session, session.begin():
+        _invest(session, "asha@saras.demo", "Nifty Leaders", "150000.00")
+        _invest(session, "vikram@saras.demo", "Nifty Leaders", "600000.00")
+        _invest(session, "vikram@saras.demo", "IT Bellwethers", "200000.00")
+        _invest(session, "meera@saras.demo", "IT Bellwethers", "60000.00")
+        say("invested", {"intents": 4})
+    result.batches += _trade_day(
+        sessions, FIRST_DAY, ["Nifty Leaders", "IT Bellwethers"], say, rate_limits
+    )
+    with sessions() as session, session.begin():
+        gateway.settle(session, as_of=SECOND_DAY)
+        manager = _user(session, "manager@saras.demo")
+        leaders = _smallcase(session, "Nifty Leaders")
+        smallcases.new_version(
+            session,
+            manager,
+            leaders.id,
+            constituents=[_Weight(s, Decimal(w)) for s, w in LEADERS_V2.items()],
+            note="ITC out; SBIN and LT in",
+            description=None,
+        )
+        for email in ("asha@saras.demo", "vikram@saras.demo"):
+            investor = _user(session, email)
+            intents.decide_rebalance(
+                session,
+                investor,
+                subscription_id=_subscription(session, investor, leaders).id,
+                accept=True,
+            )
+        meera = _user(session, "meera@saras.demo")
+        it = _smallcase(session, "IT Bellwethers")
+        intents.exit_subscription(
+            session, meera, subscription_id=_subscription(session, meera, it).id
+        )
+        intents.buy(session, _user(session, "vikram@saras.demo"), symbol="RELIANCE", quantity=20)
+        say("rebalanced", {"version": 2})
+    result.batches += _trade_day(
+        sessions, SECOND_DAY, ["Nifty Leaders", "IT Bellwethers", None], say, rate_limits
+    )
+    with sessions() as session:
+        result.investors = [
+            _investor_line(session, email)
+            for email in ("asha@saras.demo", "vikram@saras.demo", "meera@saras.demo")
+        ]
+        venue = PaperVenue(sessions, session_day=SECOND_DAY)
+        result.reconciliation = reconcile(session, venue.holdings())
+    return result
+
+
+def _trade_day(
+    sessions: sessionmaker[Session],
+    day: date,
+    names: list[str | None],
+    say: Progress,
+    rate_limits: RateLimits | None,
+) -> list[BatchLine]:
+    ids = []
+    with sessions() as session, session.begin():
+        manager = _user(session, "manager@saras.demo")
+        admin = _user(session, "admin@saras.demo")
+        for name in names:
+            author = admin if name is None else manager
+            smallcase_id = None if name is None else _smallcase(session, name).id
+            batch = batches.create(session, author, smallcase_id=smallcase_id, prices_before=day)
+            batches.approve(session, author, batch.id)
+            ids.append(batch.id)
+            say("batch", {"batch": batch.id, "smallcase": name or "direct trades", "day": day})
+    venue = PaperVenue(sessions, session_day=day)
+    engine = Engine(
+        sessions,
+        venue,
+        PaperClock(venue),
+        limiter=OrderRateLimiter(sessions, limits=rate_limits),
+        config=EngineConfig(trade_date=day),
+        progress=say,
+    )
+    engine.run()
+    lines = []
+    with sessions() as session:
+        for batch_id in ids:
+            done = session.get(Batch, batch_id)
+            assert done is not None
+            smallcase = session.get(Smallcase, done.smallcase_id) if done.smallcase_id else None
+            name = smallcase.name if smallcase else "direct trades"
+            orders = session.execute(
+                select(func.count()).select_from(BatchOrder).where(BatchOrder.batch_id == batch_id)
+            ).scalar_one()
+            lines.append(BatchLine(batch_id, day, name, str(done.state), done.reason, orders))
+    return lines
+
+
+def reconcile(session: Session, venue_holdings: dict[str, int]) -> Reconciliation:
+    """Shares held in every subscription and the house against the venue's net holdings."""
+    rows = session.execute(
+        select(Balance.asset, func.sum(Balance.amount))
+        .join(LedgerAccount, LedgerAccount.id == Balance.account_id)
+        .where(
+            LedgerAccount.kind.in_([LedgerKind.SUBSCRIPTION, LedgerKind.HOUSE]),
+            Balance.asset != CASH,
+        )
+        .group_by(Balance.asset)
+    ).all()
+    ledger = {asset: int(amount) for asset, amount in sorted(rows) if amount}
+    totals = session.execute(
+        select(Balance.asset, func.sum(Balance.amount)).group_by(Balance.asset)
+    ).all()
+    return Reconciliation(
+        ledger=ledger, venue=venue_holdings, ledger_sums_to_zero=all(t == 0 for _, t in totals)
+    )
+
+
+def _invest(session: Session, email: str, smallcase: str, amount: str) -> None:
+    intents.invest(
+        session,
+        _user(session, email),
+        smallcase_id=_smallcase(session, smallcase).id,
+        amount=Decimal(amount),
+    )
+
+
+def _investor_line(session: Session, email: str) -> InvestorLine:
+    user = _user(session, email)
+    view = views.portfolio(session, user)
+    paid_in = session.execute(
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.user_id == user.id, JournalEntry.cause == Cause.PAYIN)
+    ).scalar_one()
+    books = view.subscriptions
+    return InvestorLine(
+        email=email,
+        paid_in=Decimal(paid_in),
+        free_cash=view.free_cash + view.free_unsettled_cash,
+        invested_value=sum((s.market_value for s in books), Decimal(0)),
+        book_cash=sum((s.cash + s.unsettled_cash for s in books), Decimal(0)),
+        charges=sum((s.charges_paid for s in books), Decimal(0)),
+        realised=sum((s.realised for s in books), Decimal(0)),
+        unrealised=sum((s.unrealised for s in books), Decimal(0)),
+    )
+
+
+def _user(session: Session, email: str) -> User:
+    return session.execute(select(User).where(User.email == email)).scalar_one()
+
+
+def _smallcase(session: Session, name: str) -> Smallcase:
+    return session.execute(select(Smallcase).where(Smallcase.name == name)).scalar_one()
+
+
+def _subscription(session: Session, user: User, smallcase: Smallcase) -> Subscription:
+    return session.execute(
+        select(Subscription).where(
+            Subscription.user_id == user.id, Subscription.smallcase_id == smallcase.id
+        )
+    ).scalar_one()

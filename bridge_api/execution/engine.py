@@ -1,0 +1,446 @@
+"""The execution engine: trades a batch within one market session, in two phases.
+
+Phase 1 books the crossings (when enabled) and sends the sells; it ends when every sell is
+final or at the cut-off, when what is left of them is cancelled. Phase 2 re-plans the buys from
+each subscription's own cash, now including the proceeds of its sells that executed, writes the
+amended pre-trade statement, and sends them; what is unfilled at the close expires. Every order
+is allocated once, when final, and the batch ends completed or partially completed.
+
+Crash safety comes from the order of writes. A slice is marked ``sending`` (with its client
+tag) and committed before the broker is called; the broker's order id is committed after. On a
+restart, a slice left ``sending`` or ``unknown`` is resolved by looking its tag up in the
+broker's order book (which may lag, so the lookup is retried); only a tag the broker provably
+never saw is sent again, under a new tag. Trades come from the broker's trade book and are
+recorded once by trade id; allocation happens once per order. So killing the engine at any
+moment and starting it again sends no order twice, counts no trade twice and loses none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from allocator import Limits, Plan, Side, plan
+from bridge_api.brokers.port import (
+    Broker,
+    BrokerOrder,
+    BrokerRejected,
+    BrokerUnavailable,
+    PlacementUnknown,
+    Quote,
+)
+from bridge_api.db.models import (
+    Batch,
+    BatchOrder,
+    BatchState,
+    BatchTarget,
+    OrderSlice,
+    OrderStatus,
+    SliceStatus,
+)
+from bridge_api.execution import gateway
+from bridge_api.execution.lease import Lease
+from bridge_api.execution.ratelimit import OrderRateLimiter
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, dict[str, object]], None]
+T = TypeVar("T")
+
+
+class TradingHalted(Exception):
+    """The engine stopped: the broker is unavailable or the lease was lost. Resume later."""
+
+
+class RealMoneyDisabled(Exception):
+    """A real-money broker was given while real-money trading is off."""
+
+
+class MarketClock(Protocol):
+    """When phases end. A live clock waits for the cut-off and the close; a paper clock ends
+    them as soon as the paper venue has matched everything."""
+
+    def await_fills(self, done: Callable[[], bool], *, until: str) -> None:
+        """Return when `done()` or when the deadline (``cutoff`` or ``close``) has passed."""
+
+    def end_of_day(self) -> None:
+        """Return once the session is closed and unfilled day orders have expired."""
+
+
+@dataclass
+class CrashPoints:
+    """Test hook: ``SARAS_CRASH_AT=name[:n]`` kills the process (SIGKILL) the n-th time the
+    engine reaches point `name`. Without the variable it does nothing."""
+
+    point: str | None = None
+    at: int = 1
+    seen: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def from_env(cls) -> CrashPoints:
+        """Read ``SARAS_CRASH_AT``."""
+        spec = os.environ.get("SARAS_CRASH_AT", "")
+        if not spec:
+            return cls()
+        name, _, count = spec.partition(":")
+        return cls(point=name, at=int(count or 1))
+
+    def reach(self, name: str) -> None:
+        """Die here if this is the chosen point and visit."""
+        self.seen[name] += 1
+        if name == self.point and self.seen[name] == self.at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How orders are priced and planned."""
+
+    trade_date: date
+    collar: Decimal = Decimal("0.01")
+    buy_charges_rate: Decimal = Decimal("0.00120")
+    min_trade_value: Decimal = Decimal("0.00")
+    limits: Limits = field(default_factory=Limits)
+    lookups: int = 5
+    """How many times a tag is looked up before it is taken as never placed."""
+    attempts: int = 3
+    """How many tags a slice may be sent under before it is given up as rejected."""
+    real_money: bool = False
+
+
+class Engine:
+    """Runs ready batches through a broker (see the module doc)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        broker: Broker,
+        clock: MarketClock,
+        *,
+        limiter: OrderRateLimiter,
+        config: EngineConfig,
+        lease: Lease | None = None,
+        progress: Progress | None = None,
+        crash: CrashPoints | None = None,
+    ) -> None:
+        if getattr(broker, "real_money", True) and not config.real_money:
+            raise RealMoneyDisabled(
+                f"{broker.name} trades real money; set SARAS_REAL_MONEY=true to allow it"
+            )
+        self._sessions = sessions
+        self.broker = broker
+        self.clock = clock
+        self.limiter = limiter
+        self.config = config
+        self.lease = lease
+        self._progress = progress or (lambda event, info: None)
+        self._crash = crash or CrashPoints.from_env()
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(self) -> list[int]:
+        """Resume any batch a dead engine left executing, then run ready batches until none."""
+        done: list[int] = []
+        while True:
+            self._renew()
+            batch_id = self._next_batch()
+            if batch_id is None:
+                return done
+            self.execute(batch_id)
+            done.append(batch_id)
+
+    def _next_batch(self) -> int | None:
+        with self._sessions() as session, session.begin():
+            stranded = session.execute(
+                select(Batch.id)
+                .where(Batch.state == BatchState.EXECUTING)
+                .order_by(Batch.id)
+                .limit(1)
+            ).scalar_one_or_none()
+            if stranded is not None:
+                self._progress("resume", {"batch": stranded})
+                return stranded
+            batch = gateway.claim_ready_batch(session)
+            return batch.id if batch else None
+
+    def _renew(self) -> None:
+        if self.lease is not None:
+            self.lease.renew()
+
+    # -- one batch ----------------------------------------------------------------------
+
+    def execute(self, batch_id: int) -> None:
+        """Take an executing batch from wherever it stands to its end."""
+        if self._phase(batch_id) == 0:
+            self._plan(batch_id, phase=1)
+        self._work(batch_id, Side.SELL, until="cutoff")
+        if self._phase(batch_id) == 1:
+            self._plan(batch_id, phase=2)
+        self._work(batch_id, Side.BUY, until="close")
+        with self._sessions() as session, session.begin():
+            batch = gateway.finish_batch(session, batch_id)
+            self._progress(
+                "finished", {"batch": batch_id, "state": str(batch.state), "reason": batch.reason}
+            )
+        self._crash.reach("batch_finished")
+
+    def _phase(self, batch_id: int) -> int:
+        with self._sessions() as session:
+            batch = session.get(Batch, batch_id)
+            assert batch is not None
+            return batch.phase
+
+    def _plan(self, batch_id: int, *, phase: int) -> None:
+        with self._sessions() as session, session.begin():
+            batch = session.get(Batch, batch_id, with_for_update=True)
+            assert batch is not None
+            symbols = session.execute(
+                select(BatchTarget.symbol).where(BatchTarget.batch_id == batch_id).distinct()
+            ).scalars()
+            quotes = self._ask(lambda: self.broker.quotes(symbols))
+            limits = replace(self.config.limits, orders_used_today=self.limiter.used_today())
+            request = gateway.plan_request(
+                session,
+                batch,
+                limits=limits,
+                collar=self.config.collar,
+                buy_charges_rate=self.config.buy_charges_rate,
+                min_trade_value=self.config.min_trade_value,
+                prices={s: q.price for s, q in quotes.items()},
+                buys_only=phase == 2,
+            )
+            result = _within_band(plan(request), quotes)
+            orders = gateway.record_plan(
+                session, batch, result, trade_date=self.config.trade_date, phase=phase
+            )
+            self._progress(
+                "planned",
+                {
+                    "batch": batch_id,
+                    "phase": phase,
+                    "orders": len(orders),
+                    "crossings": len(result.crossings) if phase == 1 else 0,
+                },
+            )
+        self._crash.reach(f"planned_{phase}")
+
+    def _work(self, batch_id: int, side: Side, *, until: str) -> None:
+        """Send this side's slices, wait for fills, end the phase, allocate every order."""
+        if all(o.status is OrderStatus.FINAL for o in self._orders(batch_id, side)):
+            return
+        self._resolve_unknown(batch_id, side)
+        self._send(batch_id, side)
+        self.clock.await_fills(lambda: self._all_final_at_broker(batch_id, side), until=until)
+        if until == "cutoff":
+            self._cancel_open(batch_id, side)
+        else:
+            self.clock.end_of_day()
+        self._finalize(batch_id, side, until)
+
+    def _orders(self, batch_id: int, side: Side) -> list[BatchOrder]:
+        with self._sessions() as session:
+            return list(
+                session.execute(
+                    select(BatchOrder)
+                    .where(BatchOrder.batch_id == batch_id, BatchOrder.side == str(side))
+                    .order_by(BatchOrder.id)
+                ).scalars()
+            )
+
+    def _slices(
+        self, batch_id: int, side: Side, statuses: Iterable[SliceStatus]
+    ) -> list[tuple[OrderSlice, BatchOrder]]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(OrderSlice, BatchOrder)
+                .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+                .where(
+                    BatchOrder.batch_id == batch_id,
+                    BatchOrder.side == str(side),
+                    OrderSlice.status.in_(list(statuses)),
+                )
+                .order_by(OrderSlice.send_after_ms, OrderSlice.seq, BatchOrder.symbol)
+            ).all()
+            return [(piece, order) for piece, order in rows]
+
+    def _send(self, batch_id: int, side: Side) -> None:
+        while pending := self._slices(batch_id, side, [SliceStatus.PLANNED]):
+            for piece, order in pending:
+                self._send_one(piece, order)
+
+    def _send_one(self, piece: OrderSlice, order: BatchOrder) -> None:
+        """Mark, take a token, place, record: each step committed before the next."""
+        self._renew()
+        with self._sessions() as session, session.begin():
+            gateway.mark_slice(session, piece.id, SliceStatus.SENDING)
+        self._crash.reach("marked_sending")
+        self.limiter.acquire(piece.tag)
+        try:
+            broker_id = self.broker.place_limit_order(
+                tag=piece.tag,
+                symbol=order.symbol,
+                side=order.side,
+                quantity=piece.quantity,
+                price=order.limit_price,
+            )
+        except BrokerRejected as error:
+            self._mark(piece.id, SliceStatus.REJECTED, str(error))
+            self._progress("rejected", {"tag": piece.tag, "message": str(error)})
+            return
+        except PlacementUnknown as error:
+            self._mark(piece.id, SliceStatus.UNKNOWN, str(error))
+            self._progress("unknown", {"tag": piece.tag, "message": str(error)})
+            self._resolve(piece.id, piece.tag)
+            return
+        except BrokerUnavailable as error:
+            raise TradingHalted(str(error)) from error
+        self._crash.reach("placed")
+        with self._sessions() as session, session.begin():
+            gateway.record_broker_order(session, tag=piece.tag, broker_order_id=broker_id)
+        self._progress(
+            "sent",
+            {
+                "tag": piece.tag,
+                "symbol": order.symbol,
+                "side": order.side,
+                "quantity": piece.quantity,
+            },
+        )
+        self._crash.reach("recorded")
+
+    def _mark(self, slice_id: int, status: SliceStatus, message: str) -> None:
+        with self._sessions() as session, session.begin():
+            gateway.mark_slice(session, slice_id, status, message[:300])
+
+    def _resolve_unknown(self, batch_id: int, side: Side) -> None:
+        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
+            self._resolve(piece.id, piece.tag)
+
+    def _resolve(self, slice_id: int, tag: str) -> None:
+        """Find a tag whose placement outcome is unknown; retry the lookup, never the order."""
+        for _ in range(self.config.lookups):
+            found = self._by_tag().get(tag)
+            if found is not None:
+                with self._sessions() as session, session.begin():
+                    if found.status == "REJECTED":
+                        gateway.mark_slice(
+                            session, slice_id, SliceStatus.REJECTED, found.message[:300]
+                        )
+                    else:
+                        gateway.record_broker_order(
+                            session, tag=tag, broker_order_id=found.broker_order_id
+                        )
+                self._progress("resolved", {"tag": tag, "found": found.broker_order_id})
+                return
+        with self._sessions() as session, session.begin():
+            piece = session.get(OrderSlice, slice_id)
+            assert piece is not None
+            if piece.attempt + 1 >= self.config.attempts:
+                gateway.mark_slice(
+                    session,
+                    slice_id,
+                    SliceStatus.REJECTED,
+                    f"not placed after {self.config.attempts} attempts",
+                )
+                self._progress("resolved", {"tag": tag, "found": None, "gave_up": True})
+                return
+            piece = gateway.retry_slice(session, slice_id)
+            self._progress("resolved", {"tag": tag, "found": None, "retry_as": piece.tag})
+
+    def _by_tag(self) -> dict[str, BrokerOrder]:
+        return {o.tag: o for o in self._ask(self.broker.orders)}
+
+    def _ask(self, call: Callable[[], T]) -> T:
+        """Call the broker; an unavailable broker halts trading (the batch resumes later)."""
+        try:
+            return call()
+        except BrokerUnavailable as error:
+            raise TradingHalted(str(error)) from error
+
+    def _all_final_at_broker(self, batch_id: int, side: Side) -> bool:
+        book = self._by_tag()
+        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENT]):
+            found = book.get(piece.tag)
+            if found is None or not found.final:
+                return False
+        return True
+
+    def _cancel_open(self, batch_id: int, side: Side) -> None:
+        book = self._by_tag()
+        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENT]):
+            found = book.get(piece.tag)
+            if found is not None and not found.final:
+                self._ask(partial(self.broker.cancel_order, found.broker_order_id))
+                self._progress(
+                    "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
+                )
+
+    def _finalize(self, batch_id: int, side: Side, until: str) -> None:
+        trades = self._ask(self.broker.trades)
+        with self._sessions() as session, session.begin():
+            new = gateway.sync_trades(session, batch_id, trades)
+        self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
+        self._crash.reach("trades_synced")
+        book = self._by_tag()
+        for order in self._orders(batch_id, side):
+            if order.status is OrderStatus.FINAL:
+                continue
+            with self._sessions() as session, session.begin():
+                reason = _reason(session, order, book, until)
+                result = gateway.finalize_order(
+                    session, order_key=order.key, reason=reason, trade_date=self.config.trade_date
+                )
+            if result is not None:
+                self._progress(
+                    "allocated",
+                    {
+                        "order": order.key,
+                        "filled": result.filled,
+                        "of": order.quantity,
+                        "reason": reason,
+                    },
+                )
+            self._crash.reach("finalized")
+
+
+def _reason(session: Session, order: BatchOrder, book: dict[str, BrokerOrder], until: str) -> str:
+    """Why the order is final, from its slices' state at the broker."""
+    statuses = []
+    for piece in session.execute(
+        select(OrderSlice).where(OrderSlice.order_id == order.id)
+    ).scalars():
+        found = book.get(piece.tag)
+        if piece.status is SliceStatus.REJECTED:
+            statuses.append(f"rejected: {piece.message}")
+        elif found is None:
+            statuses.append("never placed")
+        elif found.status == "COMPLETE":
+            statuses.append("filled")
+        elif found.status == "CANCELLED":
+            statuses.append(
+                "cancelled at the cut-off" if until == "cutoff" else "expired at the close"
+            )
+        else:
+            statuses.append(found.status.lower())
+    distinct = sorted(set(statuses))
+    return "; ".join(distinct)[:200] if distinct else "nothing to send"
+
+
+def _within_band(result: Plan, quotes: dict[str, Quote]) -> Plan:
+    """Clamp every limit price inside the day's band (the band's ends are on the tick)."""
+    orders = []
+    for order in result.orders:
+        quote = quotes[order.symbol]
+        limit = min(max(order.limit_price, quote.lower), quote.upper)
+        orders.append(replace(order, limit_price=limit) if limit != order.limit_price else order)
+    return replace(result, orders=tuple(orders))
