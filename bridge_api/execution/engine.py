@@ -23,9 +23,9 @@ import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import partial
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select
