@@ -47,7 +47,9 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""The request's session; it commits before the response is sent, so a failed commit is the
+response (never a success for work that was lost)."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

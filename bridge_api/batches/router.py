@@ -13,6 +13,7 @@ from bridge_api.batches.schemas import (
     BatchIn,
     BatchOut,
     CrossingOut,
+    FailIn,
     FillOut,
     OrderOut,
     ResultOut,
@@ -33,7 +34,7 @@ from bridge_api.db.models import (
     OrderParticipant,
     OrderSlice,
 )
-from bridge_api.deps import Manager, SessionDep
+from bridge_api.deps import Admin, Manager, SessionDep
 from bridge_api.fields import IdPath
 
 router = APIRouter(tags=["batches"])
@@ -132,3 +133,21 @@ def approve(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut
 def cancel(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """Cancel a batch that has not started trading; its intents wait for the next."""
     return _out(session, service.cancel(session, manager, batch_id))
+
+
+@router.post("/batches/{batch_id}/repair", status_code=status.HTTP_201_CREATED)
+def repair(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
+    """A new draft batch for what a partially completed or failed batch left undone."""
+    return _out(session, service.repair(session, manager, batch_id))
+
+
+@router.post("/batches/{batch_id}/archive")
+def archive(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
+    """Accept what a partially completed batch left undone."""
+    return _out(session, service.archive(session, manager, batch_id))
+
+
+@router.post("/batches/{batch_id}/fail")
+def fail(batch_id: IdPath, body: FailIn, admin: Admin, session: SessionDep) -> BatchOut:
+    """End an executing batch that cannot go on, once nothing of it is live (admin)."""
+    return _out(session, service.fail(session, admin, batch_id, reason=body.reason))

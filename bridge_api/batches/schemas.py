@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge_api.fields import Identifier, Rupees
 
@@ -16,6 +16,14 @@ class BatchIn(BaseModel):
 
     smallcase_id: Identifier | None = None
     cross: bool = False
+
+
+class FailIn(BaseModel):
+    """Why an executing batch is being ended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class TargetOut(BaseModel):

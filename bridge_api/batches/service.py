@@ -23,6 +23,7 @@ from bridge_api.db.models import (
     Batch,
     BatchParticipant,
     BatchState,
+    BatchTarget,
     Intent,
     IntentKind,
     IntentStatus,
@@ -33,6 +34,7 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.errors import Conflict, Forbidden, NotFound
+from bridge_api.execution import gateway
 from bridge_api.ledger.service import balance, holdings, subscription_account
 from bridge_api.market.prices import latest_closes, tick_sizes
 from bridge_api.smallcases import service as smallcases
@@ -131,6 +133,91 @@ def cancel(session: Session, manager: User, batch_id: int) -> Batch:
         participant.open = False
     for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
         intent.status, intent.batch_id = IntentStatus.PENDING, None
+    return batch
+
+
+def repair(session: Session, manager: User, batch_id: int) -> Batch:
+    """A new draft batch for what a partially completed (or failed) batch left undone: each
+    participant whose holdings still differ from its targets, with the same full target
+    position, a fresh pre-trade statement and today's prices (audited)."""
+    old = visible(session, manager, batch_id, lock=True)
+    if old.state not in (BatchState.PARTIALLY_COMPLETED, BatchState.FAILED):
+        raise Conflict(
+            f"only a partially completed or failed batch is repaired; this one is {old.state}"
+        )
+    busy = set(
+        session.execute(
+            select(BatchParticipant.subscription_id).where(BatchParticipant.open)
+        ).scalars()
+    )
+    rows = (
+        session.execute(select(BatchTarget).where(BatchTarget.batch_id == old.id)).scalars().all()
+    )
+    targets: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        if row.subscription_id not in busy:
+            targets[row.subscription_id][row.symbol] = row.target
+    prices = latest_closes(session, {row.symbol for row in rows})
+    batch = Batch(
+        smallcase_id=old.smallcase_id,
+        cross=old.cross,
+        created_by=manager.id,
+        reason=f"repair of batch {old.id}",
+    )
+    session.add(batch)
+    session.flush()
+    table = []
+    for sid, wanted in sorted(targets.items()):
+        held = holdings(session, subscription_account(session, sid))
+        if all(held.get(s, 0) == q for s, q in wanted.items()):
+            continue
+        table += [
+            TargetRow(sid, s, held.get(s, 0), q, prices[s]) for s, q in sorted(wanted.items())
+        ]
+        session.add(BatchParticipant(batch_id=batch.id, subscription_id=sid))
+    if not table:
+        raise Conflict(f"nothing of batch {old.id} is left to repair")
+    session.flush()
+    write_targets(session, batch.id, table)
+    record(
+        session,
+        actor=manager,
+        action="batch.repair",
+        entity="batch",
+        entity_id=old.id,
+        after={"repair": batch.id},
+    )
+    return batch
+
+
+def archive(session: Session, manager: User, batch_id: int) -> Batch:
+    """Accept what a partially completed batch left undone, as it is (audited)."""
+    batch = visible(session, manager, batch_id, lock=True)
+    if batch.state is not BatchState.PARTIALLY_COMPLETED:
+        raise Conflict(f"only a partially completed batch is archived; this one is {batch.state}")
+    record(
+        session,
+        actor=manager,
+        action="batch.archive",
+        entity="batch",
+        entity_id=batch.id,
+        before={"reason": batch.reason},
+    )
+    batch.reason = f"archived: {batch.reason}"[:500]
+    return batch
+
+
+def fail(session: Session, admin: User, batch_id: int, *, reason: str) -> Batch:
+    """End an executing batch that cannot go on, once nothing of it is live (admin, audited)."""
+    batch = gateway.fail_batch(session, batch_id, reason=reason)
+    record(
+        session,
+        actor=admin,
+        action="batch.fail",
+        entity="batch",
+        entity_id=batch_id,
+        after={"reason": reason},
+    )
     return batch
 
 

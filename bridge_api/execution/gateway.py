@@ -42,7 +42,6 @@ from allocator import (
 from allocator.charges import COMPONENTS
 from bridge_api.brokers.port import BrokerTrade as BrokerTradeReport
 from bridge_api.db.models import (
-    Balance,
     Batch,
     BatchCrossing,
     BatchOrder,
@@ -57,10 +56,12 @@ from bridge_api.db.models import (
     Intent,
     IntentKind,
     IntentStatus,
+    JournalEntry,
     LedgerKind,
     OrderParticipant,
     OrderSlice,
     OrderStatus,
+    Posting,
     SliceStatus,
     Subscription,
     SubscriptionStatus,
@@ -288,7 +289,10 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
             account = subscription_account(session, sid)
             value = price * quantity
             if side is Side.BUY:
-                legs += [Leg(account, CASH, -value), Leg(account, symbol, Decimal(quantity))]
+                legs += [
+                    *_out_of(session, account, CASH, value),
+                    Leg(account, symbol, Decimal(quantity)),
+                ]
             else:
                 legs += [
                     *_out_of(session, account, symbol, quantity),
@@ -383,6 +387,10 @@ def record_trade(
     if order.status is OrderStatus.FINAL:
         raise Conflict(
             f"order {order_key} is already allocated; trade {broker_trade_id} arrived late"
+        )
+    if price > order.limit_price if order.side == "BUY" else price < order.limit_price:
+        raise Conflict(
+            f"trade {broker_trade_id} at {price} is beyond {order_key}'s limit {order.limit_price}"
         )
     filled = session.execute(
         select(func.coalesce(func.sum(BrokerTrade.quantity), 0)).where(
@@ -665,53 +673,140 @@ def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeRep
 
 
 def finish_batch(session: Session, batch_id: int) -> Batch:
-    """Close a batch whose orders are all final: completed, or partially completed with the
-    unfilled legs named; closes exited subscriptions that hold nothing and returns their cash."""
-    batch = session.get(Batch, batch_id, with_for_update=True)
-    if batch is None:
-        raise NotFound(f"no batch {batch_id}")
-    if batch.state is not BatchState.EXECUTING:
-        raise Conflict(f"batch {batch_id} is {batch.state}, not executing")
+    """Close a batch whose orders are all final.
+
+    It is completed when every order filled in full and no buy was cut for funds; otherwise
+    partially completed, with each short leg named (the manager then repairs or archives it).
+    An exit whose sells all filled closes its subscription and returns its cash; one that did
+    not goes back to pending for the next batch.
+    """
+    batch = _executing(session, batch_id)
+    if batch.phase == 0:
+        raise Conflict(f"batch {batch_id} was never planned; fail it instead")
     orders = (
         session.execute(select(BatchOrder).where(BatchOrder.batch_id == batch.id)).scalars().all()
     )
     open_orders = [o.key for o in orders if o.status is not OrderStatus.FINAL]
     if open_orders:
         raise Conflict(f"orders still open: {', '.join(open_orders)}")
-    filled = dict(
-        session.execute(
-            select(BrokerTrade.order_id, func.sum(BrokerTrade.quantity))
-            .where(BrokerTrade.order_id.in_([o.id for o in orders]))
-            .group_by(BrokerTrade.order_id)
-        ).all()
-    )
+    filled = _filled(session, [o.id for o in orders])
     short = [
         f"{o.key} {filled.get(o.id, 0)}/{o.quantity} ({o.final_reason})"
         for o in orders
         if filled.get(o.id, 0) < o.quantity
     ]
+    cut = session.execute(
+        select(BatchSkip.symbol, func.sum(BatchSkip.quantity))
+        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason == "funds")
+        .group_by(BatchSkip.symbol)
+        .order_by(BatchSkip.symbol)
+    ).all()
+    short += [f"{symbol} {quantity} cut for funds" for symbol, quantity in cut]
     batch.state = BatchState.PARTIALLY_COMPLETED if short else BatchState.COMPLETED
     batch.reason = "; ".join(short)[:500]
-    for participant in session.execute(
-        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
-    ).scalars():
-        participant.open = False
-    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
+    _close_participants(session, batch)
+    intents = (
+        session.execute(
+            select(Intent).where(Intent.batch_id == batch.id).order_by(Intent.subscription_id)
+        )
+        .scalars()
+        .all()
+    )
+    subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
+    for intent in intents:
         intent.status = IntentStatus.DONE
-        subscription = session.get(Subscription, intent.subscription_id)
-        assert subscription is not None
+        subscription = subscriptions[intent.subscription_id]
         if intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
             subscription.version_id = intent.version_id
-        if intent.kind is IntentKind.EXIT:
-            _close_if_empty(session, subscription)
+        if intent.kind is IntentKind.EXIT and not _close_if_empty(session, subscription):
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+            intent.note = f"exit not complete in batch {batch.id}; waiting for the next batch"
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
 
 
-def _close_if_empty(session: Session, subscription: Subscription) -> None:
+def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
+    """End an executing batch that cannot go on, once nothing of it is live at the broker.
+
+    If nothing traded, its intents go back to pending; otherwise they are done and the
+    residue is for a repair batch.
+    """
+    batch = _executing(session, batch_id)
+    live = session.execute(
+        select(func.count())
+        .select_from(OrderSlice)
+        .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+        .where(
+            BatchOrder.batch_id == batch.id,
+            BatchOrder.status != OrderStatus.FINAL,
+            OrderSlice.status.in_([SliceStatus.SENDING, SliceStatus.SENT, SliceStatus.UNKNOWN]),
+        )
+    ).scalar_one()
+    if live:
+        raise Conflict(f"batch {batch_id} has {live} slices live or unresolved at the broker")
+    orders = [
+        o.id
+        for o in session.execute(
+            select(BatchOrder).where(BatchOrder.batch_id == batch.id)
+        ).scalars()
+    ]
+    traded = any(_filled(session, orders).values())
+    crossed = session.execute(
+        select(func.count()).select_from(BatchCrossing).where(BatchCrossing.batch_id == batch.id)
+    ).scalar_one()
+    batch.state, batch.reason = BatchState.FAILED, reason[:500]
+    _close_participants(session, batch)
+    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
+        if traded or crossed:
+            intent.status = IntentStatus.DONE
+        else:
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
+    return batch
+
+
+def _executing(session: Session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id, with_for_update=True)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if batch.state is not BatchState.EXECUTING:
+        raise Conflict(f"batch {batch_id} is {batch.state}, not executing")
+    return batch
+
+
+def _filled(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(BrokerTrade.order_id, func.sum(BrokerTrade.quantity))
+            .where(BrokerTrade.order_id.in_(order_ids))
+            .group_by(BrokerTrade.order_id)
+        ).all()
+    )
+
+
+def _close_participants(session: Session, batch: Batch) -> None:
+    for participant in session.execute(
+        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
+    ).scalars():
+        participant.open = False
+
+
+def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscription]:
+    """Lock subscriptions in id order (one order everywhere, so no deadlock)."""
+    rows = session.execute(
+        select(Subscription)
+        .where(Subscription.id.in_(ids))
+        .order_by(Subscription.id)
+        .with_for_update()
+    ).scalars()
+    return {s.id: s for s in rows}
+
+
+def _close_if_empty(session: Session, subscription: Subscription) -> bool:
+    """Close a subscription that holds no shares, returning its cash; False if it still holds."""
     account = subscription_account(session, subscription.id)
     if holdings(session, account):
-        return
+        return False
     for bucket in (Bucket.SETTLED, Bucket.UNSETTLED):
         amount = balance(session, account, CASH, bucket)
         if amount > 0:
@@ -724,31 +819,44 @@ def _close_if_empty(session: Session, subscription: Subscription) -> None:
                 memo="exit: cash returned",
             )
     subscription.status = SubscriptionStatus.CLOSED
+    return True
 
 
 def settle(session: Session, *, as_of: date) -> int:
-    """T+1: move every unsettled balance to settled; returns the number of entries posted.
+    """T+1: settle the unsettled postings of every entry dated before `as_of`, once each.
 
-    Run at the start of a trading day, before that day's trades, so that only the previous
-    sessions' trades are settled.
+    Run at the start of trading day `as_of`; that day's own trades stay unsettled. Returns the
+    number of entries settled.
     """
-    rows = session.execute(
-        select(Balance.account_id, Balance.asset, Balance.amount)
-        .where(Balance.bucket == Bucket.UNSETTLED, Balance.amount != 0)
-        .order_by(Balance.account_id, Balance.asset)
+    settled = select(JournalEntry.settles_id).where(JournalEntry.settles_id.is_not(None))
+    pending = session.execute(
+        select(JournalEntry.id, JournalEntry.effective_on)
+        .where(
+            JournalEntry.effective_on < as_of,
+            JournalEntry.cause != Cause.SETTLEMENT,
+            JournalEntry.id.in_(select(Posting.entry_id).where(Posting.bucket == Bucket.UNSETTLED)),
+            JournalEntry.id.not_in(settled),
+        )
+        .order_by(JournalEntry.id)
     ).all()
-    by_asset: dict[str, list[Leg]] = defaultdict(list)
-    for account, asset, amount in rows:
-        by_asset[asset] += [
-            Leg(account, asset, -amount, Bucket.UNSETTLED),
-            Leg(account, asset, amount, Bucket.SETTLED),
-        ]
-    for asset, legs in sorted(by_asset.items()):
+    for entry_id, traded_on in pending:
+        postings = session.execute(
+            select(Posting)
+            .where(Posting.entry_id == entry_id, Posting.bucket == Bucket.UNSETTLED)
+            .order_by(Posting.id)
+        ).scalars()
+        legs = []
+        for p in postings:
+            legs += [
+                Leg(p.account_id, p.asset, -p.amount, Bucket.UNSETTLED),
+                Leg(p.account_id, p.asset, p.amount, Bucket.SETTLED),
+            ]
         post(
             session,
             cause=Cause.SETTLEMENT,
             legs=legs,
             effective_on=as_of,
-            memo=f"T+1 settlement of {asset}",
+            memo=f"T+1 settlement of entry {entry_id} of {traded_on}",
+            settles_id=entry_id,
         )
-    return len(by_asset)
+    return len(pending)

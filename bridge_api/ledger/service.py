@@ -40,6 +40,10 @@ _PAISA = Decimal("0.01")
 _ROWS_PER_STATEMENT = 5000
 
 
+REVERSIBLE = frozenset({Cause.PAYIN, Cause.PAYOUT, Cause.EARMARK, Cause.RELEASE})
+"""Causes whose entries only move cash between books, so negating them corrects them whole."""
+
+
 class InsufficientBalance(Conflict):
     """A posting would take an investor's or a subscription's balance below zero."""
 
@@ -102,6 +106,7 @@ def post(
     batch_id: int | None = None,
     order_id: int | None = None,
     corrects_id: int | None = None,
+    settles_id: int | None = None,
 ) -> JournalEntry:
     """Write one balanced journal entry and apply it to the balances.
 
@@ -121,6 +126,7 @@ def post(
         batch_id=batch_id,
         order_id=order_id,
         corrects_id=corrects_id,
+        settles_id=settles_id,
     )
     session.add(entry)
     session.flush()
@@ -151,6 +157,11 @@ def reverse(
     original = session.get(JournalEntry, entry_id)
     if original is None:
         raise NotFound(f"no journal entry {entry_id}")
+    if original.cause not in REVERSIBLE:
+        raise Conflict(
+            f"entry {entry_id} is a {original.cause}: trades, charges and settlements also move "
+            "tax lots and broker records, so they are not reversed by a plain correction"
+        )
     if original.corrects_id is not None:
         raise Conflict(f"entry {entry_id} is itself a correction")
     already = session.execute(

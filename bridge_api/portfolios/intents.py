@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 from allocator.pricing import Rate, buy_limit, with_reserve_ceil
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
+    BatchParticipant,
+    Bucket,
     Intent,
     IntentKind,
     IntentStatus,
+    JournalEntry,
     Smallcase,
     SmallcaseStatus,
     Subscription,
@@ -26,9 +29,9 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.errors import Conflict, Invalid, NotFound
-from bridge_api.ledger.service import holdings, subscription_account
+from bridge_api.ledger.service import balance, holdings, subscription_account
 from bridge_api.market.prices import latest_closes, tick_sizes
-from bridge_api.portfolios.cash import check_amount, earmark
+from bridge_api.portfolios.cash import check_amount, earmark, release
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.service import require_verified_kyc
 
@@ -84,6 +87,7 @@ def topup(session: Session, user: User, *, subscription_id: int, amount: Decimal
     require_verified_kyc(session, user)
     check_amount(amount)
     subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
+    _refuse_pending(session, subscription, IntentKind.EXIT)
     earmark(session, user, subscription.id, amount, "top-up")
     return _intent(session, subscription, IntentKind.TOPUP, amount=amount)
 
@@ -102,6 +106,7 @@ def decide_rebalance(session: Session, user: User, *, subscription_id: int, acce
     latest = smallcases.composition(session, subscription.smallcase_id)
     if latest.version.id == subscription.version_id:
         raise Conflict("the subscription already follows the newest version")
+    _refuse_pending(session, subscription, IntentKind.EXIT)
     _refuse_pending(session, subscription, IntentKind.REBALANCE)
     intent = _intent(session, subscription, IntentKind.REBALANCE, version_id=latest.version.id)
     if not accept:
@@ -133,9 +138,53 @@ def buy(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
         / 100
     )
     subscription = _direct(session, user)
-    earmark(session, user, subscription.id, cost, f"buy {quantity} {symbol}")
+    account = subscription_account(session, subscription.id)
+    spare = max(balance(session, account) - reserved(session, subscription.id), Decimal(0))
+    if cost > spare:
+        earmark(session, user, subscription.id, cost - spare, f"buy {quantity} {symbol}")
     return _intent(
         session, subscription, IntentKind.BUY, symbol=symbol, quantity=quantity, amount=cost
+    )
+
+
+def reserved(session: Session, subscription_id: int) -> Decimal:
+    """Cash a subscription has promised to intents that have not run yet."""
+    total = session.execute(
+        select(func.coalesce(func.sum(Intent.amount), 0)).where(
+            Intent.subscription_id == subscription_id,
+            Intent.kind.in_([IntentKind.INVEST, IntentKind.TOPUP, IntentKind.BUY]),
+            Intent.status.in_([IntentStatus.PENDING, IntentStatus.BATCHED]),
+        )
+    ).scalar_one()
+    return Decimal(total or 0)
+
+
+def withdraw(
+    session: Session, user: User, *, subscription_id: int, amount: Decimal
+) -> JournalEntry:
+    """Move a subscription's spare settled cash back to free cash: not while it is in a batch,
+    and never the cash its pending intents need."""
+    check_amount(amount)
+    subscription = own_subscription(session, user, subscription_id, lock=True)
+    busy = session.execute(
+        select(BatchParticipant.batch_id).where(
+            BatchParticipant.subscription_id == subscription.id, BatchParticipant.open
+        )
+    ).first()
+    if busy is not None:
+        raise Conflict(f"subscription {subscription_id} is in batch {busy.batch_id}; wait for it")
+    account = subscription_account(session, subscription.id)
+    spare = balance(session, account, bucket=Bucket.SETTLED) - reserved(session, subscription.id)
+    if amount > spare:
+        left = max(spare, Decimal(0))
+        raise Conflict(f"only {left} of settled cash is spare in subscription {subscription_id}")
+    return release(
+        session,
+        user.id,
+        subscription.id,
+        amount=amount,
+        bucket=Bucket.SETTLED,
+        memo="withdrawn to free cash",
     )
 
 

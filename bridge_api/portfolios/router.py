@@ -89,6 +89,15 @@ def topup(
     )
 
 
+@router.post("/subscriptions/{subscription_id}/withdraw", status_code=CREATED)
+def withdraw(
+    subscription_id: IdPath, body: AmountIn, user: CurrentUser, session: SessionDep
+) -> EntryOut:
+    """Move a subscription's spare settled cash back to free cash."""
+    entry = intents.withdraw(session, user, subscription_id=subscription_id, amount=body.amount)
+    return EntryOut(entry_id=entry.id, amount=body.amount)
+
+
 @router.post("/subscriptions/{subscription_id}/exit", status_code=CREATED)
 def exit_subscription(subscription_id: IdPath, user: CurrentUser, session: SessionDep) -> IntentOut:
     """Sell everything in a subscription; its cash returns to free cash when done."""

@@ -126,12 +126,17 @@ class SubscriptionOut(BaseModel):
 
 
 class PortfolioOut(BaseModel):
-    """Free cash, every subscription, and the total."""
+    """Free cash, every subscription, and totals over all of them."""
 
     model_config = ConfigDict(from_attributes=True)
 
     free_cash: Rupees
     free_unsettled_cash: Rupees
+    cash: Rupees
+    market_value: Rupees
+    unrealised: Rupees
+    realised: Rupees
+    charges_paid: Rupees
     total_value: Rupees
     subscriptions: list[SubscriptionOut]
 

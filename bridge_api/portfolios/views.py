@@ -76,10 +76,35 @@ class PortfolioView:
     subscriptions: list[SubscriptionView]
 
     @property
-    def total_value(self) -> Decimal:
-        """Free cash plus every subscription's cash and market value."""
-        books = sum((s.cash + s.unsettled_cash + s.market_value for s in self.subscriptions), ZERO)
+    def market_value(self) -> Decimal:
+        """Every subscription's shares at the latest closes."""
+        return sum((s.market_value for s in self.subscriptions), ZERO)
+
+    @property
+    def cash(self) -> Decimal:
+        """Free cash and every subscription's cash, settled or not."""
+        books = sum((s.cash + s.unsettled_cash for s in self.subscriptions), ZERO)
         return self.free_cash + self.free_unsettled_cash + books
+
+    @property
+    def unrealised(self) -> Decimal:
+        """Unrealised P&L over every subscription."""
+        return sum((s.unrealised for s in self.subscriptions), ZERO)
+
+    @property
+    def realised(self) -> Decimal:
+        """Realised P&L over every subscription."""
+        return sum((s.realised for s in self.subscriptions), ZERO)
+
+    @property
+    def charges_paid(self) -> Decimal:
+        """Charges paid over every subscription."""
+        return sum((s.charges_paid for s in self.subscriptions), ZERO)
+
+    @property
+    def total_value(self) -> Decimal:
+        """All cash plus the market value of every subscription."""
+        return self.cash + self.market_value
 
 
 def portfolio(session: Session, user: User) -> PortfolioView:

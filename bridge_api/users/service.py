@@ -50,6 +50,8 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
     Failures count since the last success within the configured window, per email.
     """
     address = email.lower()
+    # One sign-in per email at a time, so parallel guesses cannot all read a low count.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(address))))
     since = datetime.now(UTC) - timedelta(minutes=settings.login_window_minutes)
     last_success = session.execute(
         select(func.max(LoginAttempt.at)).where(

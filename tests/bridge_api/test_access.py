@@ -98,6 +98,7 @@ def _refusals(w: World):
         ("POST", "/invest", {"smallcase_id": sc, "amount": "100000.00"}, None, {401}),
         ("POST", f"/subscriptions/{sub}/topup", {"amount": "100.00"}, w.stranger, {404}),
         ("POST", f"/subscriptions/{sub}/exit", None, w.stranger, {404}),
+        ("POST", f"/subscriptions/{sub}/withdraw", {"amount": "1.00"}, w.stranger, {404}),
         ("POST", f"/subscriptions/{sub}/rebalance", {"accept": True}, w.stranger, {404}),
         ("POST", "/buy", {"symbol": "INFY", "quantity": 1}, None, {401}),
         ("POST", "/sell", {"symbol": "INFY", "quantity": 1}, None, {401}),
@@ -108,6 +109,9 @@ def _refusals(w: World):
         ("GET", f"/batches/{batch}", None, w.other_manager, {404}),
         ("POST", f"/batches/{batch}/approve", None, w.other_manager, {404}),
         ("POST", f"/batches/{batch}/cancel", None, w.owner, {403}),
+        ("POST", f"/batches/{batch}/repair", None, w.other_manager, {404}),
+        ("POST", f"/batches/{batch}/archive", None, w.other_manager, {404}),
+        ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
     ]
 
 

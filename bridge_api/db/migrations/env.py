@@ -12,8 +12,19 @@ from bridge_api.db.session import database_url
 target_metadata = Base.metadata
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Compare the bridge's own tables; procrastinate's come from its pinned schema."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate"))
+
+
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_schemas=True,
+        include_object=_ours,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

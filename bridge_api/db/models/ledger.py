@@ -76,6 +76,8 @@ class JournalEntry(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("batch_orders.id"))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    settles_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    """For a settlement: the entry whose unsettled postings it settles (each entry once)."""
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     effective_on: Mapped[date]
     created_at: Mapped[Created]

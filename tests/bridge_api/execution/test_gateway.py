@@ -14,6 +14,7 @@ from allocator import plan
 from bridge_api.db.models import (
     Balance,
     BatchOrder,
+    Bucket,
     LedgerAccount,
     LedgerKind,
     Role,
@@ -22,6 +23,7 @@ from bridge_api.db.models import (
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
 from bridge_api.execution import gateway
+from bridge_api.portfolios.cash import release
 from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
 
 DAY = date(2026, 11, 25)
@@ -300,3 +302,161 @@ def test_crossing_books_transfers_between_subscriptions_at_the_reference_price(
             f["quantity"] for f in order["fills"]
         )
     assert after[CASH] > 0
+
+
+def test_settlement_settles_only_earlier_days_and_each_entry_once(
+    client: TestClient, session: Session
+):
+    _, manager, smallcase, (investor,) = _investors(client, session, ["90000.00"])
+    _run_batch(client, session, manager, smallcase)
+    (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
+
+    same_day = gateway.settle(session, as_of=DAY)
+    next_day = gateway.settle(session, as_of=date(2026, 11, 26))
+    again = gateway.settle(session, as_of=date(2026, 11, 27))
+    view = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"][0]
+
+    assert same_day == 0
+    assert next_day > 0
+    assert again == 0
+    assert subscription["holdings"] == view["holdings"]
+    unsettled = session.execute(
+        select(func.count())
+        .select_from(Balance)
+        .where(Balance.bucket == Bucket.UNSETTLED, Balance.amount != 0)
+    ).scalar_one()
+    assert unsettled == 0
+
+
+def test_buys_cut_for_funds_leave_the_batch_partially_completed_with_the_reason(
+    client: TestClient, session: Session
+):
+    _, manager, smallcase, (investor,) = _investors(client, session, ["90000.00"])
+    batch_id = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()["id"]
+    client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
+    batch = gateway.claim_ready_batch(session)
+    (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
+    client_cash = Decimal(subscription["cash"])
+    gateway.record_plan(
+        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    )
+    release(
+        session,
+        investor.id,
+        subscription["id"],
+        amount=client_cash / 2,
+        bucket=Bucket.SETTLED,
+        memo="test",
+    )
+    buys = gateway.record_plan(
+        session,
+        batch,
+        plan(gateway.plan_request(session, batch, buys_only=True)),
+        trade_date=DAY,
+        phase=2,
+    )
+    _fill_everything(session, buys)
+    done = gateway.finish_batch(session, batch.id)
+
+    assert str(done.state) == "partially_completed"
+    assert "cut for funds" in done.reason
+
+
+def test_an_exit_that_did_not_sell_everything_waits_for_the_next_batch(
+    client: TestClient, session: Session
+):
+    _, manager, smallcase, (investor,) = _investors(client, session, ["90000.00"])
+    _run_batch(client, session, manager, smallcase)
+    (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
+    client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(investor))
+    preview = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()
+    client.post(f"/batches/{preview['id']}/cancel", headers=auth(manager))
+    sold = {t["symbol"]: t["holding"] for t in preview["targets"]}
+    first = sorted(sold)[0]
+
+    detail = _run_batch(
+        client, session, manager, smallcase, short={f"b{preview['id'] + 1}-{first}-SELL": 1}
+    )
+    intents = client.get("/intents", headers=auth(investor)).json()
+    view = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"][0]
+
+    assert detail["state"] == "partially_completed"
+    assert view["status"] == "active"
+    assert [h["quantity"] for h in view["holdings"]] == [1]
+    exit_intent = next(i for i in intents if i["kind"] == "exit")
+    assert exit_intent["status"] == "pending"
+
+
+def test_a_batch_that_traded_nothing_can_be_failed_and_its_intents_wait_again(
+    client: TestClient, session: Session
+):
+    admin, manager, smallcase, (investor,) = _investors(client, session, ["90000.00"])
+    batch_id = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()["id"]
+    client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
+    gateway.claim_ready_batch(session)
+    with pytest.raises(Conflict, match="never planned"):
+        gateway.finish_batch(session, batch_id)
+
+    failed = client.post(
+        f"/batches/{batch_id}/fail", headers=auth(admin), json={"reason": "venue down all day"}
+    )
+    intents = client.get("/intents", headers=auth(investor)).json()
+
+    assert failed.json()["state"] == "failed"
+    assert [i["status"] for i in intents] == ["pending"]
+
+
+def test_a_partially_completed_batch_is_repaired_by_a_new_batch_for_what_is_left(
+    client: TestClient, session: Session
+):
+    _, manager, smallcase, (_investor,) = _investors(client, session, ["90000.00"])
+    preview = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()
+    client.post(f"/batches/{preview['id']}/cancel", headers=auth(manager))
+    first = sorted({t["symbol"] for t in preview["targets"]})[0]
+    detail = _run_batch(
+        client, session, manager, smallcase, short={f"b{preview['id'] + 1}-{first}-BUY": 1}
+    )
+
+    repair = client.post(f"/batches/{detail['id']}/repair", headers=auth(manager))
+
+    assert repair.status_code == 201
+    rows = repair.json()["targets"]
+    assert {r["symbol"] for r in rows if r["target"] != r["holding"]} == {first}
+    assert repair.json()["state"] == "draft"
+
+
+def test_a_trade_beyond_the_limit_price_is_refused(client: TestClient, session: Session):
+    _, manager, smallcase, _ = _investors(client, session, ["80000.00"])
+    batch_id = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()["id"]
+    client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
+    batch = gateway.claim_ready_batch(session)
+    gateway.record_plan(
+        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    )
+    (order, *_) = gateway.record_plan(
+        session,
+        batch,
+        plan(gateway.plan_request(session, batch, buys_only=True)),
+        trade_date=DAY,
+        phase=2,
+    )
+
+    with pytest.raises(Conflict, match="beyond"):
+        gateway.record_trade(
+            session,
+            order_key=order.key,
+            broker_trade_id="T9",
+            quantity=1,
+            price=order.limit_price + Decimal("0.05"),
+            traded_at=AT,
+        )

@@ -1,10 +1,14 @@
+from datetime import date
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import records_for
-from bridge_api.db.models import KycStatus, Role
+from bridge_api.db.models import Cause, KycStatus, LedgerKind, Role
+from bridge_api.ledger.service import BANK, MARKET, Leg, named_account, post
+from bridge_api.portfolios.cash import earmark
 from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
 
 
@@ -250,3 +254,107 @@ def test_a_mistaken_pay_in_is_corrected_by_a_reversing_entry_not_an_edit(
         ("payin", "700.00"),
     ]
     assert client.get("/portfolio", headers=auth(investor)).json()["free_cash"] == "0.00"
+
+
+def test_a_commit_that_fails_is_the_response_not_a_success(
+    client: TestClient, session: Session, monkeypatch
+):
+    admin, _, investor = _people(session)
+
+    def broken_commit() -> None:
+        raise IntegrityError("COMMIT", {}, Exception("deferred check failed"))
+
+    monkeypatch.setattr(session, "commit", broken_commit)
+    response = client.post(
+        "/cash/payin",
+        headers=auth(admin),
+        json={"user_id": investor.id, "amount": "10.00", "reference": "x"},
+    )
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_spare_cash_in_a_subscription_can_be_withdrawn_but_not_what_intents_need(
+    client: TestClient, session: Session
+):
+    admin, _, investor = _people(session)
+    pay_in(client, admin, investor, "50000.00")
+    bought = client.post(
+        "/buy", headers=auth(investor), json={"symbol": "ITC", "quantity": 10}
+    ).json()
+    direct = bought["subscription_id"]
+    earmark(session, investor, direct, Decimal("700.00"), "left over from a sale")
+    session.commit()  # as its own request would (the test's outer transaction still rolls back)
+
+    too_much = client.post(
+        f"/subscriptions/{direct}/withdraw", headers=auth(investor), json={"amount": "700.01"}
+    )
+    spare = client.post(
+        f"/subscriptions/{direct}/withdraw", headers=auth(investor), json={"amount": "700.00"}
+    )
+    view = client.get("/portfolio", headers=auth(investor)).json()
+
+    assert too_much.status_code == 409
+    assert "spare" in too_much.json()["detail"]
+    assert spare.status_code == 201, spare.text
+    assert Decimal(view["free_cash"]) == Decimal("50000.00") - Decimal(bought["amount"])
+
+
+def test_a_buy_spends_spare_direct_cash_before_earmarking_more(
+    client: TestClient, session: Session
+):
+    admin, _, investor = _people(session)
+    pay_in(client, admin, investor, "50000.00")
+    bought = client.post(
+        "/buy", headers=auth(investor), json={"symbol": "ITC", "quantity": 10}
+    ).json()
+    direct, cost = bought["subscription_id"], Decimal(bought["amount"])
+    earmark(session, investor, direct, cost, "left over from a sale")
+    session.commit()
+    free_before = Decimal(client.get("/portfolio", headers=auth(investor)).json()["free_cash"])
+
+    again = client.post("/buy", headers=auth(investor), json={"symbol": "ITC", "quantity": 10})
+    view = client.get("/portfolio", headers=auth(investor)).json()
+
+    assert again.status_code == 201
+    assert Decimal(view["free_cash"]) == free_before
+    assert Decimal(next(s for s in view["subscriptions"] if s["id"] == direct)["cash"]) == 2 * cost
+
+
+def test_a_top_up_is_refused_while_an_exit_is_pending(client: TestClient, session: Session):
+    admin, manager, investor = _people(session)
+    smallcase = published_smallcase(client, manager)
+    pay_in(client, admin, investor, "100000.00")
+    subscription = client.post(
+        "/invest", headers=auth(investor), json={"smallcase_id": smallcase, "amount": "50000.00"}
+    ).json()["subscription_id"]
+    client.post(f"/subscriptions/{subscription}/exit", headers=auth(investor))
+
+    topup = client.post(
+        f"/subscriptions/{subscription}/topup", headers=auth(investor), json={"amount": "1000.00"}
+    )
+
+    assert topup.status_code == 409
+    assert "exit is already pending" in topup.json()["detail"]
+
+
+def test_only_cash_movements_are_reversed_by_a_plain_correction(
+    client: TestClient, session: Session
+):
+    admin, _, _ = _people(session)
+    bank = named_account(session, BANK, LedgerKind.EXTERNAL)
+    market = named_account(session, MARKET, LedgerKind.EXTERNAL)
+    trade = post(
+        session,
+        cause=Cause.ORDER_ALLOCATION,
+        legs=[Leg(bank, "INFY", Decimal(1)), Leg(market, "INFY", Decimal(-1))],
+        effective_on=date(2026, 11, 25),
+    )
+
+    response = client.post(
+        f"/admin/journal/{trade.id}/reverse", headers=auth(admin), json={"memo": "oops"}
+    )
+
+    assert response.status_code == 409
+    assert "not reversed by a plain correction" in response.json()["detail"]

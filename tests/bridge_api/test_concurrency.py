@@ -89,3 +89,13 @@ def test_concurrent_buys_never_spend_more_than_the_free_cash(engine: Engine):
 
     assert codes == {201: affordable, 409: 6}
     assert _free_cash(engine, investor) == Decimal("10000.00") - (affordable + 1) * cost
+
+
+def test_parallel_wrong_passwords_are_throttled_after_exactly_the_allowed_failures(engine: Engine):
+    _, investor = _committed_users(engine)
+
+    codes = _concurrently(
+        20, lambda c: c.post("/login", json={"email": investor.email, "password": "wrong password"})
+    )
+
+    assert codes == {401: 5, 429: 15}
