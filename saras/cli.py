@@ -26,6 +26,8 @@ allocator_app = typer.Typer(
     help="The allocator's JSON contract (docs/allocator-cli.md): JSON in, JSON out.",
 )
 app.add_typer(allocator_app, name="allocator")
+engine_app = typer.Typer(no_args_is_help=True, help="The execution engine.")
+app.add_typer(engine_app, name="engine")
 db_app = typer.Typer(
     no_args_is_help=True, help="The PostgreSQL database (DATABASE_URL, or embedded)."
 )
@@ -162,6 +164,42 @@ def serve_command(
 
     upgrade(database_url())
     uvicorn.run(create_app(), host=host, port=port)
+
+
+@engine_app.command("run")
+def engine_run(
+    paper_day: Annotated[
+        str, typer.Option(help="Trade through the paper venue on this day (YYYY-MM-DD).")
+    ],
+    orders_per_second: Annotated[int, typer.Option(help="The limiter's per-second rate.")] = 8,
+    orders_per_minute: Annotated[int, typer.Option(help="The limiter's per-minute limit.")] = 400,
+    latency_ms: Annotated[int, typer.Option(help="Paper venue latency per placement.")] = 0,
+    lease_seconds: Annotated[
+        int, typer.Option(help="How long the trading lease lasts unrenewed.")
+    ] = 30,
+) -> None:
+    """Take the trading lease and trade every ready batch (resuming one left executing)."""
+    from datetime import date, timedelta  # noqa: PLC0415
+
+    from bridge_api.brokers.paper import Faults  # noqa: PLC0415
+    from bridge_api.execution.ratelimit import RateLimits  # noqa: PLC0415
+    from bridge_api.execution.runner import run_paper  # noqa: PLC0415
+
+    try:
+        day = date.fromisoformat(paper_day)
+    except ValueError:
+        typer.echo(f"saras engine run: --paper-day: not a date: {paper_day!r}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    done = run_paper(
+        session_day=day,
+        limits=RateLimits(per_second=orders_per_second, per_minute=orders_per_minute),
+        faults=Faults(latency_ms=latency_ms),
+        lease_ttl=timedelta(seconds=lease_seconds),
+        progress=lambda event, info: (
+            typer.echo(f"{event}: {info}") if event in {"finished", "resume"} else None
+        ),
+    )
+    typer.echo(f"traded {len(done)} batches: {done}")
 
 
 def _redacted(url: str) -> str:

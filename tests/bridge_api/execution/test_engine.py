@@ -5,46 +5,20 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from bridge_api.batches import service as batches
 from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.db.models import (
     Batch,
-    BrokerTrade,
     OrderSlice,
-    PaperOrder,
-    PaperTrade,
     SliceStatus,
-    Smallcase,
-    User,
 )
-from bridge_api.demo import FIRST_DAY, reconcile
+from bridge_api.demo import FIRST_DAY
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig, RealMoneyDisabled, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.portfolios import intents
-from bridge_api.seed import seed_demo
+from tests.bridge_api.execution.support import assert_exactly_once, ready_batch
 
 FAST = RateLimits(per_second=1000, per_minute=100_000)
-
-
-def _ready_batch(sessions: sessionmaker[Session], amounts: dict[str, str]) -> int:
-    """Demo users invest in Nifty Leaders; one approved batch of it."""
-    with sessions() as session, session.begin():
-        seed_demo(session)
-        leaders = session.execute(
-            select(Smallcase).where(Smallcase.name == "Nifty Leaders")
-        ).scalar_one()
-        for email, amount in amounts.items():
-            user = session.execute(select(User).where(User.email == email)).scalar_one()
-            intents.invest(session, user, smallcase_id=leaders.id, amount=Decimal(amount))
-        manager = session.execute(
-            select(User).where(User.email == "manager@saras.demo")
-        ).scalar_one()
-        batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=FIRST_DAY)
-        batches.approve(session, manager, batch.id)
-        return batch.id
 
 
 def _engine(sessions, venue, **config) -> Engine:
@@ -62,28 +36,8 @@ def _state(sessions, batch_id) -> str:
         return str(session.get(Batch, batch_id).state)
 
 
-def _assert_exactly_once(sessions: sessionmaker[Session]) -> None:
-    with sessions() as session:
-        venue_orders = session.execute(
-            select(PaperOrder.tag, func.count()).group_by(PaperOrder.tag)
-        ).all()
-        assert all(count == 1 for _, count in venue_orders), "a tag was placed twice"
-        placed = {tag for tag, _ in venue_orders}
-        recorded = set(
-            session.execute(
-                select(OrderSlice.tag).where(OrderSlice.broker_order_id.is_not(None))
-            ).scalars()
-        )
-        assert recorded <= placed
-        venue_trades = set(session.execute(select(PaperTrade.trade_id)).scalars())
-        ledger_trades = set(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
-        assert venue_trades == ledger_trades
-        result = reconcile(session, PaperVenue(sessions, session_day=FIRST_DAY).holdings())
-        assert result.matches, result
-
-
 def test_orders_beyond_the_bar_volume_fill_partly_and_expire_at_the_close(committed):
-    batch = _ready_batch(committed, {"vikram@saras.demo": "900000.00"})
+    batch = ready_batch(committed, {"vikram@saras.demo": "900000.00"}, FIRST_DAY)
     venue = PaperVenue(committed, session_day=FIRST_DAY, participation=Decimal("0.000005"))
 
     _engine(committed, venue).run()
@@ -92,13 +46,12 @@ def test_orders_beyond_the_bar_volume_fill_partly_and_expire_at_the_close(commit
     with committed() as session:
         reason = session.get(Batch, batch).reason
     assert "expired at the close" in reason
-    _assert_exactly_once(committed)
+    assert_exactly_once(committed, FIRST_DAY)
 
 
 def test_lost_responses_and_lost_requests_are_resolved_by_tag_never_resent_blindly(committed):
-    batch = _ready_batch(
-        committed, {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
-    )
+    investors = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
+    batch = ready_batch(committed, investors, FIRST_DAY)
     venue = PaperVenue(
         committed, session_day=FIRST_DAY, faults=Faults(response_lost_every=2, request_lost_every=3)
     )
@@ -111,11 +64,11 @@ def test_lost_responses_and_lost_requests_are_resolved_by_tag_never_resent_blind
             select(func.count()).select_from(OrderSlice).where(OrderSlice.attempt > 0)
         ).scalar_one()
     assert retried > 0
-    _assert_exactly_once(committed)
+    assert_exactly_once(committed, FIRST_DAY)
 
 
 def test_rejected_slices_leave_the_batch_partially_completed_with_the_reason(committed):
-    batch = _ready_batch(committed, {"vikram@saras.demo": "600000.00"})
+    batch = ready_batch(committed, {"vikram@saras.demo": "600000.00"}, FIRST_DAY)
     venue = PaperVenue(committed, session_day=FIRST_DAY, faults=Faults(reject_every=2))
 
     _engine(committed, venue).run()
@@ -130,11 +83,11 @@ def test_rejected_slices_leave_the_batch_partially_completed_with_the_reason(com
     assert str(done.state) == "partially_completed"
     assert "rejected" in done.reason
     assert rejected > 0
-    _assert_exactly_once(committed)
+    assert_exactly_once(committed, FIRST_DAY)
 
 
 def test_a_disconnect_halts_trading_and_a_new_engine_resumes_the_batch(committed):
-    batch = _ready_batch(committed, {"vikram@saras.demo": "600000.00"})
+    batch = ready_batch(committed, {"vikram@saras.demo": "600000.00"}, FIRST_DAY)
     venue = PaperVenue(committed, session_day=FIRST_DAY, faults=Faults(disconnected=True))
 
     with pytest.raises(TradingHalted):
@@ -144,7 +97,7 @@ def test_a_disconnect_halts_trading_and_a_new_engine_resumes_the_batch(committed
     _engine(committed, venue).run()
 
     assert _state(committed, batch) == "completed"
-    _assert_exactly_once(committed)
+    assert_exactly_once(committed, FIRST_DAY)
 
 
 def test_a_real_money_broker_is_refused_unless_real_money_is_switched_on(committed):

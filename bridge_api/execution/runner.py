@@ -1,0 +1,55 @@
+"""Running the engine as a process: ``saras engine run``.
+
+It takes the trading lease (waiting while another engine holds it), resumes any batch a dead
+engine left executing, then trades every ready batch, and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bridge_api.brokers.paper import Faults, PaperVenue
+from bridge_api.db.session import session_factory
+from bridge_api.execution.clocks import PaperClock
+from bridge_api.execution.engine import Engine, EngineConfig, Progress
+from bridge_api.execution.lease import Lease
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+
+
+def holder_name() -> str:
+    """Who holds the lease: this machine and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_paper(
+    *,
+    session_day: date,
+    limits: RateLimits,
+    participation: Decimal = Decimal("0.10"),
+    faults: Faults | None = None,
+    lease_ttl: timedelta = timedelta(seconds=30),
+    progress: Progress | None = None,
+) -> list[int]:
+    """Trade every ready batch through the paper venue for `session_day`."""
+    sessions = session_factory()
+    venue = PaperVenue(
+        sessions, session_day=session_day, participation=participation, faults=faults
+    )
+    lease = Lease(sessions, holder=holder_name(), ttl=lease_ttl)
+    lease.acquire()
+    try:
+        engine = Engine(
+            sessions,
+            venue,
+            PaperClock(venue),
+            limiter=OrderRateLimiter(sessions, limits=limits),
+            config=EngineConfig(trade_date=session_day),
+            lease=lease,
+            progress=progress,
+        )
+        return engine.run()
+    finally:
+        lease.release()
