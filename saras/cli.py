@@ -106,7 +106,7 @@ def schema_command(
 
 
 @allocator_app.command("demo")
-def demo_command(
+def allocator_demo_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON documents.")] = False,
 ) -> None:
     """Plan the bundled example batch, fill it, and allocate every order."""
@@ -164,6 +164,23 @@ def serve_command(
 
     upgrade(database_url())
     uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command("demo")
+def demo_command(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Migrate, seed, invest, rebalance and trade two sessions through the paper venue on a
+    fresh demo database; print each investor's result and the reconciliation; then serve."""
+    from saras.demo_run import run  # noqa: PLC0415
+
+    result = run(serve=serve, host=host, port=port)
+    if result.reconciliation is None or not result.reconciliation.matches:
+        raise typer.Exit(1)
 
 
 @engine_app.command("run")

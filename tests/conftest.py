@@ -2,6 +2,8 @@
 
 from hypothesis import HealthCheck, settings
 
+pytest_plugins = ["tests.database"]
+
 settings.register_profile(
     "saras", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 import bridge_api.db.models  # noqa: F401  (registers every table)
 from bridge_api.db.base import Base
 from bridge_api.db.migrate import alembic_config, upgrade
-from tests.bridge_api.conftest import _throwaway_database
+from tests.database import _throwaway_database
 
 
 def _differences(engine: Engine) -> list[object]:
