@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from allocator.errors import AllocatorError
+from bridge_api.errors import BridgeError
 from saras.allocator_json.commands import run
 from saras.allocator_json.schemas import SCHEMAS
 from saras.demo import run_demo
@@ -181,6 +182,65 @@ def demo_command(
     result = run(serve=serve, host=host, port=port)
     if result.reconciliation is None or not result.reconciliation.matches:
         raise typer.Exit(1)
+
+
+@app.command("backtest")
+def backtest_command(
+    smallcase: Annotated[
+        str | None, typer.Option(help="A demo smallcase: 'Nifty Leaders' or 'IT Bellwethers'.")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="Or weights in percent: 'INFY=40,TCS=60'.")
+    ] = None,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2025-01-01",
+    end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2026-11-20",
+    subscribers: Annotated[int, typer.Option(help="Simulated subscribers.")] = 20,
+    amount: Annotated[
+        str, typer.Option(help="Rupees each subscriber invests (varied by up to 60%).")
+    ] = "100000.00",
+    schedule: Annotated[str, typer.Option(help="monthly, quarterly or never.")] = "monthly",
+    out: Annotated[Path, typer.Option(help="Where the report folders go.")] = Path("backtests"),
+    from_lean: Annotated[
+        Path | None, typer.Option(help="Report a Lean backtest result JSON instead.")
+    ] = None,
+) -> None:
+    """Backtest a smallcase through the engine and the paper venue; write an HTML report."""
+    from datetime import date  # noqa: PLC0415
+    from decimal import Decimal, InvalidOperation  # noqa: PLC0415
+
+    from saras.backtest_run import run  # noqa: PLC0415
+
+    def refuse(message: str) -> None:
+        typer.echo(f"saras backtest: {message}", err=True)
+        raise typer.Exit(BAD_INPUT)
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        money = Decimal(amount)
+    except (ValueError, InvalidOperation) as error:
+        refuse(str(error))
+    if smallcase is None and weights is None and from_lean is None:
+        smallcase = "Nifty Leaders"
+    if smallcase is not None and smallcase not in ("Nifty Leaders", "IT Bellwethers"):
+        refuse(f"--smallcase: unknown demo smallcase {smallcase!r}")
+    if schedule not in ("monthly", "quarterly", "never"):
+        refuse(f"--schedule: expected monthly, quarterly or never, was {schedule!r}")
+    if subscribers < 1 or money <= 0 or last <= first:
+        refuse("--subscribers and --amount must be positive and --end after --start")
+    try:
+        run(
+            smallcase=smallcase,
+            weights=weights,
+            start=first,
+            end=last,
+            subscribers=subscribers,
+            amount=money,
+            schedule=schedule,
+            out=out,
+            from_lean=from_lean,
+        )
+    except (ValueError, OSError, BridgeError, AllocatorError) as error:
+        refuse(str(error))
 
 
 @engine_app.command("run")

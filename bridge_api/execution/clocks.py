@@ -15,18 +15,22 @@ NSE_CLOSE = clock_time(15, 30)
 
 
 class PaperClock:
-    """The paper venue matches at placement, so each phase can end at once; the close expires
-    what is left at the venue."""
+    """The paper venue matches at placement, so each deadline has passed once everything is
+    sent; the close expires what is left at the venue."""
 
     def __init__(self, venue: PaperVenue) -> None:
         self.venue = venue
 
-    def await_fills(self, done: Callable[[], bool], *, until: str) -> None:
-        """Nothing more will fill before the deadline: return."""
+    def passed(self, deadline: str) -> bool:
+        """Nothing more will fill: every deadline has passed."""
+        return True
 
     def end_of_day(self) -> None:
         """Close the paper session: open day orders expire."""
         self.venue.end_session()
+
+    def wait(self) -> None:
+        """Nothing to wait for."""
 
 
 class LiveClock:
@@ -45,13 +49,14 @@ class LiveClock:
         self.poll_seconds = poll_seconds
         self._now, self._sleep = now, sleep
 
-    def await_fills(self, done: Callable[[], bool], *, until: str) -> None:
-        """Poll `done` until it holds or the deadline passes."""
-        deadline = self.cutoff if until == "cutoff" else self.close
-        while not done() and self._now().time() < deadline:
-            self._sleep(self.poll_seconds)
+    def passed(self, deadline: str) -> bool:
+        """Whether the cut-off or the close has passed, in IST."""
+        limit = self.cutoff if deadline == "cutoff" else self.close
+        return self._now().time() >= limit
 
     def end_of_day(self) -> None:
-        """Wait for the close (the exchange expires unfilled day orders)."""
-        while self._now().time() < self.close:
-            self._sleep(self.poll_seconds)
+        """Nothing to do: the exchange expires unfilled day orders at the close."""
+
+    def wait(self) -> None:
+        """Sleep one poll interval."""
+        self._sleep(self.poll_seconds)

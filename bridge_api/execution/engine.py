@@ -55,6 +55,7 @@ from bridge_api.execution.ratelimit import OrderRateLimiter
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, object]], None]
+BUSY, WAITING, DONE = "busy", "waiting", "done"
 T = TypeVar("T")
 
 
@@ -67,14 +68,18 @@ class RealMoneyDisabled(Exception):
 
 
 class MarketClock(Protocol):
-    """When phases end. A live clock waits for the cut-off and the close; a paper clock ends
-    them as soon as the paper venue has matched everything."""
+    """When phases end: the sells' cut-off and the close. A live clock reads the wall clock;
+    the paper clock says both have passed as soon as everything is sent (the paper venue has
+    matched it all by then); under Lean the algorithm's clock decides."""
 
-    def await_fills(self, done: Callable[[], bool], *, until: str) -> None:
-        """Return when `done()` or when the deadline (``cutoff`` or ``close``) has passed."""
+    def passed(self, deadline: str) -> bool:
+        """Whether the deadline (``cutoff`` or ``close``) has passed."""
 
     def end_of_day(self) -> None:
-        """Return once the session is closed and unfilled day orders have expired."""
+        """Make unfilled day orders expire, where the venue does not do it by itself."""
+
+    def wait(self) -> None:
+        """Pause before looking at the broker again (never called by a non-blocking driver)."""
 
 
 @dataclass
@@ -180,13 +185,44 @@ class Engine:
     # -- one batch ----------------------------------------------------------------------
 
     def execute(self, batch_id: int) -> None:
-        """Take an executing batch from wherever it stands to its end."""
-        if self._phase(batch_id) == 0:
+        """Take an executing batch from wherever it stands to its end, waiting as needed."""
+        while (state := self.step(batch_id)) != DONE:
+            if state == WAITING:
+                self.clock.wait()
+
+    def step(self, batch_id: int) -> str:
+        """Do the next thing the batch needs, without waiting; returns `BUSY` (call again),
+        `WAITING` (for fills or a deadline) or `DONE`. A driver that cannot block (the Lean
+        algorithm) calls this on a schedule."""
+        phase = self._phase(batch_id)
+        if phase == 0:
             self._plan(batch_id, phase=1)
-        self._work(batch_id, Side.SELL, until="cutoff")
-        if self._phase(batch_id) == 1:
-            self._plan(batch_id, phase=2)
-        self._work(batch_id, Side.BUY, until="close")
+            return BUSY
+        side, deadline = (Side.SELL, "cutoff") if phase == 1 else (Side.BUY, "close")
+        if self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
+            self._resolve_unknown(batch_id, side)
+            return BUSY
+        if self._slices(batch_id, side, [SliceStatus.PLANNED]):
+            self._send(batch_id, side)
+            return BUSY
+        if all(o.status is OrderStatus.FINAL for o in self._orders(batch_id, side)):
+            if phase == 1:
+                self._plan(batch_id, phase=2)
+                return BUSY
+            self._finish(batch_id)
+            return DONE
+        if self._all_final_at_broker(batch_id, side):
+            self._finalize(batch_id, side, deadline)
+            return BUSY
+        if not self.clock.passed(deadline):
+            return WAITING
+        if side is Side.SELL:
+            self._cancel_open(batch_id, side)
+        else:
+            self.clock.end_of_day()
+        return BUSY if self._all_final_at_broker(batch_id, side) else WAITING
+
+    def _finish(self, batch_id: int) -> None:
         with self._sessions() as session, session.begin():
             batch = gateway.finish_batch(session, batch_id)
             self._progress(
@@ -233,19 +269,6 @@ class Engine:
                 },
             )
         self._crash.reach(f"planned_{phase}")
-
-    def _work(self, batch_id: int, side: Side, *, until: str) -> None:
-        """Send this side's slices, wait for fills, end the phase, allocate every order."""
-        if all(o.status is OrderStatus.FINAL for o in self._orders(batch_id, side)):
-            return
-        self._resolve_unknown(batch_id, side)
-        self._send(batch_id, side)
-        self.clock.await_fills(lambda: self._all_final_at_broker(batch_id, side), until=until)
-        if until == "cutoff":
-            self._cancel_open(batch_id, side)
-        else:
-            self.clock.end_of_day()
-        self._finalize(batch_id, side, until)
 
     def _orders(self, batch_id: int, side: Side) -> list[BatchOrder]:
         with self._sessions() as session:

@@ -62,6 +62,7 @@ from bridge_api.db.models import (
     OrderSlice,
     OrderStatus,
     Posting,
+    SettledEntry,
     SliceStatus,
     Subscription,
     SubscriptionStatus,
@@ -823,40 +824,54 @@ def _close_if_empty(session: Session, subscription: Subscription) -> bool:
 
 
 def settle(session: Session, *, as_of: date) -> int:
-    """T+1: settle the unsettled postings of every entry dated before `as_of`, once each.
+    """T+1: settle, in one netted entry, the unsettled postings of every entry dated before
+    `as_of` that is not settled yet; returns how many entries it settled.
 
-    Run at the start of trading day `as_of`; that day's own trades stay unsettled. Returns the
-    number of entries settled.
+    Run it at the start of trading day `as_of`, before that day's trades. Netting matters: a
+    day's buy may have spent the previous day's unsettled sale proceeds, so only the sum of
+    the entries moves without taking any book below zero.
     """
-    settled = select(JournalEntry.settles_id).where(JournalEntry.settles_id.is_not(None))
-    pending = session.execute(
-        select(JournalEntry.id, JournalEntry.effective_on)
-        .where(
-            JournalEntry.effective_on < as_of,
-            JournalEntry.cause != Cause.SETTLEMENT,
-            JournalEntry.id.in_(select(Posting.entry_id).where(Posting.bucket == Bucket.UNSETTLED)),
-            JournalEntry.id.not_in(settled),
-        )
-        .order_by(JournalEntry.id)
-    ).all()
-    for entry_id, traded_on in pending:
-        postings = session.execute(
-            select(Posting)
-            .where(Posting.entry_id == entry_id, Posting.bucket == Bucket.UNSETTLED)
-            .order_by(Posting.id)
+    done = select(SettledEntry.entry_id)
+    pending = list(
+        session.execute(
+            select(JournalEntry.id)
+            .where(
+                JournalEntry.effective_on < as_of,
+                JournalEntry.cause != Cause.SETTLEMENT,
+                JournalEntry.id.in_(
+                    select(Posting.entry_id).where(Posting.bucket == Bucket.UNSETTLED)
+                ),
+                JournalEntry.id.not_in(done),
+            )
+            .order_by(JournalEntry.id)
         ).scalars()
-        legs = []
-        for p in postings:
+    )
+    if not pending:
+        return 0
+    net: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for posting in session.execute(
+        select(Posting).where(Posting.entry_id.in_(pending), Posting.bucket == Bucket.UNSETTLED)
+    ).scalars():
+        net[(posting.account_id, posting.asset)] += posting.amount
+    legs = []
+    for (account, asset), amount in sorted(net.items()):
+        if amount:
             legs += [
-                Leg(p.account_id, p.asset, -p.amount, Bucket.UNSETTLED),
-                Leg(p.account_id, p.asset, p.amount, Bucket.SETTLED),
+                Leg(account, asset, -amount, Bucket.UNSETTLED),
+                Leg(account, asset, amount, Bucket.SETTLED),
             ]
+    entry = (
         post(
             session,
             cause=Cause.SETTLEMENT,
             legs=legs,
             effective_on=as_of,
-            memo=f"T+1 settlement of entry {entry_id} of {traded_on}",
-            settles_id=entry_id,
+            memo=f"T+1 settlement of {len(pending)} entries dated before {as_of}",
         )
+        if legs
+        else None
+    )
+    session.add_all(
+        SettledEntry(entry_id=e, settlement_id=entry.id if entry else e) for e in pending
+    )
     return len(pending)

@@ -106,7 +106,6 @@ def post(
     batch_id: int | None = None,
     order_id: int | None = None,
     corrects_id: int | None = None,
-    settles_id: int | None = None,
 ) -> JournalEntry:
     """Write one balanced journal entry and apply it to the balances.
 
@@ -126,7 +125,6 @@ def post(
         batch_id=batch_id,
         order_id=order_id,
         corrects_id=corrects_id,
-        settles_id=settles_id,
     )
     session.add(entry)
     session.flush()

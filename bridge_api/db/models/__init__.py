@@ -26,6 +26,7 @@ from bridge_api.db.models.ledger import (
     LedgerKind,
     LotConsumption,
     Posting,
+    SettledEntry,
     TaxLot,
 )
 from bridge_api.db.models.market import Bar, Instrument
@@ -83,6 +84,7 @@ __all__ = [
     "Posting",
     "RateLimiter",
     "Role",
+    "SettledEntry",
     "SliceStatus",
     "Smallcase",
     "SmallcaseStatus",

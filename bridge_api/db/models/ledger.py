@@ -76,11 +76,22 @@ class JournalEntry(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("batch_orders.id"))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
-    settles_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
-    """For a settlement: the entry whose unsettled postings it settles (each entry once)."""
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     effective_on: Mapped[date]
     created_at: Mapped[Created]
+
+
+class SettledEntry(Base):
+    """An entry whose unsettled postings a settlement entry moved to settled (each once).
+
+    `settlement_id` is the settlement entry, or the entry itself when what it and the entries
+    settled with it left unsettled netted to nothing (no settlement entry was needed).
+    """
+
+    __tablename__ = "settled_entries"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
 
 
 class Posting(Base):

@@ -1,0 +1,38 @@
+"""A short backtest through the engine and the paper venue, and its report."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge_api.backtest.report import write_report
+from bridge_api.backtest.scenario import BacktestSpec, run_backtest
+from bridge_api.brokers.paper import PaperVenue
+from bridge_api.demo import reconcile
+
+
+def test_a_monthly_backtest_trades_each_month_and_reconciles(
+    committed: sessionmaker[Session], tmp_path
+):
+    spec = BacktestSpec(
+        name="Two stocks",
+        weights={"INFY": Decimal("50"), "TCS": Decimal("50")},
+        start=date(2026, 8, 20),
+        end=date(2026, 10, 10),
+        subscribers=3,
+        schedule="monthly",
+    )
+
+    run = run_backtest(committed, spec)
+    folder = write_report(run, tmp_path, stamp=datetime(2026, 11, 25, tzinfo=UTC))
+
+    assert [r.day.month for r in run.rebalances] == [8, 9, 10]
+    assert len(run.days) == len(run.equity) == len(run.benchmark)
+    assert all(r.fill_ratio == 1.0 for r in run.rebalances)
+    assert run.rebalances[0].charges > 0
+    with committed() as session:
+        assert reconcile(session, PaperVenue(committed, session_day=spec.end).holdings()).matches
+    page = (folder / "report.html").read_text()
+    assert "Two stocks" in page
+    assert "plotly" in page.lower()
+    assert (folder / "summary.json").exists()
