@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert as core_insert
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
@@ -35,7 +36,13 @@ from bridge_api.db.models import (
 )
 from bridge_api.errors import Conflict, Forbidden, NotFound
 from bridge_api.execution import gateway
-from bridge_api.ledger.service import balance, holdings, subscription_account
+from bridge_api.ledger.service import (
+    among,
+    books_of,
+    holdings,
+    subscription_account,
+    subscription_accounts,
+)
 from bridge_api.market.prices import latest_closes, tick_sizes
 from bridge_api.smallcases import service as smallcases
 
@@ -78,9 +85,7 @@ def create(
             by_subscription[intent.subscription_id].append(intent)
     if not by_subscription:
         raise Conflict("no pending intents to batch")
-    participants = [
-        _participant(session, sid, intents) for sid, intents in sorted(by_subscription.items())
-    ]
+    participants = _participants(session, by_subscription)
     pricing = _pricing(session, participants, prices_before)
     batch = Batch(smallcase_id=smallcase_id, cross=cross, created_by=manager.id)
     session.add(batch)
@@ -93,10 +98,19 @@ def create(
             TargetRow(p.subscription.id, s, p.holdings.get(s, 0), q, pricing.prices[s])
             for s, q in targets.items()
         ]
-        session.add(BatchParticipant(batch_id=batch.id, subscription_id=p.subscription.id))
-        for intent in p.intents:
-            intent.status, intent.batch_id = IntentStatus.BATCHED, batch.id
-    session.flush()
+    session.execute(
+        core_insert(BatchParticipant),
+        [
+            {"batch_id": batch.id, "subscription_id": p.subscription.id, "open": True}
+            for p in participants
+        ],
+    )
+    session.execute(
+        update(Intent)
+        .where(among(Intent.id, [i.id for p in participants for i in p.intents]))
+        .values(status=IntentStatus.BATCHED, batch_id=batch.id)
+        .execution_options(synchronize_session="fetch")
+    )
     write_targets(session, batch.id, rows)
     record(
         session,
@@ -270,18 +284,41 @@ def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]
     return list(session.execute(query).scalars())
 
 
-def _participant(session: Session, subscription_id: int, intents: list[Intent]) -> _Participant:
-    subscription = session.get(Subscription, subscription_id, with_for_update=True)
-    assert subscription is not None
-    account = subscription_account(session, subscription.id)
-    weights = None
-    if subscription.kind is SubscriptionKind.SMALLCASE and subscription.smallcase_id is not None:
-        rebalance = next((i for i in intents if i.kind is IntentKind.REBALANCE), None)
-        version = rebalance.version_id if rebalance else subscription.version_id
-        weights = smallcases.composition(session, subscription.smallcase_id, version).fractions()
-    return _Participant(
-        subscription, intents, holdings(session, account), balance(session, account), weights
+def _participants(session: Session, intents: dict[int, list[Intent]]) -> list[_Participant]:
+    """Every participant's subscription (locked, in id order), book and weights, in bulk."""
+    ids = sorted(intents)
+    subscriptions = (
+        session.execute(
+            select(Subscription)
+            .where(among(Subscription.id, ids))
+            .order_by(Subscription.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
     )
+    accounts = subscription_accounts(session, ids)
+    books = books_of(session, accounts.values())
+    weights_of: dict[tuple[int, int | None], dict[str, Decimal]] = {}
+    participants = []
+    for subscription in subscriptions:
+        own = intents[subscription.id]
+        weights = None
+        if (
+            subscription.kind is SubscriptionKind.SMALLCASE
+            and subscription.smallcase_id is not None
+        ):
+            rebalance = next((i for i in own if i.kind is IntentKind.REBALANCE), None)
+            key = (
+                subscription.smallcase_id,
+                rebalance.version_id if rebalance else subscription.version_id,
+            )
+            if key not in weights_of:
+                weights_of[key] = smallcases.composition(session, *key).fractions()
+            weights = weights_of[key]
+        book = books[accounts[subscription.id]]
+        participants.append(_Participant(subscription, own, book.shares, book.cash, weights))
+    return participants
 
 
 def _pricing(session: Session, participants: list[_Participant], before: date | None) -> Pricing:

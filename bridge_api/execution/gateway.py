@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -67,26 +67,37 @@ from bridge_api.db.models import (
     Subscription,
     SubscriptionStatus,
 )
-from bridge_api.db.models import OrderAllocation as AllocationRecord
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
-from bridge_api.ledger.lots import add_lot, consume_fifo
+from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
 from bridge_api.ledger.service import (
     HOUSE,
     MARKET,
     Leg,
+    among,
     balance,
+    balances_of,
+    books_of,
     charges_account,
     holdings,
     named_account,
     post,
     subscription_account,
+    subscription_accounts,
+    take_out,
 )
 from bridge_api.notifications import jobs
 from bridge_api.notifications.jobs import enqueue
 from bridge_api.portfolios.cash import release
 
 ACCOUNT_PREFIX = "sub-"
+_ADD_ALLOCATIONS = text(
+    "INSERT INTO order_allocations (order_id, subscription_id, requested, quantity, value, "
+    "charges, stt) SELECT :order_id, s, r, q, v, c, t FROM unnest("
+    "CAST(:subscription_id AS bigint[]), CAST(:requested AS bigint[]), "
+    "CAST(:quantity AS bigint[]), CAST(:value AS numeric[]), "
+    "CAST(:charges AS numeric[]), CAST(:stt AS numeric[])) AS u(s, r, q, v, c, t)"
+)
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -162,9 +173,11 @@ def plan_request(
         reference[row.symbol] = row.price
     if prices is not None:
         reference.update({s: p for s, p in prices.items() if s in reference})
+    accounts = subscription_accounts(session, positions)
+    books = books_of(session, accounts.values())
     if buys_only:
         for sid, (held, wanted) in positions.items():
-            now = holdings(session, subscription_account(session, sid))
+            now = books[accounts[sid]].shares
             for symbol in wanted:
                 held[symbol] = now.get(symbol, 0)
                 wanted[symbol] = max(wanted[symbol], held[symbol])
@@ -173,12 +186,9 @@ def plan_request(
     )
     base = limits or Limits()
     caps = {i.symbol: i.max_order_quantity for i in instruments if i.max_order_quantity}
-    accounts = [
+    accounts_in = [
         Account(
-            account=account_name(sid),
-            holdings=held,
-            targets=wanted,
-            cash=balance(session, subscription_account(session, sid)),
+            account=account_name(sid), holdings=held, targets=wanted, cash=books[accounts[sid]].cash
         )
         for sid, (held, wanted) in sorted(positions.items())
     ]
@@ -186,7 +196,7 @@ def plan_request(
         batch=f"b{batch.id}",
         prices=reference,
         tick_size={i.symbol: i.tick_size for i in instruments},
-        accounts=accounts,
+        accounts=accounts_in,
         limits=Limits(
             max_quantity=base.max_quantity,
             max_quantity_by_symbol={**caps, **base.max_quantity_by_symbol},
@@ -280,23 +290,30 @@ def record_plan(
 
 
 def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date) -> None:
-    """One journal entry per crossed symbol: shares and cash change hands at the reference price."""
+    """One journal entry per crossed symbol: shares and cash change hands at the reference
+    price; buyers open lots, sellers consume theirs (all in bulk)."""
     by_symbol: dict[str, list[tuple[int, Side, int, Decimal]]] = defaultdict(list)
     for c in plan.crossings:
         by_symbol[c.symbol].append((subscription_of(c.account), c.side, c.quantity, c.price))
-    for symbol, legs_of_symbol in sorted(by_symbol.items()):
+    accounts = subscription_accounts(session, [subscription_of(c.account) for c in plan.crossings])
+    for symbol, crossed in sorted(by_symbol.items()):
+        cash = balances_of(
+            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.BUY], CASH
+        )
+        shares = balances_of(
+            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.SELL], symbol
+        )
         legs: list[Leg] = []
-        for sid, side, quantity, price in legs_of_symbol:
-            account = subscription_account(session, sid)
-            value = price * quantity
+        for sid, side, quantity, price in crossed:
+            account, value = accounts[sid], price * quantity
             if side is Side.BUY:
                 legs += [
-                    *_out_of(session, account, CASH, value),
+                    *take_out(account, CASH, value, cash[account][Bucket.SETTLED]),
                     Leg(account, symbol, Decimal(quantity)),
                 ]
             else:
                 legs += [
-                    *_out_of(session, account, symbol, quantity),
+                    *take_out(account, symbol, Decimal(quantity), shares[account][Bucket.SETTLED]),
                     Leg(account, CASH, value),
                 ]
         entry = post(
@@ -307,41 +324,18 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
             batch_id=batch.id,
             memo=f"internal crossing of {symbol}",
         )
-        for sid, side, quantity, price in legs_of_symbol:
-            if side is Side.BUY:
-                add_lot(
-                    session,
-                    subscription_id=sid,
-                    symbol=symbol,
-                    acquired_on=trade_date,
-                    quantity=quantity,
-                    cost=price * quantity,
-                    entry_id=entry.id,
-                )
-            else:
-                consume_fifo(
-                    session,
-                    subscription_id=sid,
-                    symbol=symbol,
-                    quantity=quantity,
-                    proceeds=price * quantity,
-                    sold_on=trade_date,
-                    entry_id=entry.id,
-                )
-
-
-def _out_of(session: Session, account: int, asset: str, amount: Decimal | int) -> list[Leg]:
-    """Legs taking `amount` of `asset` out of an account: settled first, then unsettled (a sale's
-    proceeds, which the broker lets the account spend before they settle)."""
-    wanted = Decimal(amount)
-    settled = max(balance(session, account, asset, Bucket.SETTLED), Decimal(0))
-    from_settled = min(wanted, settled)
-    legs = []
-    if from_settled:
-        legs.append(Leg(account, asset, -from_settled, Bucket.SETTLED))
-    if wanted - from_settled:
-        legs.append(Leg(account, asset, from_settled - wanted, Bucket.UNSETTLED))
-    return legs
+        bought = [
+            (sid, quantity, price * quantity)
+            for sid, side, quantity, price in crossed
+            if side is Side.BUY
+        ]
+        sold = [
+            Sale(sid, quantity, price * quantity)
+            for sid, side, quantity, price in crossed
+            if side is Side.SELL
+        ]
+        add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=bought)
+        consume_fifo_many(session, symbol=symbol, sales=sold, sold_on=trade_date, entry_id=entry.id)
 
 
 def record_broker_order(session: Session, *, tag: str, broker_order_id: str) -> OrderSlice:
@@ -501,31 +495,35 @@ def finalize_order(
 def _post_allocation(
     session: Session, order: BatchOrder, side: Side, result: OrderAllocation, trade_date: date
 ) -> None:
+    """Post the order's value and shares, then its charges, then its lots, all in bulk."""
     market = named_account(session, MARKET, LedgerKind.EXTERNAL)
     symbol = order.symbol
-    shares_bucket = Bucket.UNSETTLED if side is Side.BUY else Bucket.SETTLED
-    cash_bucket = Bucket.SETTLED if side is Side.BUY else Bucket.UNSETTLED
-    value_sign = -1 if side is Side.BUY else 1
+    sids = [subscription_of(a.account) for a in result.allocations]
+    accounts = subscription_accounts(session, sids)
+    allocations = [(sid, a) for sid, a in zip(sids, result.allocations, strict=True) if a.quantity]
     legs: list[Leg] = []
-    if result.filled:
-        legs += [
-            Leg(market, CASH, -value_sign * result.value, cash_bucket),
-            Leg(
-                market,
-                symbol,
-                Decimal(result.filled if side is Side.SELL else -result.filled),
-                shares_bucket,
-            ),
-        ]
-    allocations = [a for a in result.allocations if a.quantity]
-    for a in allocations:
-        account = subscription_account(session, subscription_of(a.account))
-        if side is Side.BUY:
-            legs += _out_of(session, account, CASH, a.value)
+    if side is Side.BUY:
+        cash = balances_of(session, [accounts[sid] for sid, _ in allocations], CASH)
+        if result.filled:
+            legs += [
+                Leg(market, CASH, result.value),
+                Leg(market, symbol, Decimal(-result.filled), Bucket.UNSETTLED),
+            ]
+        for sid, a in allocations:
+            account = accounts[sid]
+            legs += take_out(account, CASH, a.value, cash[account][Bucket.SETTLED])
             legs.append(Leg(account, symbol, Decimal(a.quantity), Bucket.UNSETTLED))
-        else:
+    else:
+        shares = balances_of(session, [accounts[sid] for sid, _ in allocations], symbol)
+        if result.filled:
+            legs += [
+                Leg(market, CASH, -result.value, Bucket.UNSETTLED),
+                Leg(market, symbol, Decimal(result.filled)),
+            ]
+        for sid, a in allocations:
+            account = accounts[sid]
             legs.append(Leg(account, CASH, a.value, Bucket.UNSETTLED))
-            legs += _out_of(session, account, symbol, a.quantity)
+            legs += take_out(account, symbol, Decimal(a.quantity), shares[account][Bucket.SETTLED])
     entry = None
     if legs:
         entry = post(
@@ -537,72 +535,80 @@ def _post_allocation(
             order_id=order.id,
             memo=f"{order.key}: {result.filled} at {result.average_price}",
         )
-    paid = _post_charges(session, order, result, trade_date)
-    for a in result.allocations:
-        sid = subscription_of(a.account)
-        stt = _components(a.charges).get("stt", Decimal(0))
+    paid = _post_charges(session, order, result, accounts, trade_date)
+    records = []
+    lots: list[tuple[int, int, Decimal]] = []
+    sales: list[Sale] = []
+    for sid, a in zip(sids, result.allocations, strict=True):
         total = paid.get(sid, Decimal("0.00"))
-        session.add(
-            AllocationRecord(
-                order_id=order.id,
-                subscription_id=sid,
-                requested=a.quantity + a.unfilled,
-                quantity=a.quantity,
-                value=a.value,
-                charges=total,
-                stt=min(stt, total),
-            )
+        stt = min(_components(a.charges).get("stt", Decimal(0)), total)
+        records.append(
+            {
+                "order_id": order.id,
+                "subscription_id": sid,
+                "requested": a.quantity + a.unfilled,
+                "quantity": a.quantity,
+                "value": a.value,
+                "charges": total,
+                "stt": stt,
+            }
         )
-        if a.quantity and entry is not None:
-            deductible = total - min(stt, total)
+        if a.quantity:
+            deductible = total - stt
             if side is Side.BUY:
-                add_lot(
-                    session,
-                    subscription_id=sid,
-                    symbol=symbol,
-                    acquired_on=trade_date,
-                    quantity=a.quantity,
-                    cost=a.value + deductible,
-                    entry_id=entry.id,
-                )
+                lots.append((sid, a.quantity, a.value + deductible))
             else:
-                consume_fifo(
-                    session,
-                    subscription_id=sid,
-                    symbol=symbol,
-                    quantity=a.quantity,
-                    proceeds=a.value - deductible,
-                    sold_on=trade_date,
-                    entry_id=entry.id,
-                )
+                sales.append(Sale(sid, a.quantity, a.value - deductible))
+    session.execute(
+        _ADD_ALLOCATIONS,
+        {
+            name: [r[name] for r in records]
+            for name in ("subscription_id", "requested", "quantity", "value", "charges", "stt")
+        }
+        | {"order_id": order.id},
+    )
+    if entry is not None:
+        add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=lots)
+        if sales:
+            consume_fifo_many(
+                session, symbol=symbol, sales=sales, sold_on=trade_date, entry_id=entry.id
+            )
 
 
 def _post_charges(
-    session: Session, order: BatchOrder, result: OrderAllocation, trade_date: date
+    session: Session,
+    order: BatchOrder,
+    result: OrderAllocation,
+    accounts: Mapping[int, int],
+    trade_date: date,
 ) -> dict[int, Decimal]:
     """Post each participant's charges by component (each subscription appears once per
-    order); returns what each subscription paid."""
+    order); returns what each subscription paid (the house pays what it could not)."""
     legs: list[Leg] = []
     paid: dict[int, Decimal] = {}
     house = named_account(session, HOUSE, LedgerKind.HOUSE)
-    for a in result.allocations:
-        components = _components(a.charges)
+    owing = [(subscription_of(a.account), _components(a.charges)) for a in result.allocations]
+    owing = [(sid, parts) for sid, parts in owing if sum(parts.values(), Decimal(0))]
+    cash = balances_of(session, [accounts[sid] for sid, _ in owing], CASH)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for sid, components in owing:
         owed = sum(components.values(), Decimal(0))
-        if not owed:
-            continue
-        sid = subscription_of(a.account)
-        account = subscription_account(session, sid)
-        available = max(balance(session, account, CASH), Decimal(0))
+        account = accounts[sid]
+        held = cash[account]
+        available = max(held[Bucket.SETTLED] + held[Bucket.UNSETTLED], Decimal(0))
         covered = owed - min(owed, available)
         paid[sid] = owed - covered
         for name in COMPONENTS:
-            amount = components.get(name, Decimal(0))
-            if amount:
-                legs.append(Leg(charges_account(session, name), CASH, amount))
+            totals[name] += components.get(name, Decimal(0))
         if paid[sid]:
-            legs += _out_of(session, account, CASH, paid[sid])
+            legs += take_out(account, CASH, paid[sid], held[Bucket.SETTLED])
         if covered:
             legs.append(Leg(house, CASH, -covered))
+    legs += [
+        Leg(charges_account(session, name), CASH, amount)
+        for name, amount in totals.items()
+        if amount
+    ]
     if legs:
         post(
             session,
@@ -796,7 +802,7 @@ def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscrip
     """Lock subscriptions in id order (one order everywhere, so no deadlock)."""
     rows = session.execute(
         select(Subscription)
-        .where(Subscription.id.in_(ids))
+        .where(among(Subscription.id, ids))
         .order_by(Subscription.id)
         .with_for_update()
     ).scalars()
@@ -850,7 +856,7 @@ def settle(session: Session, *, as_of: date) -> int:
         return 0
     net: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for posting in session.execute(
-        select(Posting).where(Posting.entry_id.in_(pending), Posting.bucket == Bucket.UNSETTLED)
+        select(Posting).where(among(Posting.entry_id, pending), Posting.bucket == Bucket.UNSETTLED)
     ).scalars():
         net[(posting.account_id, posting.asset)] += posting.amount
     legs = []

@@ -8,17 +8,22 @@ the sale's proceeds, to the paisa, and is itself an append-only record.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from allocator.apportion import split
 from bridge_api.db.models import LotConsumption, TaxLot
 from bridge_api.errors import Conflict
+from bridge_api.ledger.service import among
 
 _PAISA = Decimal("0.01")
+_CHUNK = 5000
 
 
 def add_lot(
@@ -46,6 +51,38 @@ def add_lot(
     return lot
 
 
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """Shares of one symbol a subscription sold, and what they fetched net of deductible charges."""
+
+    subscription_id: int
+    quantity: int
+    proceeds: Decimal
+
+
+def add_lots(
+    session: Session,
+    *,
+    symbol: str,
+    acquired_on: date,
+    entry_id: int,
+    lots: Sequence[tuple[int, int, Decimal]],
+) -> None:
+    """Many acquisitions of one symbol at once: (subscription id, quantity, cost) each."""
+    if lots:
+        session.execute(
+            _ADD_LOTS,
+            {
+                "subscriptions": [sid for sid, _, _ in lots],
+                "quantities": [quantity for _, quantity, _ in lots],
+                "costs": [cost for _, _, cost in lots],
+                "symbol": symbol,
+                "day": acquired_on,
+                "entry": entry_id,
+            },
+        )
+
+
 def consume_fifo(
     session: Session,
     *,
@@ -57,51 +94,124 @@ def consume_fifo(
     entry_id: int,
 ) -> list[LotConsumption]:
     """Take `quantity` shares out of the oldest open lots, splitting `proceeds` across them."""
-    lots = session.execute(
-        select(TaxLot)
-        .where(
-            TaxLot.subscription_id == subscription_id,
-            TaxLot.symbol == symbol,
-            TaxLot.open_quantity > 0,
-        )
-        .order_by(TaxLot.acquired_on, TaxLot.id)
-        .with_for_update()
-    ).scalars()
-    taken: list[tuple[TaxLot, int, Decimal]] = []
-    left = quantity
-    for lot in lots:
-        if left == 0:
-            break
-        take = min(left, lot.open_quantity)
-        if take == lot.open_quantity:
-            cost = lot.open_cost
-        else:
-            cost = (lot.open_cost * take / lot.open_quantity).quantize(
-                _PAISA, rounding=ROUND_HALF_EVEN
-            )
-        lot.open_quantity -= take
-        lot.open_cost -= cost
-        taken.append((lot, take, cost))
-        left -= take
-    if left:
-        raise Conflict(
-            f"subscription {subscription_id} has {quantity - left} {symbol} in its lots, "
-            f"sells {quantity}"
-        )
-    shares = [take for _, take, _ in taken]
-    parts = split(
-        int(proceeds * 100), shares, [str(lot.id) for lot, _, _ in taken], f"lots:{entry_id}"
+    return consume_fifo_many(
+        session,
+        symbol=symbol,
+        sales=[Sale(subscription_id, quantity, proceeds)],
+        sold_on=sold_on,
+        entry_id=entry_id,
     )
-    consumptions = [
-        LotConsumption(
-            lot_id=lot.id,
-            entry_id=entry_id,
-            sold_on=sold_on,
-            quantity=take,
-            cost=cost,
-            proceeds=Decimal(part).scaleb(-2),
+
+
+def consume_fifo_many(
+    session: Session, *, symbol: str, sales: Sequence[Sale], sold_on: date, entry_id: int
+) -> list[LotConsumption]:
+    """Consume lots for many sales of one symbol at once (one locked read, one bulk update)."""
+    by_subscription: dict[int, list[TaxLot]] = defaultdict(list)
+    wanted = sorted({sale.subscription_id for sale in sales})
+    if wanted:
+        rows = session.execute(
+            select(TaxLot)
+            .where(
+                among(TaxLot.subscription_id, wanted),
+                TaxLot.symbol == symbol,
+                TaxLot.open_quantity > 0,
+            )
+            .order_by(TaxLot.subscription_id, TaxLot.acquired_on, TaxLot.id)
+            .with_for_update()
+        ).scalars()
+        for lot in rows:
+            by_subscription[lot.subscription_id].append(lot)
+    consumptions: list[LotConsumption] = []
+    updates: list[dict[str, object]] = []
+    for sale in sales:
+        taken: list[tuple[TaxLot, int, Decimal]] = []
+        left = sale.quantity
+        for lot in by_subscription[sale.subscription_id]:
+            if left == 0:
+                break
+            take = min(left, lot.open_quantity)
+            if take == lot.open_quantity:
+                cost = lot.open_cost
+            else:
+                cost = (lot.open_cost * take / lot.open_quantity).quantize(
+                    _PAISA, rounding=ROUND_HALF_EVEN
+                )
+            taken.append((lot, take, cost))
+            left -= take
+        if left:
+            held = sale.quantity - left
+            raise Conflict(
+                f"subscription {sale.subscription_id} has {held} {symbol} in its lots, "
+                f"sells {sale.quantity}"
+            )
+        parts = split(
+            int(sale.proceeds * 100),
+            [t for _, t, _ in taken],
+            [str(lot.id) for lot, _, _ in taken],
+            f"lots:{entry_id}",
         )
-        for (lot, take, cost), part in zip(taken, parts, strict=True)
-    ]
-    session.add_all(consumptions)
+        for (lot, take, cost), part in zip(taken, parts, strict=True):
+            consumptions.append(
+                LotConsumption(
+                    lot_id=lot.id,
+                    entry_id=entry_id,
+                    sold_on=sold_on,
+                    quantity=take,
+                    cost=cost,
+                    proceeds=Decimal(part).scaleb(-2),
+                )
+            )
+            updates.append(
+                {"lot": lot.id, "quantity": lot.open_quantity - take, "cost": lot.open_cost - cost}
+            )
+    _update_open(session, updates)
+    for lots in by_subscription.values():
+        for lot in lots:
+            session.expire(lot)  # updated in bulk above; reload on next access
+    if consumptions:
+        session.execute(
+            _ADD_CONSUMPTIONS,
+            {
+                "lots": [c.lot_id for c in consumptions],
+                "quantities": [c.quantity for c in consumptions],
+                "costs": [c.cost for c in consumptions],
+                "proceeds": [c.proceeds for c in consumptions],
+                "entry": entry_id,
+                "day": sold_on,
+            },
+        )
     return consumptions
+
+
+def _update_open(session: Session, updates: Sequence[dict[str, object]]) -> None:
+    """Set many lots' open quantity and cost in one statement (lots are derived state; the
+    consumptions that explain each change are append-only)."""
+    if updates:
+        session.execute(
+            _UPDATE_OPEN,
+            {
+                "lots": [u["lot"] for u in updates],
+                "quantities": [u["quantity"] for u in updates],
+                "costs": [u["cost"] for u in updates],
+            },
+        )
+
+
+_ADD_LOTS = text(
+    "INSERT INTO tax_lots (subscription_id, symbol, acquired_on, quantity, cost, open_quantity, "
+    "open_cost, entry_id) SELECT s, :symbol, :day, q, c, q, c, :entry FROM unnest("
+    "CAST(:subscriptions AS bigint[]), CAST(:quantities AS bigint[]), CAST(:costs AS numeric[])"
+    ") AS u(s, q, c)"
+)
+_ADD_CONSUMPTIONS = text(
+    "INSERT INTO lot_consumptions (lot_id, entry_id, sold_on, quantity, cost, proceeds) "
+    "SELECT l, :entry, :day, q, c, p FROM unnest(CAST(:lots AS bigint[]), "
+    "CAST(:quantities AS bigint[]), CAST(:costs AS numeric[]), CAST(:proceeds AS numeric[])"
+    ") AS u(l, q, c, p)"
+)
+_UPDATE_OPEN = text(
+    "UPDATE tax_lots SET open_quantity = u.q, open_cost = u.c FROM unnest("
+    "CAST(:lots AS bigint[]), CAST(:quantities AS bigint[]), CAST(:costs AS numeric[])"
+    ") AS u(l, q, c) WHERE tax_lots.id = u.l"
+)

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from bridge_api.db.models import (
     Balance,
@@ -38,6 +40,19 @@ CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
 _PAISA = Decimal("0.01")
 _ROWS_PER_STATEMENT = 5000
+_UPSERT_BALANCES = text(
+    "INSERT INTO balances (account_id, asset, bucket, amount) "
+    "SELECT * FROM unnest(CAST(:accounts AS bigint[]), CAST(:assets AS varchar[]), "
+    "CAST(:buckets AS varchar[]), CAST(:amounts AS numeric[])) "
+    "ON CONFLICT (account_id, asset, bucket) "
+    "DO UPDATE SET amount = balances.amount + EXCLUDED.amount "
+    "RETURNING account_id, asset, bucket, amount"
+)
+_NEW_SUBSCRIPTION_ACCOUNTS = text(
+    "INSERT INTO ledger_accounts (kind, name, subscription_id) "
+    "SELECT 'subscription', 'subscription:' || s, s FROM unnest(CAST(:ids AS bigint[])) AS s "
+    "ON CONFLICT (name) DO NOTHING"
+)
 
 
 REVERSIBLE = frozenset({Cause.PAYIN, Cause.PAYOUT, Cause.EARMARK, Cause.RELEASE})
@@ -128,18 +143,7 @@ def post(
     )
     session.add(entry)
     session.flush()
-    rows = [
-        {
-            "entry_id": entry.id,
-            "account_id": leg.account_id,
-            "asset": leg.asset,
-            "bucket": leg.bucket,
-            "amount": leg.amount,
-        }
-        for leg in legs
-    ]
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        session.execute(insert(Posting).values(rows[start : start + _ROWS_PER_STATEMENT]))
+    _insert_postings(session, entry.id, legs)
     _apply(session, legs)
     return entry
 
@@ -182,6 +186,20 @@ def reverse(
     )
 
 
+def _insert_postings(session: Session, entry_id: int, legs: Sequence[Leg]) -> None:
+    """All of an entry's postings in one COPY: the database checks the balance once per
+    statement, so an entry must never be split across statements."""
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    columns = "entry_id, account_id, asset, bucket, amount"
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY postings ({columns}) FROM STDIN") as copy,
+    ):
+        for leg in legs:
+            copy.write_row((entry_id, leg.account_id, leg.asset, str(leg.bucket), leg.amount))
+
+
 def _check_legs(legs: Sequence[Leg]) -> None:
     if not legs:
         raise Invalid("a journal entry needs postings")
@@ -206,23 +224,23 @@ def _apply(session: Session, legs: Iterable[Leg]) -> None:
     keys = sorted(k for k, v in deltas.items() if v)
     if not keys:
         return
-    values = insert(Balance).values(
-        [
-            {"account_id": a, "asset": s, "bucket": b, "amount": deltas[(a, s, b)]}
-            for a, s, b in keys
-        ]
-    )
-    upsert = values.on_conflict_do_update(
-        index_elements=["account_id", "asset", "bucket"],
-        set_={"amount": Balance.amount + values.excluded.amount},
-    ).returning(Balance.account_id, Balance.asset, Balance.bucket, Balance.amount)
-    negative = [row for row in session.execute(upsert) if row.amount < 0]
+    # One statement whatever the number of rows: arrays, not thousands of bound values.
+    negative = session.execute(
+        _UPSERT_BALANCES,
+        {
+            "accounts": [a for a, _, _ in keys],
+            "assets": [s for _, s, _ in keys],
+            "buckets": [str(b) for _, _, b in keys],
+            "amounts": [deltas[k] for k in keys],
+        },
+    ).all()
+    negative = [row for row in negative if row.amount < 0]
     if not negative:
         return
     guarded = dict(
         session.execute(
             select(LedgerAccount.id, LedgerAccount.name).where(
-                LedgerAccount.id.in_({row.account_id for row in negative}),
+                among(LedgerAccount.id, {row.account_id for row in negative}),
                 LedgerAccount.kind.in_(_GUARDED),
             )
         ).all()
@@ -233,6 +251,82 @@ def _apply(session: Session, legs: Iterable[Leg]) -> None:
                 f"{guarded[row.account_id]} would hold {row.amount} {row.asset} ({row.bucket}); "
                 f"short by {-row.amount}"
             )
+
+
+def subscription_accounts(session: Session, subscription_ids: Iterable[int]) -> dict[int, int]:
+    """Ledger account ids of many subscriptions at once (created where missing)."""
+    wanted = sorted(set(subscription_ids))
+    if not wanted:
+        return {}
+    session.execute(_NEW_SUBSCRIPTION_ACCOUNTS, {"ids": wanted})
+    rows = session.execute(
+        select(LedgerAccount.subscription_id, LedgerAccount.id).where(
+            among(LedgerAccount.subscription_id, wanted)
+        )
+    ).all()
+    return {sid: account for sid, account in rows if sid is not None}
+
+
+def among(column: SQLCoreOperations[Any], values: Iterable[int]) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: one array parameter however many values (an ``IN`` list
+    would bind each value, and PostgreSQL takes at most 65,535 parameters)."""
+    return column == any_(bindparam(None, sorted(set(values)), type_=ARRAY(BigInteger)))
+
+
+def balances_of(
+    session: Session, account_ids: Iterable[int], asset: str
+) -> dict[int, dict[Bucket, Decimal]]:
+    """Settled and unsettled balances of one asset for many accounts (missing ones are zero)."""
+    wanted = sorted(set(account_ids))
+    result: dict[int, dict[Bucket, Decimal]] = {
+        a: {Bucket.SETTLED: Decimal(0), Bucket.UNSETTLED: Decimal(0)} for a in wanted
+    }
+    rows = session.execute(
+        select(Balance.account_id, Balance.bucket, Balance.amount).where(
+            among(Balance.account_id, wanted), Balance.asset == asset
+        )
+    ).all()
+    for account, bucket, amount in rows:
+        result[account][bucket] = amount
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """What one account holds: cash (settled plus unsettled) and shares per symbol."""
+
+    cash: Decimal
+    shares: dict[str, int]
+
+
+def books_of(session: Session, account_ids: Iterable[int]) -> dict[int, Book]:
+    """The books of many accounts in one query (shares left out where zero)."""
+    wanted = sorted(set(account_ids))
+    cash: dict[int, Decimal] = defaultdict(Decimal)
+    shares: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = session.execute(
+        select(Balance.account_id, Balance.asset, func.sum(Balance.amount))
+        .where(among(Balance.account_id, wanted))
+        .group_by(Balance.account_id, Balance.asset)
+    ).all()
+    for account, asset, amount in rows:
+        if asset == CASH:
+            cash[account] += amount
+        elif amount:
+            shares[account][asset] = int(amount)
+    return {a: Book(cash[a], dict(sorted(shares[a].items()))) for a in wanted}
+
+
+def take_out(account_id: int, asset: str, amount: Decimal, settled: Decimal) -> list[Leg]:
+    """Legs taking `amount` out of an account holding `settled` of it settled: settled first,
+    then unsettled (a sale's proceeds, which the broker lets it spend before they settle)."""
+    from_settled = min(amount, max(settled, Decimal(0)))
+    legs = []
+    if from_settled:
+        legs.append(Leg(account_id, asset, -from_settled, Bucket.SETTLED))
+    if amount - from_settled:
+        legs.append(Leg(account_id, asset, from_settled - amount, Bucket.UNSETTLED))
+    return legs
 
 
 def balance(
