@@ -140,7 +140,8 @@ class Engine:
     ) -> None:
         if getattr(broker, "real_money", True) and not config.real_money:
             raise RealMoneyDisabled(
-                f"{broker.name} trades real money; set SARAS_REAL_MONEY=true to allow it"
+                f"{broker.name} trades real money and real-money trading is off "
+                "(EngineConfig.real_money; the `real-money` parameter under Lean)"
             )
         self._sessions = sessions
         self.broker = broker

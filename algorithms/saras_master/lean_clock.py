@@ -1,0 +1,54 @@
+"""The engine's market clock under Lean: deadlines read from the algorithm's own time.
+
+The algorithm runs in IST (``set_time_zone(TimeZones.KOLKATA)``), so ``algorithm.time`` is the
+exchange's local time in a backtest and in live trading alike. Nothing here blocks or acts:
+Lean day orders expire at the close by themselves, and a Lean callback must never wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from AlgorithmImports import SecurityExchangeHours
+
+NSE_CLOSE = clock_time(15, 30)
+SETTLING = timedelta(minutes=30)
+"""How long after the close the poll still runs, to finalize what expired at the close."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeanClock:
+    """The sells' cut-off and NSE's close on `trade_date`, by the algorithm's clock (IST)."""
+
+    now: Callable[[], datetime]
+    hours: SecurityExchangeHours
+    trade_date: date
+    cutoff: clock_time = clock_time(14, 0)
+    close: clock_time = NSE_CLOSE
+
+    def passed(self, deadline: str) -> bool:
+        """Whether the deadline (``cutoff`` or ``close``) of the trade date has passed."""
+        now = self.now()
+        limit = self.cutoff if deadline == "cutoff" else self.close
+        return now.date() > self.trade_date or (
+            now.date() == self.trade_date and now.time() >= limit
+        )
+
+    def end_of_day(self) -> None:
+        """Nothing to do: Lean (and the exchange) expire unfilled day orders at the close."""
+
+    def wait(self) -> None:
+        """Nothing to do: the algorithm polls on a schedule and never blocks."""
+
+    def can_claim(self) -> bool:
+        """Whether a new batch may start: the market is open and the cut-off is ahead."""
+        now = self.now()
+        return self.hours.is_open(now, False) and now.time() < self.cutoff
+
+    def can_step(self) -> bool:
+        """Whether a started batch may move: the market is open, or closed only just now."""
+        now = self.now()
+        return self.hours.is_open(now, False) or self.hours.is_open(now - SETTLING, False)
