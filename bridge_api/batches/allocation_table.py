@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bridge_api.db.copy import copy_rows
+
 COLUMNS = ("batch_id", "subscription_id", "symbol", "holding", "target", "price")
 
 
@@ -25,16 +27,9 @@ class TargetRow:
 
 def write_targets(session: Session, batch_id: int, rows: Iterable[TargetRow]) -> int:
     """COPY `rows` into `batch_targets` for `batch_id`; returns how many were written."""
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    written = 0
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY batch_targets ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                (batch_id, row.subscription_id, row.symbol, row.holding, row.target, row.price)
-            )
-            written += 1
-    return written
+    return copy_rows(
+        session,
+        "batch_targets",
+        COLUMNS,
+        ((batch_id, r.subscription_id, r.symbol, r.holding, r.target, r.price) for r in rows),
+    )

@@ -41,6 +41,7 @@ from allocator import (
 )
 from allocator.charges import COMPONENTS
 from bridge_api.brokers.port import BrokerTrade as BrokerTradeReport
+from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
     Batch,
     BatchCrossing,
@@ -162,15 +163,21 @@ def plan_request(
     nothing is crossed: what remains is each subscription's buys, funded by its own cash
     including what its sells raised.
     """
-    rows = (
-        session.execute(select(BatchTarget).where(BatchTarget.batch_id == batch.id)).scalars().all()
+    rows = session.execute(
+        select(
+            BatchTarget.subscription_id,
+            BatchTarget.symbol,
+            BatchTarget.holding,
+            BatchTarget.target,
+            BatchTarget.price,
+        ).where(BatchTarget.batch_id == batch.id)
     )
     positions: dict[int, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
     reference: dict[str, Decimal] = {}
-    for row in rows:
-        held, wanted = positions[row.subscription_id]
-        held[row.symbol], wanted[row.symbol] = row.holding, row.target
-        reference[row.symbol] = row.price
+    for sid, symbol, holding, target, price in rows:
+        held, wanted = positions[sid]
+        held[symbol], wanted[symbol] = holding, target
+        reference[symbol] = price
     if prices is not None:
         reference.update({s: p for s, p in prices.items() if s in reference})
     accounts = subscription_accounts(session, positions)
@@ -255,11 +262,11 @@ def record_plan(
         )
         session.add(order)
         session.flush()
-        session.add_all(
-            OrderParticipant(
-                order_id=order.id, subscription_id=subscription_of(p.account), quantity=p.quantity
-            )
-            for p in planned.participants
+        copy_rows(
+            session,
+            "order_participants",
+            ("order_id", "subscription_id", "quantity"),
+            ((order.id, subscription_of(p.account), p.quantity) for p in planned.participants),
         )
         session.add_all(
             OrderSlice(
@@ -272,17 +279,22 @@ def record_plan(
             for seq, piece in enumerate(planned.slices)
         )
         orders.append(order)
-    session.add_all(
-        BatchSkip(
-            batch_id=batch.id,
-            subscription_id=subscription_of(skip.account),
-            symbol=skip.symbol,
-            side=str(skip.side),
-            quantity=skip.quantity,
-            reason=skip.reason,
-        )
-        for skip in plan.skipped
-        if skip.side is side
+    copy_rows(
+        session,
+        "batch_skips",
+        ("batch_id", "subscription_id", "symbol", "side", "quantity", "reason"),
+        (
+            (
+                batch.id,
+                subscription_of(skip.account),
+                skip.symbol,
+                str(skip.side),
+                skip.quantity,
+                skip.reason,
+            )
+            for skip in plan.skipped
+            if skip.side is side
+        ),
     )
     batch.phase = phase
     session.flush()
@@ -439,11 +451,11 @@ def finalize_order(
         raise NotFound(f"no order {order_key}")
     if order.status is OrderStatus.FINAL:
         return None
-    statement = (
-        session.execute(select(OrderParticipant).where(OrderParticipant.order_id == order.id))
-        .scalars()
-        .all()
-    )
+    statement = session.execute(
+        select(OrderParticipant.subscription_id, OrderParticipant.quantity).where(
+            OrderParticipant.order_id == order.id
+        )
+    ).all()
     trades = (
         session.execute(
             select(BrokerTrade).where(BrokerTrade.order_id == order.id).order_by(BrokerTrade.id)
@@ -472,8 +484,7 @@ def finalize_order(
     result = allocate(
         order_id=order.key,
         participants=[
-            Participant(account=account_name(p.subscription_id), quantity=p.quantity)
-            for p in statement
+            Participant(account=account_name(sid), quantity=quantity) for sid, quantity in statement
         ],
         fills=fills,
         charges=dict(charges),

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
+from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
     Balance,
     Bucket,
@@ -189,15 +190,12 @@ def reverse(
 def _insert_postings(session: Session, entry_id: int, legs: Sequence[Leg]) -> None:
     """All of an entry's postings in one COPY: the database checks the balance once per
     statement, so an entry must never be split across statements."""
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    columns = "entry_id, account_id, asset, bucket, amount"
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY postings ({columns}) FROM STDIN") as copy,
-    ):
-        for leg in legs:
-            copy.write_row((entry_id, leg.account_id, leg.asset, str(leg.bucket), leg.amount))
+    copy_rows(
+        session,
+        "postings",
+        ("entry_id", "account_id", "asset", "bucket", "amount"),
+        ((entry_id, leg.account_id, leg.asset, str(leg.bucket), leg.amount) for leg in legs),
+    )
 
 
 def _check_legs(legs: Sequence[Leg]) -> None:
