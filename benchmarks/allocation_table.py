@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from benchmarks.run import best_of
 from bridge_api.batches.allocation_table import COLUMNS, TargetRow, write_targets
 from bridge_api.config import REPOSITORY
 from bridge_api.db.embedded import embedded_url, ensure_database
@@ -45,15 +44,6 @@ def _database(scratch: Path) -> tuple[str, str | None]:
 
 def _insert(session: Session, statement: str, **values: object) -> int:
     return int(session.execute(text(statement), values).scalar_one())
-
-
-def _best(repeats: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -136,8 +126,8 @@ def _run(engine, subscriptions: int, symbol_count: int, repeats: int) -> None:  
                 copy.write(rendered)
             raw.rollback()
 
-    bound = _best(repeats, plain_copy)
-    seconds = _best(repeats, ours)
+    bound = best_of(repeats, plain_copy)
+    seconds = best_of(repeats, ours)
     ratio = seconds / bound
     print(f"write_targets {seconds:8.3f} s   plain COPY {bound:8.3f} s   ratio {ratio:5.2f}x")
 

@@ -74,11 +74,12 @@ class Leg:
     bucket: Bucket = Bucket.SETTLED
 
 
-def named_account(session: Session, name: str, kind: LedgerKind) -> int:
-    """The id of the ledger account called `name`, created on first use."""
+def named_account(session: Session, name: str, kind: LedgerKind, **owner: int) -> int:
+    """The id of the ledger account called `name`, created on first use (with its `owner`
+    column, ``user_id`` or ``subscription_id``, when it has one)."""
     session.execute(
         insert(LedgerAccount)
-        .values(name=name, kind=kind)
+        .values(name=name, kind=kind, **owner)
         .on_conflict_do_nothing(index_elements=["name"])
     )
     return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
@@ -86,24 +87,17 @@ def named_account(session: Session, name: str, kind: LedgerKind) -> int:
 
 def investor_account(session: Session, user_id: int) -> int:
     """The ledger account of an investor's free cash."""
-    name = f"investor:{user_id}"
-    session.execute(
-        insert(LedgerAccount)
-        .values(name=name, kind=LedgerKind.INVESTOR, user_id=user_id)
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
-    return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
+    return named_account(session, f"investor:{user_id}", LedgerKind.INVESTOR, user_id=user_id)
 
 
 def subscription_account(session: Session, subscription_id: int) -> int:
     """The ledger account of a subscription (its earmarked cash and its shares)."""
-    name = f"subscription:{subscription_id}"
-    session.execute(
-        insert(LedgerAccount)
-        .values(name=name, kind=LedgerKind.SUBSCRIPTION, subscription_id=subscription_id)
-        .on_conflict_do_nothing(index_elements=["name"])
+    return named_account(
+        session,
+        f"subscription:{subscription_id}",
+        LedgerKind.SUBSCRIPTION,
+        subscription_id=subscription_id,
     )
-    return session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar_one()
 
 
 def charges_account(session: Session, component: str) -> int:

@@ -43,51 +43,39 @@ def payin(
     session: Session, admin: User, *, user_id: int, amount: Decimal, reference: str
 ) -> JournalEntry:
     """Record money an investor has paid in; it becomes their free, settled cash (audited)."""
-    investor = _investor(session, user_id)
-    check_amount(amount)
-    entry = post(
-        session,
-        cause=Cause.PAYIN,
-        legs=[
-            Leg(named_account(session, BANK, LedgerKind.EXTERNAL), CASH, -amount),
-            Leg(investor_account(session, investor.id), CASH, amount),
-        ],
-        effective_on=ist_today(),
-        memo=f"pay-in {reference}",
-        created_by=admin.id,
-    )
-    record(
-        session,
-        actor=admin,
-        action="cash.payin",
-        entity="user",
-        entity_id=user_id,
-        after={"amount": str(amount), "reference": reference, "entry": entry.id},
-    )
-    return entry
+    return _bank_transfer(session, admin, user_id, amount, reference, paid_in=True)
 
 
 def payout(
     session: Session, admin: User, *, user_id: int, amount: Decimal, reference: str
 ) -> JournalEntry:
     """Record money sent to an investor from their free, settled cash (audited)."""
-    investor = _investor(session, user_id)
+    return _bank_transfer(session, admin, user_id, amount, reference, paid_in=False)
+
+
+def _bank_transfer(
+    session: Session, admin: User, user_id: int, amount: Decimal, reference: str, *, paid_in: bool
+) -> JournalEntry:
+    user = _investor(session, user_id)
     check_amount(amount)
+    investor = investor_account(session, user.id)
+    bank = named_account(session, BANK, LedgerKind.EXTERNAL)
+    if paid_in:
+        legs = [Leg(bank, CASH, -amount), Leg(investor, CASH, amount)]
+    else:
+        legs = [Leg(investor, CASH, -amount, Bucket.SETTLED), Leg(bank, CASH, amount)]
     entry = post(
         session,
-        cause=Cause.PAYOUT,
-        legs=[
-            Leg(investor_account(session, investor.id), CASH, -amount, Bucket.SETTLED),
-            Leg(named_account(session, BANK, LedgerKind.EXTERNAL), CASH, amount),
-        ],
+        cause=Cause.PAYIN if paid_in else Cause.PAYOUT,
+        legs=legs,
         effective_on=ist_today(),
-        memo=f"pay-out {reference}",
+        memo=f"{'pay-in' if paid_in else 'pay-out'} {reference}",
         created_by=admin.id,
     )
     record(
         session,
         actor=admin,
-        action="cash.payout",
+        action="cash.payin" if paid_in else "cash.payout",
         entity="user",
         entity_id=user_id,
         after={"amount": str(amount), "reference": reference, "entry": entry.id},
