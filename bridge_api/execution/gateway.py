@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -92,13 +92,6 @@ from bridge_api.notifications.jobs import enqueue
 from bridge_api.portfolios.cash import release
 
 ACCOUNT_PREFIX = "sub-"
-_ADD_ALLOCATIONS = text(
-    "INSERT INTO order_allocations (order_id, subscription_id, requested, quantity, value, "
-    "charges, stt) SELECT :order_id, s, r, q, v, c, t FROM unnest("
-    "CAST(:subscription_id AS bigint[]), CAST(:requested AS bigint[]), "
-    "CAST(:quantity AS bigint[]), CAST(:value AS numeric[]), "
-    "CAST(:charges AS numeric[]), CAST(:stt AS numeric[])) AS u(s, r, q, v, c, t)"
-)
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -547,36 +540,24 @@ def _post_allocation(
             memo=f"{order.key}: {result.filled} at {result.average_price}",
         )
     paid = _post_charges(session, order, result, accounts, trade_date)
-    records = []
+    records: list[tuple[object, ...]] = []
     lots: list[tuple[int, int, Decimal]] = []
     sales: list[Sale] = []
     for sid, a in zip(sids, result.allocations, strict=True):
         total = paid.get(sid, Decimal("0.00"))
         stt = min(_components(a.charges).get("stt", Decimal(0)), total)
-        records.append(
-            {
-                "order_id": order.id,
-                "subscription_id": sid,
-                "requested": a.quantity + a.unfilled,
-                "quantity": a.quantity,
-                "value": a.value,
-                "charges": total,
-                "stt": stt,
-            }
-        )
+        records.append((order.id, sid, a.quantity + a.unfilled, a.quantity, a.value, total, stt))
         if a.quantity:
             deductible = total - stt
             if side is Side.BUY:
                 lots.append((sid, a.quantity, a.value + deductible))
             else:
                 sales.append(Sale(sid, a.quantity, a.value - deductible))
-    session.execute(
-        _ADD_ALLOCATIONS,
-        {
-            name: [r[name] for r in records]
-            for name in ("subscription_id", "requested", "quantity", "value", "charges", "stt")
-        }
-        | {"order_id": order.id},
+    copy_rows(
+        session,
+        "order_allocations",
+        ("order_id", "subscription_id", "requested", "quantity", "value", "charges", "stt"),
+        records,
     )
     if entry is not None:
         add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=lots)

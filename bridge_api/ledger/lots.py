@@ -18,12 +18,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from allocator.apportion import split
+from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import LotConsumption, TaxLot
 from bridge_api.errors import Conflict
 from bridge_api.ledger.service import among
 
 _PAISA = Decimal("0.01")
-_CHUNK = 5000
 
 
 def add_lot(
@@ -35,20 +35,15 @@ def add_lot(
     quantity: int,
     cost: Decimal,
     entry_id: int,
-) -> TaxLot:
+) -> None:
     """Record shares acquired (a buy, a crossing, or a bonus/split adjustment)."""
-    lot = TaxLot(
-        subscription_id=subscription_id,
+    add_lots(
+        session,
         symbol=symbol,
         acquired_on=acquired_on,
-        quantity=quantity,
-        cost=cost,
-        open_quantity=quantity,
-        open_cost=cost,
         entry_id=entry_id,
+        lots=[(subscription_id, quantity, cost)],
     )
-    session.add(lot)
-    return lot
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +64,21 @@ def add_lots(
     lots: Sequence[tuple[int, int, Decimal]],
 ) -> None:
     """Many acquisitions of one symbol at once: (subscription id, quantity, cost) each."""
-    if lots:
-        session.execute(
-            _ADD_LOTS,
-            {
-                "subscriptions": [sid for sid, _, _ in lots],
-                "quantities": [quantity for _, quantity, _ in lots],
-                "costs": [cost for _, _, cost in lots],
-                "symbol": symbol,
-                "day": acquired_on,
-                "entry": entry_id,
-            },
-        )
+    copy_rows(
+        session,
+        "tax_lots",
+        (
+            "subscription_id",
+            "symbol",
+            "acquired_on",
+            "quantity",
+            "cost",
+            "open_quantity",
+            "open_cost",
+            "entry_id",
+        ),
+        ((sid, symbol, acquired_on, q, cost, q, cost, entry_id) for sid, q, cost in lots),
+    )
 
 
 def consume_fifo(
@@ -169,18 +167,12 @@ def consume_fifo_many(
     for lots in by_subscription.values():
         for lot in lots:
             session.expire(lot)  # updated in bulk above; reload on next access
-    if consumptions:
-        session.execute(
-            _ADD_CONSUMPTIONS,
-            {
-                "lots": [c.lot_id for c in consumptions],
-                "quantities": [c.quantity for c in consumptions],
-                "costs": [c.cost for c in consumptions],
-                "proceeds": [c.proceeds for c in consumptions],
-                "entry": entry_id,
-                "day": sold_on,
-            },
-        )
+    copy_rows(
+        session,
+        "lot_consumptions",
+        ("lot_id", "entry_id", "sold_on", "quantity", "cost", "proceeds"),
+        ((c.lot_id, entry_id, sold_on, c.quantity, c.cost, c.proceeds) for c in consumptions),
+    )
     return consumptions
 
 
@@ -198,18 +190,6 @@ def _update_open(session: Session, updates: Sequence[dict[str, object]]) -> None
         )
 
 
-_ADD_LOTS = text(
-    "INSERT INTO tax_lots (subscription_id, symbol, acquired_on, quantity, cost, open_quantity, "
-    "open_cost, entry_id) SELECT s, :symbol, :day, q, c, q, c, :entry FROM unnest("
-    "CAST(:subscriptions AS bigint[]), CAST(:quantities AS bigint[]), CAST(:costs AS numeric[])"
-    ") AS u(s, q, c)"
-)
-_ADD_CONSUMPTIONS = text(
-    "INSERT INTO lot_consumptions (lot_id, entry_id, sold_on, quantity, cost, proceeds) "
-    "SELECT l, :entry, :day, q, c, p FROM unnest(CAST(:lots AS bigint[]), "
-    "CAST(:quantities AS bigint[]), CAST(:costs AS numeric[]), CAST(:proceeds AS numeric[])"
-    ") AS u(l, q, c, p)"
-)
 _UPDATE_OPEN = text(
     "UPDATE tax_lots SET open_quantity = u.q, open_cost = u.c FROM unnest("
     "CAST(:lots AS bigint[]), CAST(:quantities AS bigint[]), CAST(:costs AS numeric[])"

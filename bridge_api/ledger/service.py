@@ -40,7 +40,6 @@ HOUSE = "house"
 CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
 _PAISA = Decimal("0.01")
-_ROWS_PER_STATEMENT = 5000
 _UPSERT_BALANCES = text(
     "INSERT INTO balances (account_id, asset, bucket, amount) "
     "SELECT * FROM unnest(CAST(:accounts AS bigint[]), CAST(:assets AS varchar[]), "
