@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
+from cryptography.fernet import Fernet
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,6 +37,14 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     buy_collar: str = "0.01"
     buy_charges_rate: str = "0.00120"
+    real_money: bool = False
+    """Trading real money through Kite is off unless this is set (``SARAS_REAL_MONEY=true``)."""
+    kite_api_key: str | None = None
+    kite_api_secret: SecretStr | None = None
+    kite_root: str = "https://api.kite.trade"
+    kite_timeout: float = 7.0
+    token_key: SecretStr | None = None
+    """Fernet key that encrypts the Kite access token at rest (generated per data dir if unset)."""
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
@@ -46,11 +56,21 @@ class Settings(BaseSettings):
         """The JWT signing key: configured, or generated once per data directory (dev/test)."""
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
-        path = self.data_dir / "jwt-secret"
+        return self._generated("jwt-secret", lambda: secrets.token_urlsafe(48))
+
+    def token_encryption_key(self) -> str:
+        """The key that encrypts broker tokens at rest: configured, or generated once per data
+        directory (kept outside the repository, readable only by its owner)."""
+        if self.token_key is not None:
+            return self.token_key.get_secret_value()
+        return self._generated("token-key", lambda: Fernet.generate_key().decode())
+
+    def _generated(self, name: str, make: Callable[[], str]) -> str:
+        path = self.data_dir / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            draft = path.with_name(f".jwt-secret.{os.getpid()}.{threading.get_ident()}")
-            draft.write_text(secrets.token_urlsafe(48))
+            draft = path.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
+            draft.write_text(make())
             draft.chmod(0o600)
             try:
                 os.link(draft, path)  # appears whole, and only the first writer's wins
@@ -59,6 +79,12 @@ class Settings(BaseSettings):
             finally:
                 draft.unlink()
         return path.read_text().strip()
+
+    def kite_secret(self) -> str:
+        """The Kite app's API secret, or a clear error when it is not configured."""
+        if self.kite_api_key is None or self.kite_api_secret is None:
+            raise ValueError("set SARAS_KITE_API_KEY and SARAS_KITE_API_SECRET (the Kite app's)")
+        return self.kite_api_secret.get_secret_value()
 
 
 @lru_cache(maxsize=1)

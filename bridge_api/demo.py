@@ -21,23 +21,21 @@ from bridge_api.batches import service as batches
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
-    Balance,
     Batch,
     BatchOrder,
     Cause,
     JournalEntry,
     LedgerAccount,
-    LedgerKind,
     Posting,
     Smallcase,
     Subscription,
     User,
 )
-from bridge_api.db.models.ledger import CASH
 from bridge_api.execution import gateway
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.ledger.totals import ledger_balances, pooled_shares
 from bridge_api.portfolios import intents, views
 from bridge_api.seed import load_market, seed_demo
 from bridge_api.smallcases import service as smallcases
@@ -222,21 +220,10 @@ def _trade_day(
 
 def reconcile(session: Session, venue_holdings: dict[str, int]) -> Reconciliation:
     """Shares held in every subscription and the house against the venue's net holdings."""
-    rows = session.execute(
-        select(Balance.asset, func.sum(Balance.amount))
-        .join(LedgerAccount, LedgerAccount.id == Balance.account_id)
-        .where(
-            LedgerAccount.kind.in_([LedgerKind.SUBSCRIPTION, LedgerKind.HOUSE]),
-            Balance.asset != CASH,
-        )
-        .group_by(Balance.asset)
-    ).all()
-    ledger = {asset: int(amount) for asset, amount in sorted(rows) if amount}
-    totals = session.execute(
-        select(Balance.asset, func.sum(Balance.amount)).group_by(Balance.asset)
-    ).all()
     return Reconciliation(
-        ledger=ledger, venue=venue_holdings, ledger_sums_to_zero=all(t == 0 for _, t in totals)
+        ledger=pooled_shares(session),
+        venue=venue_holdings,
+        ledger_sums_to_zero=ledger_balances(session),
     )
 
 

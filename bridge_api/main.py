@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bridge_api import errors
 from bridge_api.batches.router import router as batches_router
 from bridge_api.config import get_settings
+from bridge_api.kite.router import router as kite_router
 from bridge_api.portfolios.router import router as portfolios_router
 from bridge_api.smallcases.router import router as smallcases_router
 from bridge_api.users.router import router as users_router
@@ -31,4 +32,5 @@ def create_app() -> FastAPI:
     app.include_router(smallcases_router, responses=errors.PROBLEMS)
     app.include_router(portfolios_router, responses=errors.PROBLEMS)
     app.include_router(batches_router, responses=errors.PROBLEMS)
+    app.include_router(kite_router, responses=errors.PROBLEMS)
     return app

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -14,7 +14,15 @@ from allocator.errors import AllocatorError
 from bridge_api.errors import BridgeError
 from saras.allocator_json.commands import run
 from saras.allocator_json.schemas import SCHEMAS
+from saras.data_cli import data_app
 from saras.demo import run_demo
+from saras.kite_cli import kite_app, lean_app, reconcile_command
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from bridge_api.execution.engine import Progress
+    from bridge_api.execution.ratelimit import RateLimits
 
 BAD_INPUT = 2
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -33,6 +41,10 @@ db_app = typer.Typer(
     no_args_is_help=True, help="The PostgreSQL database (DATABASE_URL, or embedded)."
 )
 app.add_typer(db_app, name="db")
+app.add_typer(kite_app, name="kite")
+app.add_typer(lean_app, name="lean")
+app.add_typer(data_app, name="data", help="Market data: Kite instruments and daily candles.")
+app.command("reconcile")(reconcile_command)
 
 InputOption = Annotated[
     Path | None,
@@ -246,37 +258,105 @@ def backtest_command(
 @engine_app.command("run")
 def engine_run(
     paper_day: Annotated[
-        str, typer.Option(help="Trade through the paper venue on this day (YYYY-MM-DD).")
-    ],
+        str | None, typer.Option(help="Trade through the paper venue on this day (YYYY-MM-DD).")
+    ] = None,
+    broker: Annotated[
+        str, typer.Option(help="paper (needs --paper-day) or kite (today's Kite session).")
+    ] = "paper",
     orders_per_second: Annotated[int, typer.Option(help="The limiter's per-second rate.")] = 8,
     orders_per_minute: Annotated[int, typer.Option(help="The limiter's per-minute limit.")] = 400,
     latency_ms: Annotated[int, typer.Option(help="Paper venue latency per placement.")] = 0,
     lease_seconds: Annotated[
         int, typer.Option(help="How long the trading lease lasts unrenewed.")
     ] = 30,
+    wait_for_login: Annotated[
+        bool, typer.Option(help="Kite: when the session ends, wait for the next login.")
+    ] = False,
+    fake_market: Annotated[
+        bool,
+        typer.Option(
+            hidden=True, help="Kite root is the fake server: close its market at each deadline."
+        ),
+    ] = False,
 ) -> None:
     """Take the trading lease and trade every ready batch (resuming one left executing)."""
     from datetime import date, timedelta  # noqa: PLC0415
 
     from bridge_api.brokers.paper import Faults  # noqa: PLC0415
     from bridge_api.execution.ratelimit import RateLimits  # noqa: PLC0415
+
+    limits = RateLimits(per_second=orders_per_second, per_minute=orders_per_minute)
+
+    def show(event: str, info: dict[str, object]) -> None:
+        if event in {"finished", "resume", "halted"}:
+            typer.echo(f"{event}: {info}")
+
+    if broker == "kite":
+        lease = timedelta(seconds=lease_seconds)
+        done = _run_kite(limits, lease, show, wait_for_login, fake_market)
+        typer.echo(f"traded {len(done)} batches: {done}")
+        return
+    if broker != "paper":
+        _engine_fail(f"--broker: expected paper or kite, was {broker!r}")
     from bridge_api.execution.runner import run_paper  # noqa: PLC0415
 
     try:
-        day = date.fromisoformat(paper_day)
+        day = date.fromisoformat(paper_day or "")
     except ValueError:
-        typer.echo(f"saras engine run: --paper-day: not a date: {paper_day!r}", err=True)
-        raise typer.Exit(BAD_INPUT) from None
+        _engine_fail(f"--paper-day: not a date: {paper_day!r}")
     done = run_paper(
         session_day=day,
-        limits=RateLimits(per_second=orders_per_second, per_minute=orders_per_minute),
+        limits=limits,
         faults=Faults(latency_ms=latency_ms),
         lease_ttl=timedelta(seconds=lease_seconds),
-        progress=lambda event, info: (
-            typer.echo(f"{event}: {info}") if event in {"finished", "resume"} else None
-        ),
+        progress=show,
     )
     typer.echo(f"traded {len(done)} batches: {done}")
+
+
+def _run_kite(
+    limits: RateLimits,
+    lease: timedelta,
+    show: Progress,
+    wait_for_login: bool,
+    fake_market: bool,
+) -> list[int]:
+    from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.session import database_url  # noqa: PLC0415
+    from bridge_api.execution.clocks import ImmediateClock  # noqa: PLC0415
+    from bridge_api.execution.engine import RealMoneyDisabled, TradingHalted  # noqa: PLC0415
+    from bridge_api.execution.runner import run_kite  # noqa: PLC0415
+    from bridge_api.kite.fake.control import close_market  # noqa: PLC0415
+    from bridge_api.kite.sessions import NoKiteSession, is_loopback  # noqa: PLC0415
+
+    settings = get_settings()
+    clock = None
+    if fake_market:
+        if not is_loopback(settings.kite_root):
+            _engine_fail("--fake-market needs SARAS_KITE_ROOT on this machine (the fake server)")
+        clock = ImmediateClock(lambda: close_market(settings.kite_root))
+    upgrade(database_url())
+    try:
+        return run_kite(
+            limits=limits,
+            clock=clock,
+            lease_ttl=lease,
+            progress=show,
+            wait_for_login=wait_for_login,
+            settings=settings,
+        )
+    except (NoKiteSession, TradingHalted) as error:
+        typer.echo(f"saras engine run: trading halted: {error}", err=True)
+        typer.echo("log in with `saras kite login`, then run the engine again", err=True)
+        raise typer.Exit(3) from None
+    except RealMoneyDisabled as error:
+        _engine_fail(f"{error}; set SARAS_REAL_MONEY=true to trade real money")
+
+
+def _engine_fail(message: str) -> NoReturn:
+    typer.echo(f"saras engine run: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
 
 
 def _redacted(url: str) -> str:

@@ -33,6 +33,27 @@ class PaperClock:
         """Nothing to wait for."""
 
 
+class ImmediateClock:
+    """Like the paper clock, for a venue that matches at placement but is reached over the
+    wire (the fake Kite server): every deadline has passed; `close` ends the venue's day."""
+
+    def __init__(self, close: Callable[[], object], *, poll_seconds: float = 0.05) -> None:
+        self._close = close
+        self.poll_seconds = poll_seconds
+
+    def passed(self, deadline: str) -> bool:
+        """Nothing more will fill on its own."""
+        return True
+
+    def end_of_day(self) -> None:
+        """Close the venue's day: open day orders expire."""
+        self._close()
+
+    def wait(self) -> None:
+        """A short pause before looking again."""
+        time.sleep(self.poll_seconds)
+
+
 class LiveClock:
     """Wall-clock deadlines in IST: the sells' cut-off, and NSE's close."""
 
@@ -45,6 +66,7 @@ class LiveClock:
         now: Callable[[], datetime] = lambda: datetime.now(IST),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`sleep` may return early (a postback waking the engine)."""
         self.cutoff, self.close = cutoff, close
         self.poll_seconds = poll_seconds
         self._now, self._sleep = now, sleep
@@ -58,5 +80,5 @@ class LiveClock:
         """Nothing to do: the exchange expires unfilled day orders at the close."""
 
     def wait(self) -> None:
-        """Sleep one poll interval."""
+        """Sleep one poll interval (or until woken)."""
         self._sleep(self.poll_seconds)

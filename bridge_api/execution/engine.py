@@ -137,6 +137,7 @@ class Engine:
         lease: Lease | None = None,
         progress: Progress | None = None,
         crash: CrashPoints | None = None,
+        after_batch: Callable[[int], None] | None = None,
     ) -> None:
         if getattr(broker, "real_money", True) and not config.real_money:
             raise RealMoneyDisabled(
@@ -151,6 +152,7 @@ class Engine:
         self.lease = lease
         self._progress = progress or (lambda event, info: None)
         self._crash = crash or CrashPoints.from_env()
+        self._after_batch = after_batch
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -216,6 +218,7 @@ class Engine:
             self._finalize(batch_id, side, deadline)
             return BUSY
         if not self.clock.passed(deadline):
+            self._sync_trades(batch_id, side)
             return WAITING
         if side is Side.SELL:
             self._cancel_open(batch_id, side)
@@ -230,6 +233,8 @@ class Engine:
                 "finished", {"batch": batch_id, "state": str(batch.state), "reason": batch.reason}
             )
         self._crash.reach("batch_finished")
+        if self._after_batch is not None:
+            self._after_batch(batch_id)
 
     def _phase(self, batch_id: int) -> int:
         with self._sessions() as session:
@@ -409,11 +414,17 @@ class Engine:
                     "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
                 )
 
-    def _finalize(self, batch_id: int, side: Side, until: str) -> None:
+    def _sync_trades(self, batch_id: int, side: Side) -> int:
+        """Record the trade book's new fills of the batch (each trade once)."""
         trades = self._ask(self.broker.trades)
         with self._sessions() as session, session.begin():
             new = gateway.sync_trades(session, batch_id, trades)
-        self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
+        if new:
+            self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
+        return new
+
+    def _finalize(self, batch_id: int, side: Side, until: str) -> None:
+        self._sync_trades(batch_id, side)
         self._crash.reach("trades_synced")
         book = self._by_tag()
         for order in self._orders(batch_id, side):

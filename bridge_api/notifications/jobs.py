@@ -32,6 +32,12 @@ def batch_finished(batch_id: int, state: str) -> None:
     log.info("batch %s finished: %s", batch_id, state)
 
 
+@app.task(name="operator_alert", queue=QUEUE)
+def operator_alert(alert_id: int, kind: str, message: str) -> None:
+    """Something the operator must act on (page them)."""
+    log.warning("ALERT %s [%s]: %s", alert_id, kind, message)
+
+
 def enqueue(session: Session, task: Any, **arguments: Any) -> int:
     """Defer `task` on the session's connection, so it commits or rolls back with it."""
     connection = session.connection().connection.driver_connection

@@ -17,6 +17,16 @@ from bridge_api.db.models.batches import (
     SliceStatus,
 )
 from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
+from bridge_api.db.models.kite import (
+    Alert,
+    ChargesTrueUp,
+    KiteLoginRequest,
+    KiteModification,
+    KitePostback,
+    KiteSession,
+    KiteSnapshot,
+    ReconciliationReport,
+)
 from bridge_api.db.models.ledger import (
     Balance,
     Bucket,
@@ -48,6 +58,7 @@ from bridge_api.db.models.subscriptions import (
 from bridge_api.db.models.users import Kyc, KycStatus, LoginAttempt, Role, User
 
 __all__ = [
+    "Alert",
     "AuditRecord",
     "Balance",
     "Bar",
@@ -61,6 +72,7 @@ __all__ = [
     "BrokerTrade",
     "Bucket",
     "Cause",
+    "ChargesTrueUp",
     "Constituent",
     "EngineLease",
     "Instrument",
@@ -68,6 +80,11 @@ __all__ = [
     "IntentKind",
     "IntentStatus",
     "JournalEntry",
+    "KiteLoginRequest",
+    "KiteModification",
+    "KitePostback",
+    "KiteSession",
+    "KiteSnapshot",
     "Kyc",
     "KycStatus",
     "LedgerAccount",
@@ -83,6 +100,7 @@ __all__ = [
     "PaperTrade",
     "Posting",
     "RateLimiter",
+    "ReconciliationReport",
     "Role",
     "SettledEntry",
     "SliceStatus",

@@ -27,6 +27,8 @@ class Instrument(Base):
     lot_size: Mapped[int] = mapped_column(Integer, default=1)
     max_order_quantity: Mapped[int | None] = mapped_column(Integer)
     lean_ticker: Mapped[str | None] = mapped_column(String(32))
+    instrument_token: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """Kite's instrument token (set by the instrument sync; needed for historical candles)."""
 
 
 class Bar(Base):

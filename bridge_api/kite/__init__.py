@@ -1,0 +1,1 @@
+"""Zerodha through Kite Connect."""

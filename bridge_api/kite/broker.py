@@ -1,0 +1,342 @@
+"""The Kite broker: the engine's broker port over the real `kiteconnect` client.
+
+Orders are CNC day limit orders on NSE carrying the engine's tag (the engine's PostgreSQL rate
+limiter has already granted each placement). What a failed call means decides what happens:
+
+- a placement that may have reached Kite (timeout, dropped connection, HTTP 429, a 5xx) is
+  `PlacementUnknown`: the engine looks the tag up in the order book, it never resends;
+- a 4xx refusal (bad input, margin, RMS) is `BrokerRejected`;
+- a 403 (the token expired at 06:00 or was logged out) ends the session, alerts the operator
+  and raises `BrokerUnavailable`, which halts trading until the next login;
+- reads (order book, trade book, quotes) are retried with backoff, then `BrokerUnavailable`.
+
+Fills come from the trade book, the source of truth; every read of it also stores the day's
+snapshot of orders and trades, so they survive the token.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+from typing import Any, TypeVar
+
+import requests
+from kiteconnect import KiteConnect
+from kiteconnect import exceptions as kite_errors
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge_api.brokers.port import (
+    BrokerOrder,
+    BrokerRejected,
+    BrokerTrade,
+    BrokerUnavailable,
+    PlacementUnknown,
+    Quote,
+)
+from bridge_api.calendar import IST, ist_today
+from bridge_api.db.models import KiteModification, KiteSnapshot
+from bridge_api.kite.sessions import is_loopback
+from bridge_api.kite.throttle import Throttle
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PAISA = Decimal("0.01")
+QUOTES_PER_CALL = 500
+MODIFICATIONS_ALLOWED = 25
+JITTER_WINDOW = 1.05
+"""Seconds per client-side rate window: Kite counts arrivals, so leave room for jitter."""
+SessionLost = Callable[[str], None]
+
+
+class ModificationLimit(BrokerRejected):
+    """The order was modified as often as Kite allows (25): cancel and place a new one."""
+
+
+def rupees(value: Any) -> Decimal:
+    """A price from Kite's JSON (a float on the wire) as exact rupees and paise."""
+    return Decimal(str(value)).quantize(PAISA, ROUND_HALF_UP)
+
+
+class KiteBroker:
+    """The broker port over Kite Connect (see the module doc)."""
+
+    name = "kite"
+
+    def __init__(
+        self,
+        kite: KiteConnect,
+        *,
+        sessions: sessionmaker[Session] | None = None,
+        on_session_lost: SessionLost | None = None,
+        quote_throttle: Throttle | None = None,
+        read_throttle: Throttle | None = None,
+        read_attempts: int = 4,
+        backoff: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.kite = kite
+        self.real_money = not is_loopback(str(kite.root))
+        self._sessions = sessions
+        self._on_session_lost = on_session_lost or (lambda reason: None)
+        self._quotes = quote_throttle or Throttle(1, window=JITTER_WINDOW)
+        self._reads = read_throttle or Throttle(10, window=JITTER_WINDOW)
+        self._attempts = read_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def place_limit_order(
+        self, *, tag: str, symbol: str, side: str, quantity: int, price: Decimal
+    ) -> str:
+        """Place a CNC day limit order on NSE; returns Kite's order id."""
+        try:
+            order_id = self.kite.place_order(
+                variety=self.kite.VARIETY_REGULAR,
+                exchange=self.kite.EXCHANGE_NSE,
+                tradingsymbol=symbol,
+                transaction_type=side.upper(),
+                quantity=quantity,
+                product=self.kite.PRODUCT_CNC,
+                order_type=self.kite.ORDER_TYPE_LIMIT,
+                price=str(price),
+                validity=self.kite.VALIDITY_DAY,
+                tag=tag,
+            )
+        except (kite_errors.TokenException, kite_errors.PermissionException) as error:
+            raise self._lost(error) from error
+        except requests.RequestException as error:
+            raise PlacementUnknown(
+                f"{tag}: no answer from Kite ({type(error).__name__})"
+            ) from error
+        except kite_errors.KiteException as error:
+            if _maybe_accepted(error):
+                raise PlacementUnknown(f"{tag}: {_describe(error)}") from error
+            raise BrokerRejected(_describe(error)) from error
+        return str(order_id)
+
+    def cancel_order(self, broker_order_id: str) -> None:
+        """Cancel what is left of an open order (an order already final is left alone)."""
+        try:
+            self._call(
+                lambda: self.kite.cancel_order(self.kite.VARIETY_REGULAR, broker_order_id),
+                retry=False,
+            )
+        except BrokerRejected as error:
+            log.info("cancel %s refused (already final?): %s", broker_order_id, error)
+
+    def modify_price(self, broker_order_id: str, price: Decimal) -> None:
+        """Move an open order's limit price; refused after Kite's 25 modifications."""
+        if self._sessions is None:
+            raise BrokerUnavailable("modifications are counted in the database: no sessions")
+        with self._sessions() as session, session.begin():
+            count = session.execute(
+                insert(KiteModification)
+                .values(order_id=broker_order_id, count=1)
+                .on_conflict_do_update(
+                    index_elements=["order_id"], set_={"count": KiteModification.count + 1}
+                )
+                .returning(KiteModification.count)
+            ).scalar_one()
+            if count > MODIFICATIONS_ALLOWED:
+                raise ModificationLimit(
+                    f"{broker_order_id}: modified {MODIFICATIONS_ALLOWED} times already"
+                )
+            self._call(
+                lambda: self.kite.modify_order(
+                    self.kite.VARIETY_REGULAR, broker_order_id, price=str(price)
+                ),
+                retry=False,
+            )
+
+    # -- books ----------------------------------------------------------------------------
+
+    def orders(self) -> list[BrokerOrder]:
+        """Today's order book (orders placed outside Saras have an empty tag)."""
+        return [_order(row) for row in self._read(self.kite.orders)]
+
+    def order_book(self) -> list[dict[str, Any]]:
+        """Today's orders exactly as Kite returns them."""
+        rows: list[dict[str, Any]] = self._read(self.kite.orders)
+        return rows
+
+    def trades(self) -> list[BrokerTrade]:
+        """Today's trade book, tagged from the order book; stores the day's snapshot."""
+        orders = self._read(self.kite.orders)
+        trades = self._read(self.kite.trades)
+        self._snapshot(orders, trades)
+        tags = {str(o["order_id"]): o.get("tag") or "" for o in orders}
+        return [_trade(row, tags) for row in trades]
+
+    def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
+        """Last prices and the day's circuit limits, at most 500 instruments per call."""
+        wanted = sorted(set(symbols))
+        found: dict[str, Quote] = {}
+        for chunk in _chunks(wanted, QUOTES_PER_CALL):
+            names = [f"NSE:{symbol}" for symbol in chunk]
+            data: dict[str, Any] = self._call(partial(self.kite.quote, names), self._quotes)
+            for key, row in data.items():
+                symbol = key.split(":", 1)[1]
+                found[symbol] = Quote(
+                    symbol=symbol,
+                    price=rupees(row["last_price"]),
+                    lower=rupees(row.get("lower_circuit_limit") or 0),
+                    upper=rupees(row.get("upper_circuit_limit") or 0),
+                )
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            raise BrokerUnavailable(f"Kite has no quote for {', '.join(missing[:10])}")
+        return found
+
+    def holdings(self) -> list[dict[str, Any]]:
+        """Kite's holdings (settled ``quantity`` and ``t1_quantity`` per symbol)."""
+        rows: list[dict[str, Any]] = self._read(self.kite.holdings)
+        return rows
+
+    def positions(self) -> dict[str, list[dict[str, Any]]]:
+        """Kite's positions (``net`` and ``day``)."""
+        rows: dict[str, list[dict[str, Any]]] = self._read(self.kite.positions)
+        return rows
+
+    def margins(self) -> dict[str, Any]:
+        """Kite's funds for the equity segment."""
+        data: dict[str, Any] = self._read(lambda: self.kite.margins("equity"))
+        return data
+
+    def contract_note(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Kite's virtual contract note: per-order charges for the given executed orders."""
+        rows: list[dict[str, Any]] = self._read(lambda: self.kite.get_virtual_contract_note(orders))
+        return rows
+
+    def snapshot(self, day: date | None = None) -> tuple[int, int]:
+        """Store the day's order and trade books now; returns how many of each."""
+        orders = self._read(self.kite.orders)
+        trades = self._read(self.kite.trades)
+        self._snapshot(orders, trades, day)
+        return len(orders), len(trades)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _read(self, call: Callable[[], T]) -> T:
+        return self._call(call)
+
+    def _call(
+        self, call: Callable[[], T], throttle: Throttle | None = None, *, retry: bool = True
+    ) -> T:
+        """Call Kite within the client-side limit. Reads (`retry`) are retried on any transient
+        failure; a write only on HTTP 429, which Kite answers before acting on anything."""
+        for attempt in range(1, self._attempts + 1):
+            (throttle or self._reads).acquire()
+            try:
+                return call()
+            except (kite_errors.TokenException, kite_errors.PermissionException) as error:
+                raise self._lost(error) from error
+            except (requests.RequestException, kite_errors.KiteException) as error:
+                transient = isinstance(error, requests.RequestException) or _maybe_accepted(error)
+                if not transient:
+                    raise BrokerRejected(_describe(error)) from error
+                again = retry or getattr(error, "code", None) == 429
+                if not again or attempt == self._attempts:
+                    raise BrokerUnavailable(f"Kite unavailable: {_describe(error)}") from error
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def _lost(self, error: Exception) -> BrokerUnavailable:
+        reason = f"Kite refused the session: {_describe(error)}"
+        self._on_session_lost(reason)
+        return BrokerUnavailable(reason)
+
+    def _snapshot(
+        self, orders: list[dict[str, Any]], trades: list[dict[str, Any]], day: date | None = None
+    ) -> None:
+        if self._sessions is None:
+            return
+        values = {
+            "day": day or ist_today(),
+            "taken_at": datetime.now(IST),
+            "orders": _jsonable(orders),
+            "trades": _jsonable(trades),
+        }
+        with self._sessions() as session, session.begin():
+            session.execute(
+                insert(KiteSnapshot)
+                .values(**values)
+                .on_conflict_do_update(index_elements=["day"], set_=values)
+            )
+
+
+def _maybe_accepted(error: Exception) -> bool:
+    """Whether Kite may have acted on the request despite the error."""
+    code = getattr(error, "code", 500)
+    if isinstance(error, (kite_errors.NetworkException, kite_errors.DataException)):
+        return True
+    if isinstance(error, (kite_errors.InputException, kite_errors.OrderException)):
+        return code == 429
+    return code == 429 or code >= 500
+
+
+def _describe(error: Exception) -> str:
+    code = getattr(error, "code", None)
+    prefix = f"HTTP {code} " if code else ""
+    return f"{prefix}{type(error).__name__}: {error}"
+
+
+def _order(row: dict[str, Any]) -> BrokerOrder:
+    return BrokerOrder(
+        broker_order_id=str(row["order_id"]),
+        tag=row.get("tag") or "",
+        symbol=str(row["tradingsymbol"]),
+        side=str(row["transaction_type"]).upper(),
+        quantity=int(row["quantity"]),
+        price=rupees(row.get("price") or 0),
+        filled=int(row.get("filled_quantity") or 0),
+        status=_status(str(row["status"])),
+        message=str(row.get("status_message") or ""),
+    )
+
+
+def _status(status: str) -> str:
+    """Kite's statuses; ``CANCELLED AMO`` and the like count as cancelled."""
+    return "CANCELLED" if status.startswith("CANCELLED") else status
+
+
+def _trade(row: dict[str, Any], tags: dict[str, str]) -> BrokerTrade:
+    order_id = str(row["order_id"])
+    return BrokerTrade(
+        trade_id=str(row["trade_id"]),
+        broker_order_id=order_id,
+        tag=tags.get(order_id, ""),
+        symbol=str(row["tradingsymbol"]),
+        side=str(row["transaction_type"]).upper(),
+        quantity=int(row["quantity"]),
+        price=rupees(row["average_price"]),
+        at=_moment(row.get("fill_timestamp") or row.get("exchange_timestamp")),
+    )
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=IST)
+    if isinstance(value, str) and value:
+        return datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=IST)
+    return datetime.now(IST)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,13 @@
+"""A fake Kite Connect HTTP server for tests, the demo mode and benchmarks.
+
+`FakeKite` serves the routes of Kite Connect v3 on 127.0.0.1 so that the real
+`kiteconnect.KiteConnect(api_key, root=fake.url)` talks to it unchanged. It enforces Kite's
+limits (`FakeLimits`), simulates one account's orders, trades, holdings, positions, funds and
+charges, sends postbacks, and injects faults (lost responses, throttling, RMS rejections).
+"""
+
+from bridge_api.kite.fake.charges import Charges, order_charges
+from bridge_api.kite.fake.server import FakeKite
+from bridge_api.kite.fake.state import IST, FakeLimits, KiteError
+
+__all__ = ["IST", "Charges", "FakeKite", "FakeLimits", "KiteError", "order_charges"]

@@ -1,0 +1,157 @@
+"""Reconciliation: the books (every sub-ledger plus the house) against Kite.
+
+Shares must agree exactly, symbol by symbol: Kite's holdings (settled ``quantity`` plus the
+``t1_quantity`` still settling) plus today's net CNC position. Cash is compared after the close
+(``scope="full"``), with Kite's equity funds (``net``), once the day's charges are trued up.
+Every report is stored; a difference raises an operator alert.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bridge_api.db.models import ReconciliationReport
+from bridge_api.kite.broker import rupees
+from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
+from bridge_api.notifications.alerts import raise_alert
+
+
+class Account(Protocol):
+    """What reconciliation reads from the broker."""
+
+    def holdings(self) -> list[dict[str, Any]]:
+        """Holdings rows."""
+
+    def positions(self) -> dict[str, list[dict[str, Any]]]:
+        """Positions (``net`` and ``day``)."""
+
+    def margins(self) -> dict[str, Any]:
+        """Equity funds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One asset on which the books and the broker disagree."""
+
+    asset: str
+    books: str
+    broker: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of one reconciliation."""
+
+    scope: str
+    shares_books: dict[str, int]
+    shares_broker: dict[str, int]
+    cash_books: Decimal | None = None
+    cash_broker: Decimal | None = None
+    double_entry_holds: bool = True
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        """Nothing differs and every asset's balances sum to zero."""
+        return not self.differences and self.double_entry_holds
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form (amounts as strings)."""
+        return {
+            "scope": self.scope,
+            "shares_books": self.shares_books,
+            "shares_broker": self.shares_broker,
+            "cash_books": None if self.cash_books is None else str(self.cash_books),
+            "cash_broker": None if self.cash_broker is None else str(self.cash_broker),
+            "double_entry_holds": self.double_entry_holds,
+            "differences": [
+                {"asset": d.asset, "books": d.books, "broker": d.broker} for d in self.differences
+            ],
+        }
+
+
+def broker_shares(
+    holdings: Iterable[Mapping[str, Any]], positions: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> dict[str, int]:
+    """Shares at the broker per symbol: holdings (settled + T1) plus today's net CNC position."""
+    shares: dict[str, int] = defaultdict(int)
+    for row in holdings:
+        shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0) + int(
+            row.get("t1_quantity") or 0
+        )
+    for row in positions.get("net", []):
+        if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE":
+            shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0)
+    return {symbol: count for symbol, count in sorted(shares.items()) if count}
+
+
+def compare(session: Session, account: Account, *, scope: str = "shares") -> Report:
+    """Compare the books with the broker now (``shares``, or ``full`` with cash)."""
+    books = pooled_shares(session)
+    broker = broker_shares(account.holdings(), account.positions())
+    differences = [
+        Difference(symbol, str(books.get(symbol, 0)), str(broker.get(symbol, 0)))
+        for symbol in sorted(set(books) | set(broker))
+        if books.get(symbol, 0) != broker.get(symbol, 0)
+    ]
+    cash_books = cash_broker = None
+    if scope == "full":
+        cash_books = pooled_cash(session)
+        cash_broker = rupees(account.margins().get("net", 0))
+        if cash_books != cash_broker:
+            differences.append(Difference("INR", str(cash_books), str(cash_broker)))
+    return Report(
+        scope=scope,
+        shares_books=books,
+        shares_broker=broker,
+        cash_books=cash_books,
+        cash_broker=cash_broker,
+        double_entry_holds=ledger_balances(session),
+        differences=differences,
+    )
+
+
+def reconcile(
+    session: Session, account: Account, *, scope: str = "shares", batch_id: int | None = None
+) -> tuple[Report, ReconciliationReport]:
+    """Compare, store the report, and alert the operator on any difference."""
+    report = compare(session, account, scope=scope)
+    row = ReconciliationReport(
+        scope=scope, batch_id=batch_id, matches=report.matches, report=report.as_json()
+    )
+    session.add(row)
+    session.flush()
+    if not report.matches:
+        raise_alert(
+            session,
+            "reconciliation",
+            f"reconciliation {row.id} ({scope}) found {len(report.differences)} differences"
+            + ("" if report.double_entry_holds else " and the ledger does not balance"),
+            report_id=row.id,
+            differences=report.as_json()["differences"],
+        )
+    return report, row
+
+
+def render(report: Report) -> str:
+    """The report as the operator reads it."""
+    lines = [f"Reconciliation ({report.scope}): {'OK' if report.matches else 'DIFFERENCES'}"]
+    symbols = sorted(set(report.shares_books) | set(report.shares_broker))
+    width = max([len(s) for s in symbols] + [6])
+    lines.append(f"  {'symbol':<{width}} {'books':>10} {'broker':>10}")
+    for symbol in symbols:
+        books, broker = report.shares_books.get(symbol, 0), report.shares_broker.get(symbol, 0)
+        mark = "" if books == broker else "  <-- differs"
+        lines.append(f"  {symbol:<{width}} {books:>10} {broker:>10}{mark}")
+    if report.cash_books is not None:
+        mark = "" if report.cash_books == report.cash_broker else "  <-- differs"
+        lines.append(f"  {'cash':<{width}} {report.cash_books:>10} {report.cash_broker:>10}{mark}")
+    if not report.double_entry_holds:
+        lines.append("  the ledger's balances do not sum to zero per asset")
+    return "\n".join(lines)

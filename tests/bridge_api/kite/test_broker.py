@@ -1,0 +1,178 @@
+"""The Kite broker over the real `kiteconnect` client against the fake Kite server: what each
+failure of a call means to the engine (unknown, rejected, unavailable), quotes within Kite's
+limits, fills from the trade book, the day's snapshot, and the modification cap."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from kiteconnect import KiteConnect
+from sqlalchemy import select
+
+from bridge_api.brokers.port import BrokerRejected, BrokerUnavailable, PlacementUnknown
+from bridge_api.db.models import KiteSnapshot
+from bridge_api.kite.broker import KiteBroker, ModificationLimit
+from tests.bridge_api.kite.conftest import API_KEY, API_SECRET
+
+INFY = "INFY"
+
+
+def _broker(fake, lost=None, **kwargs) -> KiteBroker:
+    kite = KiteConnect(API_KEY, root=fake.url, timeout=1.0)
+    kite.generate_session(fake.issue_request_token(), api_secret=API_SECRET)
+    return KiteBroker(kite, on_session_lost=lost, backoff=0.01, **kwargs)
+
+
+def _buy(broker, tag="T1", quantity=3, price=None, symbol=INFY) -> str:
+    quote = broker.quotes([symbol])[symbol]
+    return broker.place_limit_order(
+        tag=tag, symbol=symbol, side="BUY", quantity=quantity, price=price or quote.upper
+    )
+
+
+def test_a_marketable_limit_order_fills_and_its_trades_carry_the_tag(fake):
+    broker = _broker(fake)
+
+    order_id = _buy(broker, tag="B1T1")
+
+    (order,) = broker.orders()
+    (trade,) = broker.trades()
+    assert (order.broker_order_id, order.tag, order.status, order.filled) == (
+        order_id,
+        "B1T1",
+        "COMPLETE",
+        3,
+    )
+    assert (trade.tag, trade.quantity, trade.side) == ("B1T1", 3, "BUY")
+    assert isinstance(trade.price, Decimal)
+    assert trade.at.tzinfo is not None
+    assert not broker.real_money
+
+
+def test_quotes_are_exact_rupees_with_the_days_band(fake):
+    broker = _broker(fake)
+
+    quote = broker.quotes([INFY, "TCS"])[INFY]
+
+    assert quote.lower < quote.price < quote.upper
+    assert quote.price.as_tuple().exponent == -2
+    with pytest.raises(BrokerUnavailable, match="no quote for NOPE"):
+        broker.quotes(["NOPE"])
+
+
+def test_many_quotes_go_out_500_a_call_within_the_quote_limit(fake):
+    for n in range(520):
+        fake.list_instrument(f"SYM{n}", token=900_000 + n, price=Decimal("100.00"))
+    broker = _broker(fake)
+
+    quotes = broker.quotes([f"SYM{n}" for n in range(520)])
+
+    assert len(quotes) == 520
+    assert fake.throttled == 0
+
+
+def test_a_lost_response_is_an_unknown_outcome_and_the_order_exists(fake):
+    broker = _broker(fake)
+    fake.lose_responses = 1
+
+    with pytest.raises(PlacementUnknown):
+        _buy(broker, tag="LOST1")
+
+    assert [o.tag for o in broker.orders()] == ["LOST1"]
+
+
+def test_a_lost_request_is_unknown_and_the_tag_is_absent(fake):
+    broker = _broker(fake)
+    fake.lose_requests = 1
+
+    with pytest.raises(PlacementUnknown):
+        _buy(broker, tag="GONE1")
+
+    assert broker.orders() == []
+
+
+def test_http_429_on_a_placement_is_an_unknown_outcome(fake):
+    broker = _broker(fake)
+    quote = broker.quotes([INFY])[INFY]
+    fake.throttle_next = 1
+
+    with pytest.raises(PlacementUnknown, match="429"):
+        broker.place_limit_order(tag="TH1", symbol=INFY, side="BUY", quantity=1, price=quote.upper)
+
+
+def test_bad_input_is_a_rejection_and_an_rms_rejection_shows_in_the_book(fake):
+    broker = _broker(fake)
+    fake.input_error_next = ["Invalid quantity"]
+
+    with pytest.raises(BrokerRejected, match="Invalid quantity"):
+        _buy(broker, tag="BAD1")
+    fake.reject_next = ["Insufficient funds"]
+    _buy(broker, tag="RMS1")
+
+    (order,) = broker.orders()
+    assert (order.status, order.message, order.final) == ("REJECTED", "Insufficient funds", True)
+
+
+def test_an_expired_token_halts_and_reports_the_lost_session(fake):
+    reasons: list[str] = []
+    broker = _broker(fake, lost=reasons.append)
+    fake.expire_sessions()
+
+    with pytest.raises(BrokerUnavailable):
+        _buy(broker, tag="EXP1")
+    with pytest.raises(BrokerUnavailable):
+        broker.orders()
+
+    assert len(reasons) == 2
+    assert "403" in reasons[0]
+
+
+def test_reads_retry_through_a_429_then_succeed(fake):
+    broker = _broker(fake)
+    fake.throttle_next = 2
+
+    assert broker.orders() == []
+
+
+def test_cancelling_an_open_order_and_an_already_final_one(fake):
+    broker = _broker(fake)
+    quote = broker.quotes([INFY])[INFY]
+    open_id = broker.place_limit_order(
+        tag="OPEN1", symbol=INFY, side="BUY", quantity=2, price=quote.lower
+    )
+    filled_id = _buy(broker, tag="FILL1")
+
+    broker.cancel_order(open_id)
+    broker.cancel_order(filled_id)
+
+    statuses = {o.tag: o.status for o in broker.orders()}
+    assert statuses == {"OPEN1": "CANCELLED", "FILL1": "COMPLETE"}
+
+
+def test_reading_the_trade_book_stores_the_days_snapshot(fake, committed):
+    broker = _broker(fake, sessions=committed)
+    _buy(broker, tag="SNAP1")
+
+    broker.trades()
+
+    with committed() as session:
+        (snapshot,) = session.execute(select(KiteSnapshot)).scalars()
+    assert [o["tag"] for o in snapshot.orders] == ["SNAP1"]
+    assert len(snapshot.trades) == 1
+
+
+def test_an_order_is_modified_at_most_25_times(fake, committed):
+    broker = _broker(fake, sessions=committed)
+    fake.fill = "none"
+    quote = broker.quotes([INFY])[INFY]
+    order_id = broker.place_limit_order(
+        tag="MOD1", symbol=INFY, side="BUY", quantity=1, price=quote.lower
+    )
+    for n in range(25):
+        broker.modify_price(order_id, quote.lower if n % 2 else quote.price)
+    with pytest.raises(ModificationLimit):
+        broker.modify_price(order_id, quote.lower)
+
+    (order,) = broker.orders()
+    assert order.price == quote.price  # the 25th modification's price, not the refused 26th
