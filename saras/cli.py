@@ -326,7 +326,9 @@ def _run_kite(
     from bridge_api.db.session import database_url  # noqa: PLC0415
     from bridge_api.execution.clocks import ImmediateClock  # noqa: PLC0415
     from bridge_api.execution.engine import RealMoneyDisabled, TradingHalted  # noqa: PLC0415
-    from bridge_api.execution.runner import run_kite  # noqa: PLC0415
+    from bridge_api.execution.lease import LeaseLost  # noqa: PLC0415
+    from bridge_api.execution.ratelimit import DayBudgetExhausted  # noqa: PLC0415
+    from bridge_api.execution.runner import MarketClosed, run_kite  # noqa: PLC0415
     from bridge_api.kite.fake.control import close_market  # noqa: PLC0415
     from bridge_api.kite.sessions import NoKiteSession, is_loopback  # noqa: PLC0415
 
@@ -346,12 +348,28 @@ def _run_kite(
             wait_for_login=wait_for_login,
             settings=settings,
         )
-    except (NoKiteSession, TradingHalted) as error:
-        typer.echo(f"saras engine run: trading halted: {error}", err=True)
-        typer.echo("log in with `saras kite login`, then run the engine again", err=True)
-        raise typer.Exit(3) from None
+    except NoKiteSession as error:
+        _halted(f"{error}", login=True)
+    except TradingHalted as error:
+        from bridge_api.db.session import unit_of_work  # noqa: PLC0415
+        from bridge_api.kite.sessions import current  # noqa: PLC0415
+
+        with unit_of_work() as session:
+            lost = current(session, settings=settings) is None
+        _halted(f"trading halted: {error}", login=lost)
+    except (LeaseLost, DayBudgetExhausted, MarketClosed) as error:
+        _halted(str(error), login=False)
     except RealMoneyDisabled as error:
         _engine_fail(f"{error}; set SARAS_REAL_MONEY=true to trade real money")
+
+
+def _halted(message: str, *, login: bool) -> NoReturn:
+    typer.echo(f"saras engine run: {message}", err=True)
+    if login:
+        typer.echo("log in with `saras kite login`, then run the engine again", err=True)
+    else:
+        typer.echo("the batch resumes where it stood when the engine runs again", err=True)
+    raise typer.Exit(3)
 
 
 def _engine_fail(message: str) -> NoReturn:

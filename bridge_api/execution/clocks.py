@@ -11,6 +11,7 @@ from datetime import time as clock_time
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.calendar import IST
 
+NSE_OPEN = clock_time(9, 15)
 NSE_CLOSE = clock_time(15, 30)
 
 
@@ -70,6 +71,11 @@ class LiveClock:
         self.cutoff, self.close = cutoff, close
         self.poll_seconds = poll_seconds
         self._now, self._sleep = now, sleep
+
+    def is_open(self) -> bool:
+        """Whether NSE's continuous session is on now (IST, weekdays; holidays not known)."""
+        now = self._now()
+        return now.weekday() < 5 and NSE_OPEN <= now.time() < self.close
 
     def passed(self, deadline: str) -> bool:
         """Whether the cut-off or the close has passed, in IST."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -118,6 +119,8 @@ class EngineConfig:
     limits: Limits = field(default_factory=Limits)
     lookups: int = 5
     """How many times a tag is looked up before it is taken as never placed."""
+    lookup_pause: float = 0.0
+    """Seconds before the n-th repeated lookup, times n (the broker's order book may lag)."""
     attempts: int = 3
     """How many tags a slice may be sent under before it is given up as rejected."""
     real_money: bool = False
@@ -190,6 +193,7 @@ class Engine:
     def execute(self, batch_id: int) -> None:
         """Take an executing batch from wherever it stands to its end, waiting as needed."""
         while (state := self.step(batch_id)) != DONE:
+            self._renew()
             if state == WAITING:
                 self.clock.wait()
 
@@ -357,7 +361,9 @@ class Engine:
 
     def _resolve(self, slice_id: int, tag: str) -> None:
         """Find a tag whose placement outcome is unknown; retry the lookup, never the order."""
-        for _ in range(self.config.lookups):
+        for attempt in range(self.config.lookups):
+            if attempt and self.config.lookup_pause:
+                time.sleep(self.config.lookup_pause * attempt)
             found = self._by_tag().get(tag)
             if found is not None:
                 with self._sessions() as session, session.begin():

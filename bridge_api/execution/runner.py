@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.brokers.paper import Faults, PaperVenue
+from bridge_api.brokers.port import BrokerError
 from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.session import database_url, session_factory
@@ -33,8 +34,9 @@ from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.kite.broker import KiteBroker
 from bridge_api.kite.reconcile import reconcile
-from bridge_api.kite.sessions import connected_client, current, session_lost
+from bridge_api.kite.sessions import NoKiteSession, client, current, session_lost
 from bridge_api.kite.wake import PostbackWaiter
+from bridge_api.notifications.alerts import raise_alert
 
 
 def holder_name() -> str:
@@ -95,31 +97,40 @@ def run_kite(
     lease = Lease(sessions, holder=holder_name(), ttl=lease_ttl)
     lease.acquire()
     waiter = None if clock is not None else PostbackWaiter(_conninfo())
-    clock = clock or LiveClock(sleep=waiter or time.sleep)
+    live = LiveClock(sleep=waiter or time.sleep)
+    if clock is None:
+        _await_open(live, lease, progress)
     done: list[int] = []
     try:
         while True:
-            broker = kite_broker(sessions, settings)
+            try:
+                broker = kite_broker(sessions, settings)
+            except NoKiteSession:
+                if not wait_for_login:
+                    raise
+                _await_login(sessions, settings, login_poll_seconds, lease, progress)
+                continue
             engine = Engine(
                 sessions,
                 broker,
-                clock,
+                clock or live,
                 limiter=OrderRateLimiter(sessions, limits=limits),
                 config=EngineConfig(
                     trade_date=ist_today(),
                     collar=Decimal(settings.buy_collar),
                     buy_charges_rate=Decimal(settings.buy_charges_rate),
                     real_money=settings.real_money,
+                    lookup_pause=1.0,
                 ),
                 lease=lease,
                 progress=progress,
-                after_batch=partial(_reconcile_batch, sessions, broker),
+                after_batch=partial(reconcile_batch, sessions, broker),
             )
             try:
                 done += engine.run()
                 return done
             except TradingHalted:
-                if not wait_for_login:
+                if not wait_for_login or _session_valid(sessions, settings):
                     raise
                 _await_login(sessions, settings, login_poll_seconds, lease, progress)
     finally:
@@ -131,18 +142,37 @@ def run_kite(
 def kite_broker(sessions: sessionmaker[Session], settings: Settings) -> KiteBroker:
     """A Kite broker on the current session; a refused session is ended and alerted."""
     with sessions() as session:
-        kite = connected_client(session, settings)
+        active = current(session, settings=settings)
+    if active is None:
+        raise NoKiteSession("no valid Kite session: log in with `saras kite login`")
 
     def lost(reason: str) -> None:
         with sessions() as session, session.begin():
-            session_lost(session, reason)
+            session_lost(session, reason, session_id=active.id)
 
-    return KiteBroker(kite, sessions=sessions, on_session_lost=lost)
+    return KiteBroker(
+        client(settings, active.access_token), sessions=sessions, on_session_lost=lost
+    )
 
 
-def _reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:
-    with sessions() as session, session.begin():
-        reconcile(session, broker, scope="shares", batch_id=batch_id)
+def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:
+    """The share check after a batch; when Kite cannot be read, an alert says it was not done."""
+    try:
+        with sessions() as session, session.begin():
+            reconcile(session, broker, scope="shares", batch_id=batch_id)
+    except BrokerError as error:
+        with sessions() as session, session.begin():
+            raise_alert(
+                session,
+                "reconciliation",
+                f"batch {batch_id}: shares not reconciled, Kite could not be read ({error})",
+                batch_id=batch_id,
+            )
+
+
+def _session_valid(sessions: sessionmaker[Session], settings: Settings) -> bool:
+    with sessions() as session:
+        return current(session, settings=settings) is not None
 
 
 def _await_login(
@@ -152,14 +182,29 @@ def _await_login(
     lease: Lease,
     progress: Progress | None,
 ) -> None:
+    """Hold the lease until the operator logs in again (a halt for any other reason, with a
+    valid session, is not waited out: it propagates)."""
     if progress is not None:
         progress("halted", {"waiting": "for the next Kite login (`saras kite login`)"})
-    while True:
+    pause = min(poll_seconds, lease.ttl.total_seconds() / 3)
+    while not _session_valid(sessions, settings):
         lease.renew()
-        with sessions() as session:
-            if current(session, settings=settings) is not None:
-                return
-        time.sleep(poll_seconds)
+        time.sleep(pause)
+
+
+def _await_open(clock: LiveClock, lease: Lease, progress: Progress | None) -> None:
+    """Before NSE opens, wait (holding the lease); after the close, trade nothing."""
+    if clock.passed("close"):
+        raise MarketClosed("NSE has closed for the day: nothing is sent until the next session")
+    if not clock.is_open() and progress is not None:
+        progress("waiting", {"for": "the market to open at 09:15 IST"})
+    while not clock.is_open():
+        lease.renew()
+        time.sleep(min(30.0, lease.ttl.total_seconds() / 3))
+
+
+class MarketClosed(Exception):
+    """The live market is closed: the engine does not start a session's work now."""
 
 
 def _conninfo() -> str:

@@ -41,15 +41,13 @@ from bridge_api.brokers.port import (
 from bridge_api.calendar import IST, ist_today
 from bridge_api.db.models import KiteModification, KiteSnapshot
 from bridge_api.kite.sessions import is_loopback
-from bridge_api.kite.throttle import Throttle
+from bridge_api.kite.throttle import Throttle, app_throttles
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PAISA = Decimal("0.01")
 QUOTES_PER_CALL = 500
 MODIFICATIONS_ALLOWED = 25
-JITTER_WINDOW = 1.05
-"""Seconds per client-side rate window: Kite counts arrivals, so leave room for jitter."""
 SessionLost = Callable[[str], None]
 
 
@@ -83,8 +81,9 @@ class KiteBroker:
         self.real_money = not is_loopback(str(kite.root))
         self._sessions = sessions
         self._on_session_lost = on_session_lost or (lambda reason: None)
-        self._quotes = quote_throttle or Throttle(1, window=JITTER_WINDOW)
-        self._reads = read_throttle or Throttle(10, window=JITTER_WINDOW)
+        shared_quotes, shared_reads = app_throttles(str(kite.api_key))
+        self._quotes = quote_throttle or shared_quotes
+        self._reads = read_throttle or shared_reads
         self._attempts = read_attempts
         self._backoff = backoff
         self._sleep = sleep

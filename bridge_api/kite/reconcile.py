@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import ReconciliationReport
+from bridge_api.calendar import ist_today
+from bridge_api.db.models import ChargesTrueUp, ReconciliationReport
 from bridge_api.kite.broker import rupees
 from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
 from bridge_api.notifications.alerts import raise_alert
@@ -55,6 +56,8 @@ class Report:
     cash_broker: Decimal | None = None
     double_entry_holds: bool = True
     differences: list[Difference] = field(default_factory=list)
+    charges: dict[str, str] | None = None
+    """The day's charges true-up (estimated, actual, difference), once it has run."""
 
     @property
     def matches(self) -> bool:
@@ -70,6 +73,7 @@ class Report:
             "cash_books": None if self.cash_books is None else str(self.cash_books),
             "cash_broker": None if self.cash_broker is None else str(self.cash_broker),
             "double_entry_holds": self.double_entry_holds,
+            "charges": self.charges,
             "differences": [
                 {"asset": d.asset, "books": d.books, "broker": d.broker} for d in self.differences
             ],
@@ -101,7 +105,15 @@ def compare(session: Session, account: Account, *, scope: str = "shares") -> Rep
         if books.get(symbol, 0) != broker.get(symbol, 0)
     ]
     cash_books = cash_broker = None
+    charges = None
     if scope == "full":
+        trued = session.get(ChargesTrueUp, ist_today())
+        if trued is not None:
+            charges = {
+                "estimated": str(trued.estimated),
+                "actual": str(trued.actual),
+                "difference": str(trued.difference),
+            }
         cash_books = pooled_cash(session)
         cash_broker = rupees(account.margins().get("net", 0))
         if cash_books != cash_broker:
@@ -114,6 +126,7 @@ def compare(session: Session, account: Account, *, scope: str = "shares") -> Rep
         cash_broker=cash_broker,
         double_entry_holds=ledger_balances(session),
         differences=differences,
+        charges=charges,
     )
 
 
@@ -152,6 +165,13 @@ def render(report: Report) -> str:
     if report.cash_books is not None:
         mark = "" if report.cash_books == report.cash_broker else "  <-- differs"
         lines.append(f"  {'cash':<{width}} {report.cash_books:>10} {report.cash_broker:>10}{mark}")
+    if report.charges is not None:
+        lines.append(
+            f"  charges today: estimated {report.charges['estimated']}, contract note "
+            f"{report.charges['actual']}, the house absorbed {report.charges['difference']}"
+        )
+    elif report.scope == "full":
+        lines.append("  charges today: not trued up yet (`saras kite true-up`)")
     if not report.double_entry_holds:
         lines.append("  the ledger's balances do not sum to zero per asset")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from bridge_api.calendar import IST
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import KiteLoginRequest, KiteSession
 from bridge_api.errors import Conflict, Unauthorized
+from bridge_api.kite.throttle import app_throttles
 from bridge_api.notifications.alerts import raise_alert
 
 EXPIRY = time(6, 0)
@@ -105,6 +106,7 @@ def complete_login(
     settings = settings or get_settings()
     secret = settings.kite_secret()
     kite = client(settings)
+    app_throttles(str(kite.api_key))[1].acquire()
     try:
         data: dict[str, Any] = kite.generate_session(request_token, api_secret=secret)
     except kite_errors.KiteException as error:
@@ -164,19 +166,20 @@ def connected_client(session: Session, settings: Settings | None = None) -> Kite
     return client(settings, active.access_token)
 
 
-def end_current(session: Session, reason: str) -> int:
-    """End every open session (a new login, a logout); returns how many were open."""
-    result = session.execute(
-        update(KiteSession)
-        .where(KiteSession.ended_at.is_(None))
-        .values(ended_at=datetime.now(IST), end_reason=reason[:300])
-    )
+def end_current(session: Session, reason: str, *, session_id: int | None = None) -> int:
+    """End the open sessions (a new login, a logout), or only `session_id`; returns how many
+    were open."""
+    query = update(KiteSession).where(KiteSession.ended_at.is_(None))
+    if session_id is not None:
+        query = query.where(KiteSession.id == session_id)
+    result = session.execute(query.values(ended_at=datetime.now(IST), end_reason=reason[:300]))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def session_lost(session: Session, reason: str) -> None:
-    """Kite refused the token (expired at 06:00, or logged out): end it and alert the operator."""
-    if end_current(session, reason):
+def session_lost(session: Session, reason: str, *, session_id: int | None = None) -> None:
+    """Kite refused the token (expired at 06:00, or logged out): end that session (not a newer
+    login) and alert the operator."""
+    if end_current(session, reason, session_id=session_id):
         raise_alert(
             session,
             "kite_session",

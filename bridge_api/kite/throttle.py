@@ -6,6 +6,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import cache
 
 
 class Throttle:
@@ -43,3 +44,15 @@ class Throttle:
             self._slots.append(slot)
         if slot > now:
             self._sleep(slot - now)
+
+
+JITTER_WINDOW = 1.05
+"""Seconds per client-side window of a per-second limit: Kite counts arrivals, so leave room
+for network jitter."""
+
+
+@cache
+def app_throttles(api_key: str) -> tuple[Throttle, Throttle]:
+    """The process's quote limit (1/s) and limit for other calls (10/s) of one Kite app: Kite
+    counts them per api key, whichever object makes the call."""
+    return Throttle(1, window=JITTER_WINDOW), Throttle(10, window=JITTER_WINDOW)

@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from allocator import Side
 from allocator.charges import Trade, delivery_charges
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import (
     Cause,
     ChargesTrueUp,
     JournalEntry,
+    KiteSnapshot,
     LedgerAccount,
     LedgerKind,
     OrderSlice,
@@ -112,11 +114,23 @@ def dp_charges(day: date, orders: list[dict[str, Any]]) -> Decimal:
     return Decimal(delivery_charges(day, trades).dp) / 100
 
 
-def true_up(session: Session, broker: ContractNotes, day: date) -> TrueUp:
-    """Compare the day's estimate with the contract note and post the difference (once)."""
+def true_up(
+    session: Session, broker: ContractNotes, day: date, *, today: date | None = None
+) -> TrueUp:
+    """Compare the day's estimate with the contract note and post the difference (once).
+
+    Today's executed orders come from Kite's order book; an earlier day's from its stored
+    snapshot (Kite's order book only holds today's)."""
     if session.get(ChargesTrueUp, day) is not None:
         raise Conflict(f"charges for {day} are already trued up")
-    orders = executed_orders(session, broker.order_book())
+    if day == (today or ist_today()):
+        book = broker.order_book()
+    else:
+        snapshot = session.get(KiteSnapshot, day)
+        if snapshot is None:
+            raise Conflict(f"no snapshot of {day}'s orders: its charges cannot be trued up")
+        book = snapshot.orders
+    orders = executed_orders(session, book)
     notes = broker.contract_note(orders) if orders else []
     dp = dp_charges(day, orders)
     contract = sum((rupees(n["charges"]["total"]) for n in notes), Decimal(0))

@@ -20,6 +20,8 @@ PUBLIC = {
     ("POST", "/register"),
     ("POST", "/login"),
     ("POST", "/token/refresh"),
+    ("GET", "/kite/callback"),  # authenticated by the single-use login state
+    ("POST", "/kite/postback"),  # authenticated by Kite's checksum
 }
 
 
@@ -112,6 +114,8 @@ def _refusals(w: World):
         ("POST", f"/batches/{batch}/repair", None, w.other_manager, {404}),
         ("POST", f"/batches/{batch}/archive", None, w.other_manager, {404}),
         ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
+        ("GET", "/kite/login", None, w.manager, {403}),
+        ("GET", "/kite/session", None, w.owner, {403}),
     ]
 
 

@@ -1,0 +1,101 @@
+"""After the close: the charges true-up against Kite's contract note, and the full
+reconciliation (shares and cash) of every sub-ledger plus the house with Kite's books."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bridge_api.db.models import Alert, ChargesTrueUp, JournalEntry, KiteSnapshot
+from bridge_api.demo import FIRST_DAY
+from bridge_api.errors import Conflict
+from bridge_api.execution.runner import kite_broker
+from bridge_api.kite.reconcile import compare, reconcile, render
+from bridge_api.kite.true_up import estimated_charges, true_up
+from bridge_api.ledger.totals import pooled_cash
+from tests.bridge_api.execution.support import ready_batch
+from tests.bridge_api.kite.conftest import log_in
+from tests.bridge_api.kite.test_engine_kite import INVESTORS, _engine
+
+
+def _trade_the_day(committed, fake, settings) -> None:
+    ready_batch(committed, INVESTORS, FIRST_DAY)
+    with committed() as session:
+        fake.cash = pooled_cash(session)  # the pooled account holds exactly the investors' cash
+    log_in(committed, fake)
+    _engine(committed, fake, settings).run()
+    fake.close_market()
+
+
+def test_the_true_up_posts_the_contract_notes_difference_to_the_house_and_cash_reconciles(
+    committed, fake, kite_settings
+):
+    _trade_the_day(committed, fake, kite_settings)
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        before = compare(session, broker, scope="full")
+        result = true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+        after = compare(session, broker, scope="full")
+
+    assert result.orders == len(fake.orders())
+    assert result.actual == fake.charges_debited
+    assert before.cash_books - before.cash_broker == result.difference
+    assert result.difference != 0  # per-order contract notes round differently from the estimate
+    assert after.matches, render(after)
+    with committed() as session:
+        trued = session.get(ChargesTrueUp, FIRST_DAY)
+        entry = session.get(JournalEntry, trued.entry_id)
+        assert (trued.estimated, trued.actual) == (result.estimated, result.actual)
+        assert estimated_charges(session, FIRST_DAY) == result.estimated  # investors unchanged
+        assert entry.cause == "charge_true_up"
+
+
+def test_a_day_is_trued_up_once_and_an_earlier_day_needs_its_snapshot(
+    committed, fake, kite_settings
+):
+    _trade_the_day(committed, fake, kite_settings)
+    broker = kite_broker(committed, kite_settings)
+    with committed() as session, session.begin():
+        true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+
+    with committed() as session, pytest.raises(Conflict, match="already trued up"):
+        true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+    with committed() as session:
+        snapshot_day = session.execute(select(KiteSnapshot.day)).scalar_one()
+    with committed() as session, pytest.raises(Conflict, match="no snapshot"):
+        true_up(session, broker, FIRST_DAY.replace(year=2000), today=FIRST_DAY)
+    assert snapshot_day is not None
+
+
+def test_a_share_difference_is_reported_stored_and_alerted(committed, fake, kite_settings):
+    _trade_the_day(committed, fake, kite_settings)
+    fake.list_instrument("OUTSIDE", token=999_999, price=Decimal("10.00"))
+    fake.set_holding("OUTSIDE", 7)  # bought in the account outside Saras
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        report, stored = reconcile(session, broker, scope="shares")
+
+    assert not report.matches
+    assert [(d.asset, d.books, d.broker) for d in report.differences] == [("OUTSIDE", "0", "7")]
+    assert "OUTSIDE" in render(report)
+    assert "<-- differs" in render(report)
+    with committed() as session:
+        (alert,) = session.execute(select(Alert).where(Alert.kind == "reconciliation")).scalars()
+    assert alert.details["report_id"] == stored.id
+
+
+def test_cash_differs_until_the_close_is_trued_up(committed, fake, kite_settings):
+    _trade_the_day(committed, fake, kite_settings)
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session:
+        report = compare(session, broker, scope="full")
+        estimated = estimated_charges(session, FIRST_DAY)
+
+    assert [d.asset for d in report.differences] == ["INR"]
+    assert report.cash_books - report.cash_broker == fake.charges_debited - estimated
+    assert "not trued up yet" in render(report)

@@ -1,0 +1,135 @@
+"""The engine through Kite (the real client against the fake server): a batch end to end with
+lost responses, lost requests, a lagging order book, partial fills, throttling and a token
+that expires mid-batch; nothing is sent twice, counted twice or lost, and the books reconcile
+with Kite's holdings and positions after every batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bridge_api.db.models import Alert, Batch, BrokerTrade, ReconciliationReport
+from bridge_api.demo import FIRST_DAY
+from bridge_api.execution.clocks import ImmediateClock
+from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.runner import kite_broker, reconcile_batch
+from bridge_api.kite.reconcile import compare
+from tests.bridge_api.execution.support import ready_batch
+from tests.bridge_api.kite.conftest import log_in
+
+INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
+KITE_LIMITS = RateLimits(per_second=10, per_minute=400)
+
+
+def _engine(committed, fake, settings, progress=None) -> Engine:
+    broker = kite_broker(committed, settings)
+    return Engine(
+        committed,
+        broker,
+        ImmediateClock(fake.close_market, poll_seconds=0.01),
+        limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
+        config=EngineConfig(trade_date=FIRST_DAY, lookup_pause=0.05),
+        progress=progress,
+        after_batch=lambda batch_id: reconcile_batch(committed, broker, batch_id),
+    )
+
+
+def _state(committed, batch_id) -> str:
+    with committed() as session:
+        return str(session.get(Batch, batch_id).state)
+
+
+def assert_exactly_once_at_kite(committed, fake, settings) -> None:
+    """Each tag placed once at Kite, each Kite trade recorded once, and the books reconcile."""
+    per_tag = Counter(order["tag"] for order in fake.orders())
+    assert per_tag
+    assert max(per_tag.values()) == 1, "a tag was placed twice"
+    with committed() as session:
+        recorded = sorted(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
+        report = compare(session, kite_broker(committed, settings))
+    assert recorded == sorted(str(t["trade_id"]) for t in fake.trades())
+    assert report.matches, report
+    assert fake.throttled == 0, (fake.throttled_by, Counter(fake.requests))
+
+
+def test_a_batch_trades_through_kite_and_reconciles_after_it(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+
+    done = _engine(committed, fake, kite_settings).run()
+
+    assert done == [batch]
+    assert _state(committed, batch) == "completed"
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+    with committed() as session:
+        (stored,) = session.execute(select(ReconciliationReport)).scalars()
+    assert (stored.batch_id, stored.scope, stored.matches) == (batch, "shares", True)
+    assert stored.report["shares_broker"] == fake.holdings_of()
+
+
+def test_lost_responses_lost_requests_and_a_lagging_book_are_resolved_by_tag(
+    committed, fake, kite_settings
+):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.lost_response_seconds = 1.5
+    fake.lose_responses, fake.lose_requests, fake.book_lag = 2, 2, 2
+
+    _engine(committed, fake, kite_settings).run()
+
+    assert _state(committed, batch) == "completed"
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+
+
+def test_partial_fills_expire_at_the_close_and_still_reconcile(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.fill, fake.partial_ratio = "partial", Decimal("0.5")
+
+    _engine(committed, fake, kite_settings).run()
+
+    assert _state(committed, batch) == "partially_completed"
+    with committed() as session:
+        assert "expired at the close" in session.get(Batch, batch).reason
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+
+
+def test_a_token_expiring_mid_batch_halts_alerts_and_resumes_after_the_next_login(
+    committed, fake, kite_settings
+):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    sent = Counter[str]()
+
+    def expire_after_three(event, info):
+        sent[event] += 1
+        if event == "sent" and sent["sent"] == 3:
+            fake.expire_sessions()
+
+    with pytest.raises(TradingHalted, match="403"):
+        _engine(committed, fake, kite_settings, expire_after_three).run()
+
+    assert _state(committed, batch) == "executing"
+    with committed() as session:
+        alerts = session.execute(select(Alert.kind)).scalars().all()
+    assert alerts == ["kite_session"]
+    log_in(committed, fake)
+    assert _engine(committed, fake, kite_settings).run() == [batch]
+    assert _state(committed, batch) == "completed"
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+
+
+def test_throttled_placements_are_looked_up_and_never_placed_twice(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.throttle_next = 3
+
+    _engine(committed, fake, kite_settings).run()
+
+    assert _state(committed, batch) == "completed"
+    per_tag = Counter(order["tag"] for order in fake.orders())
+    assert max(per_tag.values()) == 1
