@@ -28,13 +28,14 @@ from bridge_api.execution.engine import (
     EngineConfig,
     MarketClock,
     Progress,
+    RealMoneyDisabled,
     TradingHalted,
 )
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.kite.broker import KiteBroker
 from bridge_api.kite.reconcile import reconcile
-from bridge_api.kite.sessions import NoKiteSession, client, current, session_lost
+from bridge_api.kite.sessions import NoKiteSession, client, current, is_loopback, session_lost
 from bridge_api.kite.wake import PostbackWaiter
 from bridge_api.notifications.alerts import raise_alert
 
@@ -93,6 +94,10 @@ def run_kite(
     for the next login and resumes the batch where it stood.
     """
     settings = settings or get_settings()
+    if not is_loopback(settings.kite_root) and not settings.real_money:
+        raise RealMoneyDisabled(
+            f"Kite at {settings.kite_root} trades real money and real-money trading is off"
+        )
     sessions = session_factory()
     lease = Lease(sessions, holder=holder_name(), ttl=lease_ttl)
     lease.acquire()

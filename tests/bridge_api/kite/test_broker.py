@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bridge_api.brokers.port import BrokerRejected, BrokerUnavailable, PlacementUnknown
 from bridge_api.db.models import KiteSnapshot
 from bridge_api.kite.broker import KiteBroker, ModificationLimit
-from tests.bridge_api.kite.conftest import API_KEY, API_SECRET
+from tests.fake_kite import API_KEY, API_SECRET
 
 INFY = "INFY"
 

@@ -16,8 +16,8 @@ from bridge_api.kite.reconcile import compare, reconcile, render
 from bridge_api.kite.true_up import estimated_charges, true_up
 from bridge_api.ledger.totals import pooled_cash
 from tests.bridge_api.execution.support import ready_batch
-from tests.bridge_api.kite.conftest import log_in
 from tests.bridge_api.kite.test_engine_kite import INVESTORS, _engine
+from tests.fake_kite import log_in
 
 
 def _trade_the_day(committed, fake, settings) -> None:

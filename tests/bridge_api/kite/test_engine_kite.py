@@ -19,7 +19,7 @@ from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import kite_broker, reconcile_batch
 from bridge_api.kite.reconcile import compare
 from tests.bridge_api.execution.support import ready_batch
-from tests.bridge_api.kite.conftest import log_in
+from tests.fake_kite import log_in
 
 INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
 KITE_LIMITS = RateLimits(per_second=10, per_minute=400)

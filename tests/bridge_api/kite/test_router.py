@@ -10,7 +10,7 @@ from bridge_api.db.models import KitePostback, Role
 from bridge_api.kite import postbacks
 from bridge_api.kite.wake import PostbackWaiter
 from tests.bridge_api.factories import auth, make_user
-from tests.bridge_api.kite.conftest import API_SECRET
+from tests.fake_kite import API_SECRET
 
 
 def _postback(order_id="261126000000001", secret=API_SECRET, **fields) -> dict:

@@ -1,5 +1,5 @@
-"""Fixtures of the Kite tests: a fake Kite server listing the sample instruments at their last
-closes, and settings pointing the real `kiteconnect` client at it."""
+"""Fixtures of every test that talks to Kite: a fake Kite server listing the sample instruments
+at their last closes, and settings pointing the real `kiteconnect` client at it."""
 
 from __future__ import annotations
 

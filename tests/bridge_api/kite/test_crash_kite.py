@@ -1,0 +1,97 @@
+"""The crash-safety tests of the engine, again through Kite: a real `saras engine run --broker
+kite` process, talking to the fake Kite server with the real client, is killed (SIGKILL) at
+chosen moments and started again; it resumes, places no tag twice at Kite, records every Kite
+trade once, and the books reconcile with Kite's holdings."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bridge_api.demo import FIRST_DAY
+from tests.bridge_api.execution.support import ready_batch
+from tests.bridge_api.kite.test_engine_kite import (
+    INVESTORS,
+    _state,
+    assert_exactly_once_at_kite,
+)
+from tests.fake_kite import log_in
+
+
+def _engine(committed, **environment: str) -> subprocess.Popen[str]:
+    url = committed.kw["bind"].url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, **environment}
+    env.pop("SARAS_DATABASE_URL", None)
+    command = [
+        sys.executable,
+        "-m",
+        "saras",
+        "engine",
+        "run",
+        "--broker",
+        "kite",
+        "--fake-market",
+        "--orders-per-second",
+        "10",
+        "--lease-seconds",
+        "2",
+    ]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "point",
+    ["marked_sending:3", "placed:2", "recorded:4", "trades_synced:1", "finalized:2", "planned_2"],
+)
+def test_a_killed_kite_engine_resumes_without_placing_or_counting_anything_twice(
+    committed, fake, kite_settings, point
+):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+
+    killed = _engine(committed, SARAS_CRASH_AT=point)
+    killed.communicate(timeout=120)
+    restarted = _engine(committed)
+    out, err = restarted.communicate(timeout=120)
+
+    assert killed.returncode == -signal.SIGKILL
+    assert restarted.returncode == 0, err
+    assert f"traded 1 batches: [{batch}]" in out
+    assert _state(committed, batch) == "completed"
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+
+
+def test_a_kite_engine_killed_at_a_random_moment_resumes_cleanly(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.lose_responses, fake.lost_response_seconds = 2, 1.5
+
+    victim = _engine(committed)
+    time.sleep(random.uniform(2.0, 4.0))
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=60)
+    restarted = _engine(committed)
+    _, err = restarted.communicate(timeout=120)
+
+    assert restarted.returncode == 0, err
+    assert _state(committed, batch) == "completed"
+    assert_exactly_once_at_kite(committed, fake, kite_settings)
+
+
+def test_an_engine_without_a_session_halts_with_a_clear_message(committed, fake, kite_settings):
+    ready_batch(committed, INVESTORS, FIRST_DAY)
+
+    run = _engine(committed)
+    _, err = run.communicate(timeout=60)
+
+    assert run.returncode == 3
+    assert "saras kite login" in err
+    assert "Traceback" not in err
