@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
     Batch,
@@ -31,8 +30,8 @@ from bridge_api.db.models import (
     Subscription,
     User,
 )
+from bridge_api.demo_markets import DemoMarket, PaperMarket
 from bridge_api.execution import gateway
-from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger.totals import ledger_balances, pooled_shares
@@ -118,9 +117,12 @@ def run_demo(
     *,
     progress: Progress | None = None,
     rate_limits: RateLimits | None = None,
+    market: DemoMarket | None = None,
 ) -> DemoResult:
-    """Run the whole scenario on an empty, migrated database (see the module doc)."""
+    """Run the whole scenario on an empty, migrated database (see the module doc), through
+    the paper venue unless another `market` is given."""
     say = progress or (lambda event, info: None)
+    market = market or PaperMarket(sessions)
     settings = get_settings()
     with sessions() as session, session.begin():
         instruments, bars = load_market(session, settings.market_data_dir)
@@ -134,7 +136,7 @@ def run_demo(
         _invest(session, "meera@saras.demo", "IT Bellwethers", "60000.00")
         say("invested", {"intents": 4})
     result.batches += _trade_day(
-        sessions, FIRST_DAY, ["Nifty Leaders", "IT Bellwethers"], say, rate_limits
+        sessions, market, FIRST_DAY, ["Nifty Leaders", "IT Bellwethers"], say, rate_limits
     )
     with sessions() as session, session.begin():
         gateway.settle(session, as_of=SECOND_DAY)
@@ -164,20 +166,20 @@ def run_demo(
         intents.buy(session, _user(session, "vikram@saras.demo"), symbol="RELIANCE", quantity=20)
         say("rebalanced", {"version": 2})
     result.batches += _trade_day(
-        sessions, SECOND_DAY, ["Nifty Leaders", "IT Bellwethers", None], say, rate_limits
+        sessions, market, SECOND_DAY, ["Nifty Leaders", "IT Bellwethers", None], say, rate_limits
     )
     with sessions() as session:
         result.investors = [
             _investor_line(session, email)
             for email in ("asha@saras.demo", "vikram@saras.demo", "meera@saras.demo")
         ]
-        venue = PaperVenue(sessions, session_day=SECOND_DAY)
-        result.reconciliation = reconcile(session, venue.holdings())
+        result.reconciliation = reconcile(session, market.holdings(SECOND_DAY))
     return result
 
 
-def _trade_day(
+def _trade_day(  # noqa: PLR0917  (the scenario's steps read as one call per day)
     sessions: sessionmaker[Session],
+    market: DemoMarket,
     day: date,
     names: list[str | None],
     say: Progress,
@@ -194,11 +196,11 @@ def _trade_day(
             batches.approve(session, author, batch.id)
             ids.append(batch.id)
             say("batch", {"batch": batch.id, "smallcase": name or "direct trades", "day": day})
-    venue = PaperVenue(sessions, session_day=day)
+    broker, clock = market.open_day(day)
     engine = Engine(
         sessions,
-        venue,
-        PaperClock(venue),
+        broker,
+        clock,
         limiter=OrderRateLimiter(sessions, limits=rate_limits),
         config=EngineConfig(trade_date=day),
         progress=say,

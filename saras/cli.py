@@ -186,12 +186,22 @@ def demo_command(
     ] = True,
     host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    broker: Annotated[
+        str,
+        typer.Option(
+            help="paper (the paper venue) or fake-kite (the Kite client against a local fake)."
+        ),
+    ] = "paper",
 ) -> None:
-    """Migrate, seed, invest, rebalance and trade two sessions through the paper venue on a
-    fresh demo database; print each investor's result and the reconciliation; then serve."""
+    """Migrate, seed, invest, rebalance and trade two sessions through the paper venue (or the
+    fake Kite server) on a fresh demo database; print each investor's result and the
+    reconciliation; then serve."""
     from saras.demo_run import run  # noqa: PLC0415
 
-    result = run(serve=serve, host=host, port=port)
+    if broker not in ("paper", "fake-kite"):
+        typer.echo(f"saras demo: --broker: expected paper or fake-kite, was {broker!r}", err=True)
+        raise typer.Exit(BAD_INPUT)
+    result = run(serve=serve, host=host, port=port, broker=broker)
     if result.reconciliation is None or not result.reconciliation.matches:
         raise typer.Exit(1)
 

@@ -22,6 +22,7 @@ from bridge_api.db import session as db_session
 from bridge_api.db.embedded import embedded_url
 from bridge_api.db.migrate import upgrade
 from bridge_api.demo import DemoResult, run_demo
+from bridge_api.demo_markets import DemoMarket, FakeKiteMarket, PaperMarket
 
 DATABASE = "saras_demo"
 
@@ -42,8 +43,11 @@ def demo_database(database: str = DATABASE) -> str:
     )
 
 
-def run(*, serve: bool, host: str, port: int) -> DemoResult:
-    """Run the demo with progress, print the results, then serve the API (unless told not to)."""
+def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResult:
+    """Run the demo with progress, print the results, then serve the API (unless told not to).
+
+    `broker` is ``paper`` (the paper venue) or ``fake-kite`` (the Kite broker and the real
+    `kiteconnect` client against the fake Kite server on this machine)."""
     console = Console(width=None if Console().is_terminal else 130)
     with console.status("Preparing a fresh demo database...") as status:
         url = demo_database()
@@ -66,8 +70,14 @@ def run(*, serve: bool, host: str, port: int) -> DemoResult:
                 }:
                     console.log(message)
 
-        result = run_demo(sessions, progress=progress)
-    _print(console, result)
+        market: DemoMarket = (
+            FakeKiteMarket(sessions) if broker == "fake-kite" else PaperMarket(sessions)
+        )
+        try:
+            result = run_demo(sessions, progress=progress, market=market)
+        finally:
+            market.close()
+    _print(console, result, market.name)
     engine.dispose()
     if serve:
         import uvicorn  # noqa: PLC0415
@@ -106,7 +116,7 @@ def _describe(event: str, info: dict[str, object]) -> str | None:
     return template.format(**info) if template else None
 
 
-def _print(console: Console, result: DemoResult) -> None:
+def _print(console: Console, result: DemoResult, market: str) -> None:
     batches = Table(title="Batches")
     for column in ("batch", "day", "smallcase", "orders", "state", "reason"):
         batches.add_column(column)
@@ -148,7 +158,7 @@ def _print(console: Console, result: DemoResult) -> None:
         held = sum(check.ledger.values())
         console.print(
             f"Reconciliation {verdict}: sub-ledgers + house hold {held} shares in "
-            f"{len(check.ledger)} symbols; the paper venue holds {shares} in {len(check.venue)}; "
+            f"{len(check.ledger)} symbols; the {market} holds {shares} in {len(check.venue)}; "
             f"the ledger sums to zero per asset: {check.ledger_sums_to_zero}"
         )
 

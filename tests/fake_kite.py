@@ -8,12 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.config import Settings, get_settings
-from bridge_api.db.models import Bar, Instrument
 from bridge_api.demo import FIRST_DAY
+from bridge_api.demo_markets import last_closes
 from bridge_api.kite import sessions as kite_sessions
 from bridge_api.kite.fake import FakeKite
 
@@ -22,28 +21,10 @@ API_KEY, API_SECRET = "saras_test_key", "saras_test_secret"
 
 def list_market(fake: FakeKite, session: Session, day: date) -> dict[str, Decimal]:
     """List every instrument at its last close before `day`; returns the prices."""
-    last = (
-        select(Bar.symbol, func.max(Bar.day).label("day"))
-        .where(Bar.day < day)
-        .group_by(Bar.symbol)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Instrument, Bar.close)
-        .join(last, last.c.symbol == Instrument.symbol)
-        .join(Bar, (Bar.symbol == last.c.symbol) & (Bar.day == last.c.day))
-        .order_by(Instrument.symbol)
-    ).all()
     prices = {}
-    for token, (instrument, close) in enumerate(rows, start=100_001):
-        fake.list_instrument(
-            instrument.symbol,
-            token=token,
-            price=close,
-            tick_size=instrument.tick_size,
-            name=instrument.name,
-        )
-        prices[instrument.symbol] = close
+    for token, (symbol, tick, close) in enumerate(last_closes(session, day), start=100_001):
+        fake.list_instrument(symbol, token=token, price=close, tick_size=tick)
+        prices[symbol] = close
     return prices
 
 
