@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import typer
 
 BAD_INPUT, DIFFERENCES, NO_SESSION = 2, 1, 3
+SECRET_KEYS = ("zerodha-api-key", "zerodha-access-token")
 T = TypeVar("T")
 
 kite_app = typer.Typer(no_args_is_help=True, help="The daily Kite Connect session and its books.")
@@ -47,7 +48,7 @@ def _with_broker(command: str, work: Callable[[Any, Any], T]) -> T:
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url, session_factory  # noqa: PLC0415
-    from bridge_api.execution.runner import kite_broker  # noqa: PLC0415
+    from bridge_api.kite.account import kite_broker  # noqa: PLC0415
 
     with _kite_errors(command):
         upgrade(database_url())
@@ -219,12 +220,14 @@ def lean_config_command(
     )
     write_private(target, json.dumps(config, indent=2) + "\n")
     typer.echo(f"Wrote {target} (valid until {_ist(active.expires_at)}). Deploy with:")
+    key, token = (f"\"$(jq -r '.\"{name}\"' {target})\"" for name in SECRET_KEYS)
     typer.echo(
         "  lean live deploy algorithms/saras_master --brokerage Zerodha "
-        '--data-provider-live Zerodha --zerodha-api-key "$(jq -r \'."zerodha-api-key"\' '
-        f"{target})\" --zerodha-access-token \"$(jq -r '.\"zerodha-access-token\"' {target})\" "
-        "--zerodha-product-type cnc --zerodha-trading-segment equity"
+        f"--data-provider-live Zerodha --zerodha-api-key {key} --zerodha-access-token {token} "
+        "--zerodha-product-type cnc --zerodha-trading-segment equity "
+        "--zerodha-history-subscription false --extra-docker-config '...'"
     )
+    typer.echo("  (the --extra-docker-config volume and PGPASSWORD are in docs/lean.md)")
 
 
 def live_config(

@@ -22,6 +22,7 @@ from bridge_api.batches.schemas import (
     StatementLineOut,
     TargetOut,
 )
+from bridge_api.brokers.port import BrokerError
 from bridge_api.db.models import (
     Batch,
     BatchCrossing,
@@ -34,8 +35,11 @@ from bridge_api.db.models import (
     OrderParticipant,
     OrderSlice,
 )
-from bridge_api.deps import Admin, Manager, SessionDep
+from bridge_api.db.session import session_factory
+from bridge_api.deps import Admin, Manager, SessionDep, SettingsDep
+from bridge_api.errors import Conflict
 from bridge_api.fields import IdPath
+from bridge_api.kite.account import live_prices
 
 router = APIRouter(tags=["batches"])
 T = TypeVar("T")
@@ -110,11 +114,17 @@ def _out(session: Session, batch: Batch) -> BatchOut:
 
 
 @router.post("/batches", status_code=status.HTTP_201_CREATED)
-def create(body: BatchIn, manager: Manager, session: SessionDep) -> BatchOut:
-    """Size every pending intent into a draft batch and its allocation table."""
-    return _out(
-        session, service.create(session, manager, smallcase_id=body.smallcase_id, cross=body.cross)
-    )
+def create(body: BatchIn, manager: Manager, session: SessionDep, settings: SettingsDep) -> BatchOut:
+    """Size every pending intent into a draft batch and its allocation table, at the latest
+    closes or at Kite's live quotes."""
+    quotes = live_prices(session_factory(), settings) if body.prices == "kite" else None
+    try:
+        batch = service.create(
+            session, manager, smallcase_id=body.smallcase_id, cross=body.cross, quotes=quotes
+        )
+    except BrokerError as error:
+        raise Conflict(f"Kite could not price the batch: {error}") from error
+    return _out(session, batch)
 
 
 @router.get("/batches/{batch_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,8 @@ class BatchIn(BaseModel):
 
     smallcase_id: Identifier | None = None
     cross: bool = False
+    prices: Literal["closes", "kite"] = "closes"
+    """Size at the latest closes in the bars, or at Kite's live quotes (needs today's login)."""
 
 
 class FailIn(BaseModel):

@@ -8,6 +8,7 @@ batch: those already in one keep their intents pending for the next.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,6 +56,9 @@ class _Participant:
     cash: Decimal
     weights: dict[str, Decimal] | None
 
+Quotes = Callable[[set[str]], dict[str, Decimal]]
+"""Reference prices of symbols from a broker (every symbol asked for, or an error)."""
+
 
 def create(
     session: Session,
@@ -63,11 +67,12 @@ def create(
     smallcase_id: int | None,
     cross: bool = False,
     prices_before: date | None = None,
+    quotes: Quotes | None = None,
 ) -> Batch:
     """A draft batch of every pending intent (of one smallcase, or of all for an admin).
 
     Participants are sized at the latest closes (or the last closes before `prices_before`,
-    for a simulated trading day).
+    for a simulated trading day), or at the broker's `quotes` when given.
     """
     if smallcase_id is None and manager.role is not Role.ADMIN:
         raise Forbidden("only an admin batches intents across every smallcase")
@@ -86,7 +91,7 @@ def create(
     if not by_subscription:
         raise Conflict("no pending intents to batch")
     participants = _participants(session, by_subscription)
-    pricing = _pricing(session, participants, prices_before)
+    pricing = _pricing(session, participants, prices_before, quotes)
     batch = Batch(smallcase_id=smallcase_id, cross=cross, created_by=manager.id)
     session.add(batch)
     session.flush()
@@ -321,7 +326,9 @@ def _participants(session: Session, intents: dict[int, list[Intent]]) -> list[_P
     return participants
 
 
-def _pricing(session: Session, participants: list[_Participant], before: date | None) -> Pricing:
+def _pricing(
+    session: Session, participants: list[_Participant], before: date | None, quotes: Quotes | None
+) -> Pricing:
     symbols: set[str] = set()
     for p in participants:
         symbols |= (
@@ -329,7 +336,7 @@ def _pricing(session: Session, participants: list[_Participant], before: date | 
         )
     settings = get_settings()
     return Pricing(
-        prices=latest_closes(session, symbols, before=before),
+        prices=quotes(symbols) if quotes else latest_closes(session, symbols, before=before),
         ticks=tick_sizes(session, symbols),
         collar=Decimal(settings.buy_collar),
         reserve=Decimal(settings.buy_charges_rate),

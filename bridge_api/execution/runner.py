@@ -33,9 +33,10 @@ from bridge_api.execution.engine import (
 )
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.kite.account import kite_broker
 from bridge_api.kite.broker import KiteBroker
 from bridge_api.kite.reconcile import reconcile
-from bridge_api.kite.sessions import NoKiteSession, client, current, is_loopback, session_lost
+from bridge_api.kite.sessions import NoKiteSession, current, is_loopback
 from bridge_api.kite.wake import PostbackWaiter
 from bridge_api.notifications.alerts import raise_alert
 
@@ -142,22 +143,6 @@ def run_kite(
         lease.release()
         if waiter is not None:
             waiter.close()
-
-
-def kite_broker(sessions: sessionmaker[Session], settings: Settings) -> KiteBroker:
-    """A Kite broker on the current session; a refused session is ended and alerted."""
-    with sessions() as session:
-        active = current(session, settings=settings)
-    if active is None:
-        raise NoKiteSession("no valid Kite session: log in with `saras kite login`")
-
-    def lost(reason: str) -> None:
-        with sessions() as session, session.begin():
-            session_lost(session, reason, session_id=active.id)
-
-    return KiteBroker(
-        client(settings, active.access_token), sessions=sessions, on_session_lost=lost
-    )
 
 
 def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bridge_api.db.models import Alert, ChargesTrueUp, JournalEntry, KiteSnapshot
 from bridge_api.demo import FIRST_DAY
 from bridge_api.errors import Conflict
-from bridge_api.execution.runner import kite_broker
+from bridge_api.kite.account import kite_broker
 from bridge_api.kite.reconcile import compare, reconcile, render
 from bridge_api.kite.true_up import estimated_charges, true_up
 from bridge_api.ledger.totals import pooled_cash

@@ -16,7 +16,8 @@ from bridge_api.demo import FIRST_DAY
 from bridge_api.execution.clocks import ImmediateClock
 from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.execution.runner import kite_broker, reconcile_batch
+from bridge_api.execution.runner import reconcile_batch
+from bridge_api.kite.account import kite_broker
 from bridge_api.kite.reconcile import compare
 from tests.bridge_api.execution.support import ready_batch
 from tests.fake_kite import log_in
