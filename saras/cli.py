@@ -338,7 +338,7 @@ def _run_kite(
     from bridge_api.execution.engine import RealMoneyDisabled, TradingHalted  # noqa: PLC0415
     from bridge_api.execution.lease import LeaseLost  # noqa: PLC0415
     from bridge_api.execution.ratelimit import DayBudgetExhausted  # noqa: PLC0415
-    from bridge_api.execution.runner import MarketClosed, run_kite  # noqa: PLC0415
+    from bridge_api.execution.runner import MarketClosed, StaleBatch, run_kite  # noqa: PLC0415
     from bridge_api.kite.fake.control import close_market  # noqa: PLC0415
     from bridge_api.kite.sessions import NoKiteSession, is_loopback  # noqa: PLC0415
 
@@ -359,26 +359,29 @@ def _run_kite(
             settings=settings,
         )
     except NoKiteSession as error:
-        _halted(f"{error}", login=True)
+        _halted(f"{error}", hint=LOG_IN)
     except TradingHalted as error:
         from bridge_api.db.session import unit_of_work  # noqa: PLC0415
         from bridge_api.kite.sessions import current  # noqa: PLC0415
 
         with unit_of_work() as session:
             lost = current(session, settings=settings) is None
-        _halted(f"trading halted: {error}", login=lost)
+        _halted(f"trading halted: {error}", hint=LOG_IN if lost else RESUMES)
     except (LeaseLost, DayBudgetExhausted, MarketClosed) as error:
-        _halted(str(error), login=False)
+        _halted(str(error), hint=RESUMES)
+    except StaleBatch as error:
+        _halted(str(error), hint="nothing was sent; finish or fail that batch first")
     except RealMoneyDisabled as error:
         _engine_fail(f"{error}; set SARAS_REAL_MONEY=true to trade real money")
 
 
-def _halted(message: str, *, login: bool) -> NoReturn:
+LOG_IN = "log in with `saras kite login`, then run the engine again"
+RESUMES = "the batch resumes where it stood when the engine runs again"
+
+
+def _halted(message: str, *, hint: str) -> NoReturn:
     typer.echo(f"saras engine run: {message}", err=True)
-    if login:
-        typer.echo("log in with `saras kite login`, then run the engine again", err=True)
-    else:
-        typer.echo("the batch resumes where it stood when the engine runs again", err=True)
+    typer.echo(hint, err=True)
     raise typer.Exit(3)
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,7 @@ from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.brokers.port import BrokerError
 from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
+from bridge_api.db.models import Batch, BatchState
 from bridge_api.db.session import database_url, session_factory
 from bridge_api.execution.clocks import LiveClock, PaperClock
 from bridge_api.execution.engine import (
@@ -100,6 +102,7 @@ def run_kite(
             f"Kite at {settings.kite_root} trades real money and real-money trading is off"
         )
     sessions = session_factory()
+    _refuse_stale(sessions, ist_today())
     lease = Lease(sessions, holder=holder_name(), ttl=lease_ttl)
     lease.acquire()
     waiter = None if clock is not None else PostbackWaiter(_conninfo())
@@ -191,6 +194,30 @@ def _await_open(clock: LiveClock, lease: Lease, progress: Progress | None) -> No
     while not clock.is_open():
         lease.renew()
         time.sleep(min(30.0, lease.ttl.total_seconds() / 3))
+
+
+def _refuse_stale(sessions: sessionmaker[Session], today: date) -> None:
+    """A batch left executing on an earlier day cannot be resumed against today's books (its
+    day orders expired at that close, and Kite's books now hold only today): alert, stop."""
+    with sessions() as session, session.begin():
+        stale = session.execute(
+            select(Batch.id, Batch.trade_date).where(
+                Batch.state == BatchState.EXECUTING, Batch.trade_date < today
+            )
+        ).all()
+        if not stale:
+            return
+        listed = ", ".join(f"{batch_id} (traded {day})" for batch_id, day in stale)
+        message = (
+            f"batches left executing on an earlier day: {listed}; their day orders expired at "
+            "that close and cannot be resumed against today's books"
+        )
+        raise_alert(session, "stale_batch", message, batches=[b for b, _ in stale])
+    raise StaleBatch(message + " (see docs/runbook-live.md)")
+
+
+class StaleBatch(Exception):
+    """A batch from an earlier session is still executing: the operator must act first."""
 
 
 class MarketClosed(Exception):

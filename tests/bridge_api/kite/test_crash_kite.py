@@ -13,7 +13,9 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import select
 
+from bridge_api.db.models import Alert, Batch, BatchState
 from bridge_api.demo import FIRST_DAY
 from tests.bridge_api.execution.support import ready_batch
 from tests.bridge_api.kite.test_engine_kite import (
@@ -95,3 +97,21 @@ def test_an_engine_without_a_session_halts_with_a_clear_message(committed, fake,
     assert run.returncode == 3
     assert "saras kite login" in err
     assert "Traceback" not in err
+
+
+def test_a_batch_left_executing_on_an_earlier_day_is_not_resumed(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    with committed() as session, session.begin():
+        stale = session.get(Batch, batch)
+        stale.state, stale.trade_date = BatchState.EXECUTING, FIRST_DAY
+
+    run = _engine(committed)
+    _, err = run.communicate(timeout=60)
+
+    assert run.returncode == 3
+    assert f"{batch} (traded {FIRST_DAY})" in err
+    assert fake.orders() == []
+    with committed() as session:
+        (alert,) = session.execute(select(Alert).where(Alert.kind == "stale_batch")).scalars()
+    assert alert.details == {"batches": [batch]}
