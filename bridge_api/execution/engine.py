@@ -53,6 +53,7 @@ from bridge_api.db.models import (
 from bridge_api.execution import gateway
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter
+from bridge_api.notifications.alerts import open_alerts, raise_alert
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, object]], None]
@@ -433,6 +434,7 @@ class Engine:
         self._sync_trades(batch_id, side)
         self._crash.reach("trades_synced")
         book = self._by_tag()
+        self._orphans(batch_id, book)
         for order in self._orders(batch_id, side):
             if order.status is OrderStatus.FINAL:
                 continue
@@ -452,6 +454,43 @@ class Engine:
                     },
                 )
             self._crash.reach("finalized")
+
+
+    def _orphans(self, batch_id: int, book: dict[str, BrokerOrder]) -> None:
+        """Orders at the broker under one of the batch's superseded tags: an attempt the order
+        book showed too late, after the slice was sent again. Cancel what is open of them and
+        alert (their fills reach no participant, so reconciliation will show them)."""
+        prefix = gateway.batch_tag_prefix(batch_id)
+        with self._sessions() as session, session.begin():
+            current = set(
+                session.execute(
+                    select(OrderSlice.tag)
+                    .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+                    .where(BatchOrder.batch_id == batch_id)
+                ).scalars()
+            )
+            orphans = [o for t, o in book.items() if t.startswith(prefix) and t not in current]
+            if not orphans:
+                return
+            known = {a.details.get("tag") for a in open_alerts(session, "duplicate_placement")}
+            for orphan in orphans:
+                if orphan.tag in known:
+                    continue
+                raise_alert(
+                    session,
+                    "duplicate_placement",
+                    f"batch {batch_id}: Kite shows {orphan.broker_order_id} under the superseded "
+                    f"tag {orphan.tag} ({orphan.filled} of {orphan.quantity} filled); its fills "
+                    "are in no participant's book",
+                    tag=orphan.tag,
+                    batch_id=batch_id,
+                    broker_order_id=orphan.broker_order_id,
+                    filled=orphan.filled,
+                )
+        for orphan in orphans:
+            if not orphan.final:
+                self._ask(partial(self.broker.cancel_order, orphan.broker_order_id))
+            self._progress("orphan", {"tag": orphan.tag, "filled": orphan.filled})
 
 
 def _reason(session: Session, order: BatchOrder, book: dict[str, BrokerOrder], until: str) -> str:

@@ -114,6 +114,11 @@ def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
     return tag
 
 
+def batch_tag_prefix(batch_id: int) -> str:
+    """What every client tag of the batch's slices starts with."""
+    return f"B{_b36(batch_id)}O"
+
+
 def _b36(number: int) -> str:
     digits = ""
     while True:

@@ -134,3 +134,26 @@ def test_throttled_placements_are_looked_up_and_never_placed_twice(committed, fa
     assert _state(committed, batch) == "completed"
     per_tag = Counter(order["tag"] for order in fake.orders())
     assert max(per_tag.values()) == 1
+
+
+def test_an_attempt_the_book_shows_too_late_is_alerted_and_shows_in_reconciliation(
+    committed, fake, kite_settings
+):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.lost_response_seconds = 1.5
+    fake.lose_responses, fake.book_lag = 1, 12  # the first placement stays hidden past 5 lookups
+
+    _engine(committed, fake, kite_settings).run()
+
+    assert _state(committed, batch) == "completed"
+    with committed() as session:
+        (alert,) = session.execute(
+            select(Alert).where(Alert.kind == "duplicate_placement")
+        ).scalars()
+        report = compare(session, kite_broker(committed, kite_settings))
+    orphan = next(o for o in fake.orders() if o["tag"] == alert.details["tag"])
+    assert alert.details["tag"].endswith("A0")
+    assert orphan["filled_quantity"] == alert.details["filled"] > 0
+    (difference,) = report.differences
+    assert int(difference.broker) - int(difference.books) == orphan["filled_quantity"]
