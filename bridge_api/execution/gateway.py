@@ -16,6 +16,7 @@ unit of work. The order of use:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -105,6 +106,9 @@ def subscription_of(name: str) -> int:
     return int(name.removeprefix(ACCOUNT_PREFIX))
 
 
+_TAG = re.compile(r"B[0-9A-Z]+O[0-9A-Z]+S[0-9A-Z]+A[0-9A-Z]+")
+
+
 def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
     """The broker order tag of a slice: at most 20 alphanumeric characters, unique per
     (batch, order, slice, attempt), e.g. ``B1ZO2PS0A0``."""
@@ -112,6 +116,11 @@ def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
     if len(tag) > 20:
         raise Conflict(f"client tag {tag} is longer than 20 characters")
     return tag
+
+
+def is_client_tag(tag: str) -> bool:
+    """Whether a broker order's tag is one Saras gives its slices."""
+    return _TAG.fullmatch(tag) is not None
 
 
 def batch_tag_prefix(batch_id: int) -> str:

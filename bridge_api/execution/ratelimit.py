@@ -61,6 +61,19 @@ class OrderRateLimiter:
                 return wait
             self._sleep(wait)
 
+    def count_outside(self, orders: int) -> None:
+        """Record how many orders the account placed today outside Saras (read from the
+        broker's order book); they count against today's budget from now on."""
+        with self._sessions() as session, session.begin():
+            session.execute(
+                insert(RateLimiter)
+                .values(name=self.name, used_before=orders, used_on=func.clock_timestamp())
+                .on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"used_before": orders, "used_on": func.clock_timestamp()},
+                )
+            )
+
     def used_today(self) -> int:
         """Placements counted against today's budget."""
         with self._sessions() as session:

@@ -19,11 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.brokers.paper import Faults, PaperVenue
-from bridge_api.brokers.port import BrokerError
+from bridge_api.brokers.port import BrokerError, BrokerUnavailable
 from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Batch, BatchState
 from bridge_api.db.session import database_url, session_factory
+from bridge_api.execution import gateway
 from bridge_api.execution.clocks import LiveClock, PaperClock
 from bridge_api.execution.engine import (
     Engine,
@@ -119,11 +120,12 @@ def run_kite(
                     raise
                 _await_login(sessions, settings, login_poll_seconds, lease, progress)
                 continue
+            limiter = OrderRateLimiter(sessions, limits=limits)
             engine = Engine(
                 sessions,
                 broker,
                 clock or live,
-                limiter=OrderRateLimiter(sessions, limits=limits),
+                limiter=limiter,
                 config=EngineConfig(
                     trade_date=ist_today(),
                     collar=Decimal(settings.buy_collar),
@@ -136,6 +138,7 @@ def run_kite(
                 after_batch=partial(reconcile_batch, sessions, broker),
             )
             try:
+                limiter.count_outside(_orders_outside(engine))
                 done += engine.run()
                 return done
             except TradingHalted:
@@ -146,6 +149,15 @@ def run_kite(
         lease.release()
         if waiter is not None:
             waiter.close()
+
+
+def _orders_outside(engine: Engine) -> int:
+    """Orders in today's book that Saras did not place (Kite's day limit counts them too)."""
+    try:
+        book = engine.broker.orders()
+    except BrokerUnavailable as error:
+        raise TradingHalted(str(error)) from error
+    return sum(1 for order in book if not gateway.is_client_tag(order.tag))
 
 
 def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:

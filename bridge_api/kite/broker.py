@@ -157,17 +157,17 @@ class KiteBroker:
 
     def orders(self) -> list[BrokerOrder]:
         """Today's order book (orders placed outside Saras have an empty tag)."""
-        return [_order(row) for row in self._read(self.kite.orders)]
+        return [_order(row) for row in self._call(self.kite.orders)]
 
     def order_book(self) -> list[dict[str, Any]]:
         """Today's orders exactly as Kite returns them."""
-        rows: list[dict[str, Any]] = self._read(self.kite.orders)
+        rows: list[dict[str, Any]] = self._call(self.kite.orders)
         return rows
 
     def trades(self) -> list[BrokerTrade]:
         """Today's trade book, tagged from the order book; stores the day's snapshot."""
-        orders = self._read(self.kite.orders)
-        trades = self._read(self.kite.trades)
+        orders = self._call(self.kite.orders)
+        trades = self._call(self.kite.trades)
         self._snapshot(orders, trades)
         tags = {str(o["order_id"]): o.get("tag") or "" for o in orders}
         return [_trade(row, tags) for row in trades]
@@ -194,35 +194,32 @@ class KiteBroker:
 
     def holdings(self) -> list[dict[str, Any]]:
         """Kite's holdings (settled ``quantity`` and ``t1_quantity`` per symbol)."""
-        rows: list[dict[str, Any]] = self._read(self.kite.holdings)
+        rows: list[dict[str, Any]] = self._call(self.kite.holdings)
         return rows
 
     def positions(self) -> dict[str, list[dict[str, Any]]]:
         """Kite's positions (``net`` and ``day``)."""
-        rows: dict[str, list[dict[str, Any]]] = self._read(self.kite.positions)
+        rows: dict[str, list[dict[str, Any]]] = self._call(self.kite.positions)
         return rows
 
     def margins(self) -> dict[str, Any]:
         """Kite's funds for the equity segment."""
-        data: dict[str, Any] = self._read(lambda: self.kite.margins("equity"))
+        data: dict[str, Any] = self._call(lambda: self.kite.margins("equity"))
         return data
 
     def contract_note(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Kite's virtual contract note: per-order charges for the given executed orders."""
-        rows: list[dict[str, Any]] = self._read(lambda: self.kite.get_virtual_contract_note(orders))
+        rows: list[dict[str, Any]] = self._call(lambda: self.kite.get_virtual_contract_note(orders))
         return rows
 
     def snapshot(self, day: date | None = None) -> tuple[int, int]:
         """Store the day's order and trade books now; returns how many of each."""
-        orders = self._read(self.kite.orders)
-        trades = self._read(self.kite.trades)
+        orders = self._call(self.kite.orders)
+        trades = self._call(self.kite.trades)
         self._snapshot(orders, trades, day)
         return len(orders), len(trades)
 
     # -- calls ----------------------------------------------------------------------------
-
-    def _read(self, call: Callable[[], T]) -> T:
-        return self._call(call)
 
     def _call(
         self, call: Callable[[], T], throttle: Throttle | None = None, *, retry: bool = True

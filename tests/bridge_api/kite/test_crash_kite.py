@@ -13,10 +13,12 @@ import sys
 import time
 
 import pytest
+from kiteconnect import KiteConnect
 from sqlalchemy import select
 
 from bridge_api.db.models import Alert, Batch, BatchState
 from bridge_api.demo import FIRST_DAY
+from bridge_api.execution.ratelimit import OrderRateLimiter
 from tests.bridge_api.execution.support import ready_batch
 from tests.bridge_api.kite.test_engine_kite import (
     INVESTORS,
@@ -115,3 +117,31 @@ def test_a_batch_left_executing_on_an_earlier_day_is_not_resumed(committed, fake
     with committed() as session:
         (alert,) = session.execute(select(Alert).where(Alert.kind == "stale_batch")).scalars()
     assert alert.details == {"batches": [batch]}
+
+
+def test_orders_placed_outside_saras_today_count_against_the_day_budget(
+    committed, fake, kite_settings
+):
+    ready_batch(committed, INVESTORS, FIRST_DAY)
+    manual = KiteConnect(fake.api_key, root=fake.url)
+    manual.generate_session(fake.issue_request_token(), api_secret=fake.api_secret)
+    for tag in ("manual1", None):
+        manual.place_order(
+            variety="regular",
+            exchange="NSE",
+            tradingsymbol="ITC",
+            transaction_type="BUY",
+            quantity=1,
+            product="CNC",
+            order_type="LIMIT",
+            price="1.00",
+            tag=tag,
+        )
+    log_in(committed, fake)  # a new login ends the manual session's token, as at Kite
+
+    run = _engine(committed)
+    run.communicate(timeout=120)
+
+    saras_orders = sum(1 for o in fake.orders() if o["tag"] not in ("manual1", None, ""))
+    assert run.returncode == 0
+    assert OrderRateLimiter(committed).used_today() == saras_orders + 2
