@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bridge_api.db.models import Alert, Batch, BrokerTrade, ReconciliationReport
+from bridge_api.batches import service as batches
+from bridge_api.db.models import Alert, Batch, BrokerTrade, ReconciliationReport, Subscription, User
 from bridge_api.demo import FIRST_DAY
 from bridge_api.execution.clocks import ImmediateClock
 from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
@@ -19,6 +20,7 @@ from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
 from bridge_api.kite.account import kite_broker
 from bridge_api.kite.reconcile import compare
+from bridge_api.portfolios import intents
 from tests.bridge_api.execution.support import ready_batch
 from tests.fake_kite import log_in
 
@@ -157,3 +159,36 @@ def test_an_attempt_the_book_shows_too_late_is_alerted_and_shows_in_reconciliati
     assert orphan["filled_quantity"] == alert.details["filled"] > 0
     (difference,) = report.differences
     assert int(difference.broker) - int(difference.books) == orphan["filled_quantity"]
+
+
+def test_a_late_attempt_still_open_is_cancelled_at_the_cut_off(committed, fake, kite_settings):
+    ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    _engine(committed, fake, kite_settings).run()
+    with committed() as session, session.begin():
+        asha = session.execute(select(User).where(User.email == "asha@saras.demo")).scalar_one()
+        manager = session.execute(
+            select(User).where(User.email == "manager@saras.demo")
+        ).scalar_one()
+        holding = session.execute(
+            select(Subscription).where(Subscription.user_id == asha.id)
+        ).scalar_one()
+        intents.exit_subscription(session, asha, subscription_id=holding.id)
+        sells = batches.create(
+            session, manager, smallcase_id=holding.smallcase_id, prices_before=FIRST_DAY
+        )
+        batches.approve(session, manager, sells.id)
+    fake.fill = "none"  # the sell rests, so its late duplicate is still open at the cut-off
+    fake.lost_response_seconds = 1.5
+    fake.lose_responses, fake.book_lag = 1, 12
+
+    _engine(committed, fake, kite_settings).run()
+
+    with committed() as session:
+        (alert,) = session.execute(
+            select(Alert).where(Alert.kind == "duplicate_placement")
+        ).scalars()
+    orphan = next(o for o in fake.orders() if o["tag"] == alert.details["tag"])
+    assert (orphan["transaction_type"], orphan["status"]) == ("SELL", "CANCELLED")
+    assert orphan["status_message"] != "Order expired at the close of the market"
+    assert _state(committed, sells.id) == "partially_completed"
