@@ -79,7 +79,8 @@ def fetch_command(
     """Fetch the daily candles each symbol is missing into the bars table and its Lean zip.
 
     Only the days after a symbol's newest bar are requested (from --from when it has none),
-    at most 3 requests a second. Each symbol is saved as it completes.
+    at most 3 requests a second. Each symbol is saved as it completes. The repository's
+    synthetic sample in data/ is never written to: real data goes to its own folder.
     """
     from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
@@ -89,6 +90,13 @@ def fetch_command(
     if first > last:
         _fail("fetch", f"--from {first} is after --to {last}", BAD_INPUT)
     folder = data_dir or get_settings().market_data_dir
+    if holds_synthetic_sample(folder):
+        _fail(
+            "fetch",
+            f"{folder} holds the synthetic sample data: real candles must not be merged into it; "
+            "pass --data-dir (or set SARAS_MARKET_DATA_DIR) to a folder for real data",
+            BAD_INPUT,
+        )
     symbols = [s.strip().upper() for s in symbol] if symbol else None
 
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
@@ -97,6 +105,12 @@ def fetch_command(
     upgrade(database_url())
     with unit_of_work() as session:
         _fetch(session, symbols, first, last, folder)
+
+
+def holds_synthetic_sample(folder: Path) -> bool:
+    """Whether `folder` is the repository's synthetic sample (its README says so)."""
+    readme = folder / "README.md"
+    return readme.is_file() and "SYNTHETIC" in readme.read_text().splitlines()[0]
 
 
 def _fetch(

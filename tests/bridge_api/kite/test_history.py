@@ -349,11 +349,23 @@ def test_the_fetch_command_refuses_bad_dates_with_exit_2() -> None:
     assert "is after --to" in backwards.stderr
 
 
-def test_the_fetch_command_without_a_kite_login_exits_3(engine: Engine) -> None:
-    result = CliRunner().invoke(data_app, ["fetch", "--from", "2026-01-01"])
+def test_the_fetch_command_without_a_kite_login_exits_3(engine: Engine, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        data_app, ["fetch", "--from", "2026-01-01", "--data-dir", str(tmp_path)]
+    )
 
     assert result.exit_code == 3, result.output
     assert "saras data fetch:" in result.stderr
+
+
+def test_real_candles_are_never_merged_into_the_synthetic_sample(engine: Engine) -> None:
+    before = {p: p.read_bytes() for p in (REPOSITORY / "data").rglob("*.zip")}
+
+    result = CliRunner().invoke(data_app, ["fetch", "--from", "2026-01-01"])
+
+    assert result.exit_code == 2
+    assert "synthetic sample" in result.stderr
+    assert {p: p.read_bytes() for p in (REPOSITORY / "data").rglob("*.zip")} == before
 
 
 def test_the_fetch_command_fetches_and_summarises(
