@@ -70,8 +70,9 @@ class Settings(BaseSettings):
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             draft = path.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
-            draft.write_text(make())
-            draft.chmod(0o600)
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(make())
             try:
                 os.link(draft, path)  # appears whole, and only the first writer's wins
             except FileExistsError:

@@ -63,7 +63,8 @@ def fetch_command(
         ),
     ],
     end: Annotated[
-        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD); default today in India.")
+        str | None,
+        typer.Option("--to", help="Last day (YYYY-MM-DD); default the last closed session."),
     ] = None,
     symbol: Annotated[
         list[str] | None,
@@ -82,11 +83,10 @@ def fetch_command(
     at most 3 requests a second. Each symbol is saved as it completes. The repository's
     synthetic sample in data/ is never written to: real data goes to its own folder.
     """
-    from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
 
     first = _day("fetch", "--from", start)
-    last = ist_today() if end is None else _day("fetch", "--to", end)
+    last = last_closed_day() if end is None else _day("fetch", "--to", end)
     if first > last:
         _fail("fetch", f"--from {first} is after --to {last}", BAD_INPUT)
     folder = data_dir or get_settings().market_data_dir
@@ -105,6 +105,18 @@ def fetch_command(
     upgrade(database_url())
     with unit_of_work() as session:
         _fetch(session, symbols, first, last, folder)
+
+
+def last_closed_day() -> date:
+    """Today once NSE has closed (15:30 IST), else yesterday: a day's candle is final only
+    after its close, and a stored bar is never fetched again."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from bridge_api.calendar import ist_today  # noqa: PLC0415
+    from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
+
+    today = ist_today()
+    return today if LiveClock().passed("close") else today - timedelta(days=1)
 
 
 def holds_synthetic_sample(folder: Path) -> bool:
@@ -126,6 +138,7 @@ def _fetch(
     from bridge_api.kite.sessions import (  # noqa: PLC0415
         NoKiteSession,
         connected_client,
+        current,
         session_lost,
     )
 
@@ -133,6 +146,8 @@ def _fetch(
         kite = connected_client(session)
     except NoKiteSession as error:
         _fail("fetch", str(error), NO_SESSION)
+    active = current(session)
+    active_id = None if active is None else active.id
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task("fetching", total=None)
@@ -153,7 +168,9 @@ def _fetch(
         except ValueError as error:
             _fail("fetch", str(error), BAD_INPUT)
         except KiteSessionExpired as error:
-            session_lost(session, "Kite refused the token during `saras data fetch`")
+            session_lost(
+                session, "Kite refused the token during `saras data fetch`", session_id=active_id
+            )
             session.commit()
             _fail("fetch", str(error), NO_SESSION)
         except FetchInterrupted as error:

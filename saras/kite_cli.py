@@ -154,13 +154,19 @@ def snapshot_command() -> None:
 @kite_app.command("true-up")
 def true_up_command(
     day: Annotated[str | None, typer.Option(help="The trading day (default today, IST).")] = None,
+    any_time: Annotated[
+        bool, typer.Option("--any-time", hidden=True, help="Skip the after-the-close check.")
+    ] = False,
 ) -> None:
     """After the close: the day's charges from Kite's contract note against the estimate; the
     difference goes to the house account."""
     from bridge_api.calendar import ist_today  # noqa: PLC0415
+    from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
     from bridge_api.kite.true_up import true_up  # noqa: PLC0415
 
     when = _day("kite true-up", day) or ist_today()
+    if when == ist_today() and not any_time and not LiveClock().passed("close"):
+        _fail("kite true-up", "today's charges are trued up after the close (15:30 IST)")
     result = _with_broker("kite true-up", lambda session, broker: true_up(session, broker, when))
     typer.echo(
         f"Charges on {when}: estimated {result.estimated}, contract note {result.actual} "

@@ -72,6 +72,11 @@ class LiveClock:
         self.poll_seconds = poll_seconds
         self._now, self._sleep = now, sleep
 
+    def accepting(self) -> bool:
+        """Whether a new batch may start now: in the session, before the sells' cut-off."""
+        now = self._now()
+        return now.weekday() < 5 and NSE_OPEN <= now.time() < self.cutoff
+
     def is_open(self) -> bool:
         """Whether NSE's continuous session is on now (IST, weekdays; holidays not known)."""
         now = self._now()

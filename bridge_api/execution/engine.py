@@ -122,6 +122,10 @@ class EngineConfig:
     """How many times a tag is looked up before it is taken as never placed."""
     lookup_pause: float = 0.0
     """Seconds before the n-th repeated lookup, times n (the broker's order book may lag)."""
+    resend_unseen: bool = True
+    """Send a slice again (under a new tag) when its tag is not in the broker's book after
+    every lookup. Only for a venue whose book is exact (the paper venue); Kite's book may lag,
+    so there a slice not found is given up (and its tag still watched), never sent again."""
     attempts: int = 3
     """How many tags a slice may be sent under before it is given up as rejected."""
     real_money: bool = False
@@ -182,6 +186,9 @@ class Engine:
             if stranded is not None:
                 self._progress("resume", {"batch": stranded})
                 return stranded
+            accepting: Callable[[], bool] = getattr(self.clock, "accepting", lambda: True)
+            if not accepting():
+                return None
             batch = gateway.claim_ready_batch(session)
             return batch.id if batch else None
 
@@ -337,6 +344,7 @@ class Engine:
             self._resolve(piece.id, piece.tag)
             return
         except BrokerUnavailable as error:
+            self._mark(piece.id, SliceStatus.PLANNED, "")  # nothing was sent: send it later
             raise TradingHalted(str(error)) from error
         self._crash.reach("placed")
         with self._sessions() as session, session.begin():
@@ -361,7 +369,15 @@ class Engine:
             self._resolve(piece.id, piece.tag)
 
     def _resolve(self, slice_id: int, tag: str) -> None:
-        """Find a tag whose placement outcome is unknown; retry the lookup, never the order."""
+        """Find a tag whose placement outcome is unknown; retry the lookup, never the order.
+
+        A tag the rate limiter never granted was provably never sent (the engine stopped
+        between marking the slice and taking a token): it goes back to be sent as planned."""
+        with self._sessions() as session, session.begin():
+            if not gateway.was_sent(session, tag):
+                gateway.mark_slice(session, slice_id, SliceStatus.PLANNED, "")
+                self._progress("resolved", {"tag": tag, "found": None, "never_sent": True})
+                return
         for attempt in range(self.config.lookups):
             if attempt and self.config.lookup_pause:
                 time.sleep(self.config.lookup_pause * attempt)
@@ -381,6 +397,16 @@ class Engine:
         with self._sessions() as session, session.begin():
             piece = session.get(OrderSlice, slice_id)
             assert piece is not None
+            if not self.config.resend_unseen:
+                gateway.mark_slice(
+                    session,
+                    slice_id,
+                    SliceStatus.REJECTED,
+                    f"not in the broker's book after {self.config.lookups} lookups; "
+                    "not sent again (its tag stays watched)",
+                )
+                self._progress("resolved", {"tag": tag, "found": None, "gave_up": True})
+                return
             if piece.attempt + 1 >= self.config.attempts:
                 gateway.mark_slice(
                     session,
@@ -422,7 +448,9 @@ class Engine:
                 )
 
     def _sync_trades(self, batch_id: int, side: Side) -> int:
-        """Record the trade book's new fills of the batch (each trade once)."""
+        """Record the trade book's new fills of the batch (each trade once), and deal with any
+        stray order the book shows."""
+        self._watch_strays(self._by_tag())
         trades = self._ask(self.broker.trades)
         with self._sessions() as session, session.begin():
             new = gateway.sync_trades(session, batch_id, trades)
@@ -434,7 +462,6 @@ class Engine:
         self._sync_trades(batch_id, side)
         self._crash.reach("trades_synced")
         book = self._by_tag()
-        self._orphans(batch_id, book)
         for order in self._orders(batch_id, side):
             if order.status is OrderStatus.FINAL:
                 continue
@@ -456,41 +483,33 @@ class Engine:
             self._crash.reach("finalized")
 
 
-    def _orphans(self, batch_id: int, book: dict[str, BrokerOrder]) -> None:
-        """Orders at the broker under one of the batch's superseded tags: an attempt the order
-        book showed too late, after the slice was sent again. Cancel what is open of them and
-        alert (their fills reach no participant, so reconciliation will show them)."""
-        prefix = gateway.batch_tag_prefix(batch_id)
+    def _watch_strays(self, book: dict[str, BrokerOrder]) -> None:
+        """Orders at the broker under a tag Saras sent but no longer trades under: an attempt
+        the book showed only after its slice was sent again or given up. Cancel what is open of
+        them and alert once each (their fills reach no participant; reconciliation shows them).
+        """
         with self._sessions() as session, session.begin():
-            current = set(
-                session.execute(
-                    select(OrderSlice.tag)
-                    .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
-                    .where(BatchOrder.batch_id == batch_id)
-                ).scalars()
-            )
-            orphans = [o for t, o in book.items() if t.startswith(prefix) and t not in current]
-            if not orphans:
+            strays = gateway.strays(session, [o for o in book.values() if o.status != "REJECTED"])
+            if not strays:
                 return
             known = {a.details.get("tag") for a in open_alerts(session, "duplicate_placement")}
-            for orphan in orphans:
-                if orphan.tag in known:
+            for stray in strays:
+                if stray.tag in known:
                     continue
                 raise_alert(
                     session,
                     "duplicate_placement",
-                    f"batch {batch_id}: Kite shows {orphan.broker_order_id} under the superseded "
-                    f"tag {orphan.tag} ({orphan.filled} of {orphan.quantity} filled); its fills "
-                    "are in no participant's book",
-                    tag=orphan.tag,
-                    batch_id=batch_id,
-                    broker_order_id=orphan.broker_order_id,
-                    filled=orphan.filled,
+                    f"the broker shows order {stray.broker_order_id} under the tag {stray.tag}, "
+                    f"which Saras no longer trades under ({stray.filled} of {stray.quantity} "
+                    "filled); its fills are in no participant's book",
+                    tag=stray.tag,
+                    broker_order_id=stray.broker_order_id,
+                    filled=stray.filled,
                 )
-        for orphan in orphans:
-            if not orphan.final:
-                self._ask(partial(self.broker.cancel_order, orphan.broker_order_id))
-            self._progress("orphan", {"tag": orphan.tag, "filled": orphan.filled})
+        for stray in strays:
+            if not stray.final:
+                self._ask(partial(self.broker.cancel_order, stray.broker_order_id))
+            self._progress("stray", {"tag": stray.tag, "filled": stray.filled})
 
 
 def _reason(session: Session, order: BatchOrder, book: dict[str, BrokerOrder], until: str) -> str:

@@ -41,6 +41,7 @@ from allocator import (
     delivery_charges,
 )
 from allocator.charges import COMPONENTS
+from bridge_api.brokers.port import BrokerOrder
 from bridge_api.brokers.port import BrokerTrade as BrokerTradeReport
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
@@ -61,6 +62,7 @@ from bridge_api.db.models import (
     JournalEntry,
     LedgerKind,
     OrderParticipant,
+    OrderSend,
     OrderSlice,
     OrderStatus,
     Posting,
@@ -106,13 +108,14 @@ def subscription_of(name: str) -> int:
     return int(name.removeprefix(ACCOUNT_PREFIX))
 
 
-_TAG = re.compile(r"B[0-9A-Z]+O[0-9A-Z]+S[0-9A-Z]+A[0-9A-Z]+")
+_TAG = re.compile(r"B[0-9A-Z]+o[0-9A-Z]+s[0-9A-Z]+a[0-9A-Z]+")
 
 
 def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
     """The broker order tag of a slice: at most 20 alphanumeric characters, unique per
-    (batch, order, slice, attempt), e.g. ``B1ZO2PS0A0``."""
-    tag = f"B{_b36(batch_id)}O{_b36(order_id)}S{_b36(seq)}A{_b36(attempt)}"
+    (batch, order, slice, attempt), e.g. ``B1Zo2Ps0a0``: upper-case base-36 numbers between
+    lower-case markers, so no two slices' tags can read alike."""
+    tag = f"B{_b36(batch_id)}o{_b36(order_id)}s{_b36(seq)}a{_b36(attempt)}"
     if len(tag) > 20:
         raise Conflict(f"client tag {tag} is longer than 20 characters")
     return tag
@@ -121,11 +124,6 @@ def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
 def is_client_tag(tag: str) -> bool:
     """Whether a broker order's tag is one Saras gives its slices."""
     return _TAG.fullmatch(tag) is not None
-
-
-def batch_tag_prefix(batch_id: int) -> str:
-    """What every client tag of the batch's slices starts with."""
-    return f"B{_b36(batch_id)}O"
 
 
 def _b36(number: int) -> str:
@@ -503,9 +501,11 @@ def finalize_order(
         datetime.now(UTC),
     )
     for piece in session.execute(
-        select(OrderSlice).where(OrderSlice.order_id == order.id)
+        select(OrderSlice).where(
+            OrderSlice.order_id == order.id, OrderSlice.status != SliceStatus.REJECTED
+        )
     ).scalars():
-        piece.status = SliceStatus.FINAL
+        piece.status = SliceStatus.FINAL  # a rejected slice stays so: its tag is not trading
     enqueue(session, jobs.order_allocated, order_id=order.id, key=order.key, filled=result.filled)
     return result
 
@@ -660,12 +660,17 @@ def retry_slice(session: Session, slice_id: int) -> OrderSlice:
 
 
 def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeReport]) -> int:
-    """Record the broker's trades of this batch's slices (each once); returns how many were new."""
+    """Record the broker's trades of this batch's working slices (each once); returns how many
+    were new. Trades under any other tag (a slice given up, a superseded attempt) are strays,
+    left to `strays`."""
     slices = dict(
         session.execute(
             select(OrderSlice.tag, BatchOrder.key)
             .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
-            .where(BatchOrder.batch_id == batch_id)
+            .where(
+                BatchOrder.batch_id == batch_id,
+                OrderSlice.status.in_([SliceStatus.SENT, SliceStatus.FINAL]),
+            )
         ).all()
     )
     new = 0
@@ -683,6 +688,33 @@ def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeRep
             slice_tag=trade.tag,
         )
     return new
+
+
+def was_sent(session: Session, tag: str) -> bool:
+    """Whether the rate limiter granted a placement under `tag` (it records each before the
+    broker is called, so a tag it never granted never reached the broker)."""
+    return session.execute(select(OrderSend.id).where(OrderSend.tag == tag)).first() is not None
+
+
+def strays(session: Session, orders: Sequence[BrokerOrder]) -> list[BrokerOrder]:
+    """Of the broker's orders, those under a tag Saras sent (per the rate limiter's record)
+    whose slice no longer trades under it: superseded by a new attempt, or given up."""
+    tags = [o.tag for o in orders if o.tag]
+    if not tags:
+        return []
+    sent = set(
+        session.execute(select(OrderSend.tag).where(OrderSend.tag.in_(tags))).scalars()
+    )
+    status = dict(
+        session.execute(
+            select(OrderSlice.tag, OrderSlice.status).where(OrderSlice.tag.in_(tags))
+        ).all()
+    )
+    return [
+        o
+        for o in orders
+        if o.tag in sent and status.get(o.tag, SliceStatus.REJECTED) is SliceStatus.REJECTED
+    ]
 
 
 def finish_batch(session: Session, batch_id: int) -> Batch:

@@ -108,11 +108,12 @@ def run_kite(
     lease.acquire()
     waiter = None if clock is not None else PostbackWaiter(_conninfo())
     live = LiveClock(sleep=waiter or time.sleep)
-    if clock is None:
-        _await_open(live, lease, progress)
     done: list[int] = []
     try:
         while True:
+            _refuse_stale(sessions, ist_today())  # again after a wait: the day may have turned
+            if clock is None:
+                _await_open(live, lease, progress, sessions)
             try:
                 broker = kite_broker(sessions, settings)
             except NoKiteSession:
@@ -132,6 +133,7 @@ def run_kite(
                     buy_charges_rate=Decimal(settings.buy_charges_rate),
                     real_money=settings.real_money,
                     lookup_pause=1.0,
+                    resend_unseen=False,
                 ),
                 lease=lease,
                 progress=progress,
@@ -142,9 +144,11 @@ def run_kite(
                 done += engine.run()
                 return done
             except TradingHalted:
-                if not wait_for_login or _session_valid(sessions, settings):
-                    raise
-                _await_login(sessions, settings, login_poll_seconds, lease, progress)
+                now = _current_id(sessions, settings)
+                if not wait_for_login or now == broker.session_id:
+                    raise  # halted with the session still valid: Kite is unreachable
+                if now is None:
+                    _await_login(sessions, settings, login_poll_seconds, lease, progress)
     finally:
         lease.release()
         if waiter is not None:
@@ -175,9 +179,14 @@ def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_i
             )
 
 
-def _session_valid(sessions: sessionmaker[Session], settings: Settings) -> bool:
+def _current_id(sessions: sessionmaker[Session], settings: Settings) -> int | None:
     with sessions() as session:
-        return current(session, settings=settings) is not None
+        active = current(session, settings=settings)
+        return None if active is None else active.id
+
+
+def _session_valid(sessions: sessionmaker[Session], settings: Settings) -> bool:
+    return _current_id(sessions, settings) is not None
 
 
 def _await_login(
@@ -197,15 +206,32 @@ def _await_login(
         time.sleep(pause)
 
 
-def _await_open(clock: LiveClock, lease: Lease, progress: Progress | None) -> None:
-    """Before NSE opens, wait (holding the lease); after the close, trade nothing."""
+def _await_open(
+    clock: LiveClock, lease: Lease, progress: Progress | None, sessions: sessionmaker[Session]
+) -> None:
+    """Before NSE opens, wait (holding the lease). After the close nothing new starts, but a
+    batch of today left executing is still finished (its orders are final at Kite by then)."""
     if clock.passed("close"):
+        if _executing_today(sessions, ist_today()):
+            return
         raise MarketClosed("NSE has closed for the day: nothing is sent until the next session")
     if not clock.is_open() and progress is not None:
         progress("waiting", {"for": "the market to open at 09:15 IST"})
     while not clock.is_open():
         lease.renew()
         time.sleep(min(30.0, lease.ttl.total_seconds() / 3))
+
+
+def _executing_today(sessions: sessionmaker[Session], today: date) -> bool:
+    with sessions() as session:
+        return (
+            session.execute(
+                select(Batch.id).where(
+                    Batch.state == BatchState.EXECUTING, Batch.trade_date == today
+                )
+            ).first()
+            is not None
+        )
 
 
 def _refuse_stale(sessions: sessionmaker[Session], today: date) -> None:

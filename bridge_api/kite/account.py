@@ -23,9 +23,11 @@ def kite_broker(sessions: sessionmaker[Session], settings: Settings) -> KiteBrok
         with sessions() as session, session.begin():
             session_lost(session, reason, session_id=active.id)
 
-    return KiteBroker(
+    broker = KiteBroker(
         client(settings, active.access_token), sessions=sessions, on_session_lost=lost
     )
+    broker.session_id = active.id
+    return broker
 
 
 

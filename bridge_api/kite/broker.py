@@ -6,8 +6,9 @@ limiter has already granted each placement). What a failed call means decides wh
 - a placement that may have reached Kite (timeout, dropped connection, HTTP 429, a 5xx) is
   `PlacementUnknown`: the engine looks the tag up in the order book, it never resends;
 - a 4xx refusal (bad input, margin, RMS) is `BrokerRejected`;
-- a 403 (the token expired at 06:00 or was logged out) ends the session, alerts the operator
-  and raises `BrokerUnavailable`, which halts trading until the next login;
+- a 403 ``TokenException`` (the token expired at 06:00 or was logged out) ends the session,
+  alerts the operator and raises `BrokerUnavailable`, which halts trading until the next login;
+- a connection that was never made is `BrokerUnavailable` too (nothing was sent);
 - reads (order book, trade book, quotes) are retried with backoff, then `BrokerUnavailable`.
 
 Fills come from the trade book, the source of truth; every read of it also stores the day's
@@ -25,6 +26,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import requests
+import urllib3
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
 from sqlalchemy.dialects.postgresql import insert
@@ -79,6 +81,8 @@ class KiteBroker:
     ) -> None:
         self.kite = kite
         self.real_money = not is_loopback(str(kite.root))
+        self.session_id: int | None = None
+        """The stored login this broker's token belongs to, when known."""
         self._sessions = sessions
         self._on_session_lost = on_session_lost or (lambda reason: None)
         shared_quotes, shared_reads = app_throttles(str(kite.api_key))
@@ -107,12 +111,13 @@ class KiteBroker:
                 validity=self.kite.VALIDITY_DAY,
                 tag=tag,
             )
-        except (kite_errors.TokenException, kite_errors.PermissionException) as error:
+        except kite_errors.TokenException as error:
             raise self._lost(error) from error
         except requests.RequestException as error:
-            raise PlacementUnknown(
-                f"{tag}: no answer from Kite ({type(error).__name__})"
-            ) from error
+            name = type(error).__name__
+            if _never_sent(error):
+                raise BrokerUnavailable(f"{tag}: Kite could not be reached ({name})") from error
+            raise PlacementUnknown(f"{tag}: no answer from Kite ({name})") from error
         except kite_errors.KiteException as error:
             if _maybe_accepted(error):
                 raise PlacementUnknown(f"{tag}: {_describe(error)}") from error
@@ -227,10 +232,9 @@ class KiteBroker:
         """Call Kite within the client-side limit. Reads (`retry`) are retried on any transient
         failure; a write only on HTTP 429, which Kite answers before acting on anything."""
         for attempt in range(1, self._attempts + 1):
-            (throttle or self._reads).acquire()
             try:
-                return call()
-            except (kite_errors.TokenException, kite_errors.PermissionException) as error:
+                return (throttle or self._reads).call(call)
+            except kite_errors.TokenException as error:
                 raise self._lost(error) from error
             except (requests.RequestException, kite_errors.KiteException) as error:
                 transient = isinstance(error, requests.RequestException) or _maybe_accepted(error)
@@ -253,7 +257,7 @@ class KiteBroker:
         if self._sessions is None:
             return
         values = {
-            "day": day or ist_today(),
+            "day": day or _day_of(orders) or ist_today(),
             "taken_at": datetime.now(IST),
             "orders": _jsonable(orders),
             "trades": _jsonable(trades),
@@ -267,13 +271,22 @@ class KiteBroker:
 
 
 def _maybe_accepted(error: Exception) -> bool:
-    """Whether Kite may have acted on the request despite the error."""
+    """Whether Kite may have acted on the request despite the error: throttled (429, kept
+    conservative for placements), a 5xx, or no readable answer, whatever the exception class."""
     code = getattr(error, "code", 500)
     if isinstance(error, (kite_errors.NetworkException, kite_errors.DataException)):
         return True
-    if isinstance(error, (kite_errors.InputException, kite_errors.OrderException)):
-        return code == 429
-    return code == 429 or code >= 500
+    return bool(code == 429 or code >= 500)
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """Whether the request provably never left: the connection itself was not made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _describe(error: Exception) -> str:
@@ -321,6 +334,20 @@ def _moment(value: Any) -> datetime:
     if isinstance(value, str) and value:
         return datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=IST)
     return datetime.now(IST)
+
+
+def _day_of(orders: list[dict[str, Any]]) -> date | None:
+    """The trading day an order book is of (after midnight Kite may still show yesterday's)."""
+    for row in orders:
+        stamp = row.get("order_timestamp")
+        if isinstance(stamp, datetime):
+            return stamp.date()
+        if isinstance(stamp, str) and len(stamp) >= 10:
+            try:
+                return date.fromisoformat(stamp[:10])
+            except ValueError:
+                continue
+    return None
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

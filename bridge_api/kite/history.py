@@ -32,7 +32,7 @@ from bridge_api.market.loader import DailyBar
 
 MAX_DAYS_PER_REQUEST = 2000
 HISTORICAL_PER_SECOND = 3
-HISTORICAL_THROTTLE = Throttle(HISTORICAL_PER_SECOND, window=1.1)
+HISTORICAL_THROTTLE = Throttle(HISTORICAL_PER_SECOND)
 """Shared by every fetch in the process: Kite's limit is per api key, not per call."""
 RETRIES = 4
 BACKOFF_SECONDS = 0.5
@@ -173,13 +173,14 @@ def _request(
 ) -> list[dict[str, Any]]:
     """One span's day candles, retrying a 429 or a network failure with backoff."""
     for attempt in range(RETRIES + 1):
-        throttle.acquire()
         try:
-            candles: list[dict[str, Any]] = kite.historical_data(
-                token,
-                datetime.combine(first, time(0, 0)),
-                datetime.combine(last, time(23, 59, 59)),
-                "day",
+            candles: list[dict[str, Any]] = throttle.call(
+                lambda: kite.historical_data(
+                    token,
+                    datetime.combine(first, time(0, 0)),
+                    datetime.combine(last, time(23, 59, 59)),
+                    "day",
+                )
             )
         except (kite_errors.NetworkException, requests.ConnectionError, requests.Timeout):
             if attempt == RETRIES:

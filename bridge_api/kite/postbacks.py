@@ -1,9 +1,10 @@
 """Kite postbacks: verified, recorded once, and only a wake-up for the engine.
 
 Kite signs each postback with sha256(order_id + order_timestamp + api_secret). A body whose
-checksum does not match is a forgery and is refused. A verified one is stored once (by the
-digest of its body, so Kite's retries change nothing) and ``NOTIFY``-s the engine on commit;
-the engine then reads the trade book, which stays the source of truth for fills.
+checksum does not match is a forgery and is refused. Only those two fields are signed, so the
+rest of a postback is never trusted for money: it only wakes the engine. A verified one is
+stored once (by the digest of its body, so Kite's retries change nothing) and ``NOTIFY``-s the
+engine on commit; the engine then reads the trade book, the source of truth for fills.
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ def checksum(order_id: str, order_timestamp: str, api_secret: str) -> str:
     return hashlib.sha256(f"{order_id}{order_timestamp}{api_secret}".encode()).hexdigest()
 
 
+MAX_BODY = 64 * 1024
+"""Bytes a postback may have (Kite's are about 1 KB)."""
+
+
 def parse(body: bytes, api_secret: str) -> dict[str, Any]:
     """The postback's fields, once its checksum is verified."""
+    if len(body) > MAX_BODY:
+        raise Invalid(f"postback: larger than {MAX_BODY} bytes")
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -39,7 +46,7 @@ def parse(body: bytes, api_secret: str) -> dict[str, Any]:
     ):
         raise Invalid("postback: order_id, order_timestamp and checksum are required")
     expected = checksum(payload["order_id"], payload["order_timestamp"], api_secret)
-    if not hmac.compare_digest(expected, payload["checksum"]):
+    if not hmac.compare_digest(expected.encode(), payload["checksum"].encode()):
         raise Forbidden("postback: checksum does not match (not from Kite)")
     return payload
 

@@ -106,9 +106,11 @@ def complete_login(
     settings = settings or get_settings()
     secret = settings.kite_secret()
     kite = client(settings)
-    app_throttles(str(kite.api_key))[1].acquire()
+    limit = app_throttles(str(kite.api_key))[1]
     try:
-        data: dict[str, Any] = kite.generate_session(request_token, api_secret=secret)
+        data: dict[str, Any] = limit.call(
+            lambda: kite.generate_session(request_token, api_secret=secret)
+        )
     except kite_errors.KiteException as error:
         raise LoginFailed(f"Kite refused the login: {error}") from error
     login_time = _aware(data["login_time"])

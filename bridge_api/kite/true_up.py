@@ -22,6 +22,8 @@ from allocator import Side
 from allocator.charges import Trade, delivery_charges
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import (
+    Batch,
+    BatchState,
     Cause,
     ChargesTrueUp,
     JournalEntry,
@@ -123,6 +125,11 @@ def true_up(
     snapshot (Kite's order book only holds today's)."""
     if session.get(ChargesTrueUp, day) is not None:
         raise Conflict(f"charges for {day} are already trued up")
+    executing = session.execute(
+        select(Batch.id).where(Batch.state == BatchState.EXECUTING)
+    ).scalars().all()
+    if executing:
+        raise Conflict(f"batches {list(executing)} are still executing: true up after they end")
     if day == (today or ist_today()):
         book = broker.order_book()
     else:

@@ -49,7 +49,7 @@ class OrderStatus(enum.StrEnum):
 class SliceStatus(enum.StrEnum):
     """planned -> sending (recorded before the broker is called) -> sent, or unknown when the
     placement's outcome is unknown (resolved by looking the tag up), or rejected; final once
-    its order is allocated."""
+    its order is allocated (a rejected slice stays rejected: nothing trades under its tag)."""
 
     PLANNED = "planned"
     SENDING = "sending"

@@ -78,7 +78,7 @@ def test_rejected_slices_leave_the_batch_partially_completed_with_the_reason(com
         rejected = session.execute(
             select(func.count())
             .select_from(OrderSlice)
-            .where(OrderSlice.status == SliceStatus.FINAL, OrderSlice.message.like("%rejected%"))
+            .where(OrderSlice.status == SliceStatus.REJECTED, OrderSlice.message.like("%rejected%"))
         ).scalar_one()
     assert str(done.state) == "partially_completed"
     assert "rejected" in done.reason

@@ -4,6 +4,7 @@ limits, fills from the trade book, the day's snapshot, and the modification cap.
 
 from __future__ import annotations
 
+import socket
 from decimal import Decimal
 
 import pytest
@@ -176,3 +177,26 @@ def test_an_order_is_modified_at_most_25_times(fake, committed):
 
     (order,) = broker.orders()
     assert order.price == quote.price  # the 25th modification's price, not the refused 26th
+
+
+def test_a_connection_never_made_means_nothing_was_sent():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    broker = KiteBroker(KiteConnect(API_KEY, root=f"http://127.0.0.1:{port}", timeout=1.0))
+
+    with pytest.raises(BrokerUnavailable, match="could not be reached"):
+        broker.place_limit_order(
+            tag="DOWN1", symbol=INFY, side="BUY", quantity=1, price=Decimal("100.00")
+        )
+
+
+def test_a_5xx_order_error_is_an_unknown_outcome_whatever_its_class():
+    from kiteconnect import exceptions  # noqa: PLC0415
+
+    from bridge_api.kite.broker import _maybe_accepted  # noqa: PLC0415
+
+    assert _maybe_accepted(exceptions.OrderException("gateway", code=503))
+    assert _maybe_accepted(exceptions.InputException("slow down", code=429))
+    assert not _maybe_accepted(exceptions.InputException("bad price", code=400))
+    assert not _maybe_accepted(exceptions.GeneralException("margin", code=400))

@@ -63,6 +63,7 @@ def test_a_killed_kite_engine_resumes_without_placing_or_counting_anything_twice
 
     killed = _engine(committed, SARAS_CRASH_AT=point)
     killed.communicate(timeout=120)
+    time.sleep(1.1)  # the client-side limit of Kite's reads is per process: no shared second
     restarted = _engine(committed)
     out, err = restarted.communicate(timeout=120)
 
@@ -82,11 +83,13 @@ def test_a_kite_engine_killed_at_a_random_moment_resumes_cleanly(committed, fake
     time.sleep(random.uniform(2.0, 4.0))
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
+    time.sleep(1.1)
     restarted = _engine(committed)
     _, err = restarted.communicate(timeout=120)
 
     assert restarted.returncode == 0, err
-    assert _state(committed, batch) == "completed"
+    # killed between taking a token and placing, a slice is never sent again: it may be short
+    assert _state(committed, batch) in {"completed", "partially_completed"}
     assert_exactly_once_at_kite(committed, fake, kite_settings)
 
 

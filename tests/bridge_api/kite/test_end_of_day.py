@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bridge_api.db.models import Alert, ChargesTrueUp, JournalEntry, KiteSnapshot
+from bridge_api.db.models import (
+    Alert,
+    Batch,
+    BatchState,
+    ChargesTrueUp,
+    JournalEntry,
+    KiteSnapshot,
+)
 from bridge_api.demo import FIRST_DAY
 from bridge_api.errors import Conflict
 from bridge_api.kite.account import kite_broker
@@ -53,21 +60,37 @@ def test_the_true_up_posts_the_contract_notes_difference_to_the_house_and_cash_r
         assert entry.cause == "charge_true_up"
 
 
-def test_a_day_is_trued_up_once_and_an_earlier_day_needs_its_snapshot(
+def test_a_day_is_trued_up_once_and_an_earlier_day_from_its_snapshot(
     committed, fake, kite_settings
 ):
     _trade_the_day(committed, fake, kite_settings)
     broker = kite_broker(committed, kite_settings)
     with committed() as session, session.begin():
-        true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+        (snapshot_day,) = session.execute(select(KiteSnapshot.day)).scalars()
+        snapshot = session.get(KiteSnapshot, snapshot_day)
+        snapshot.day = FIRST_DAY  # as if the engine had snapshotted FIRST_DAY's books then
+    fake.close_market()
 
+    books_read = fake.requests.count(("GET", "/orders"))
+    with committed() as session, session.begin():
+        earlier = true_up(session, broker, FIRST_DAY, today=FIRST_DAY.replace(day=20))
     with committed() as session, pytest.raises(Conflict, match="already trued up"):
         true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
-    with committed() as session:
-        snapshot_day = session.execute(select(KiteSnapshot.day)).scalar_one()
     with committed() as session, pytest.raises(Conflict, match="no snapshot"):
         true_up(session, broker, FIRST_DAY.replace(year=2000), today=FIRST_DAY)
-    assert snapshot_day is not None
+
+    assert fake.requests.count(("GET", "/orders")) == books_read  # the snapshot, not the book
+    assert earlier.orders == len(fake.orders())
+    assert earlier.actual == fake.charges_debited
+
+
+def test_no_true_up_while_a_batch_is_executing(committed, fake, kite_settings):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    with committed() as session, session.begin():
+        session.get(Batch, batch).state = BatchState.EXECUTING
+
+    with committed() as session, pytest.raises(Conflict, match="still executing"):
+        true_up(session, None, FIRST_DAY, today=FIRST_DAY)  # refused before any broker call
 
 
 def test_a_share_difference_is_reported_stored_and_alerted(committed, fake, kite_settings):

@@ -89,3 +89,13 @@ def test_the_login_state_from_the_bridge_works_once(session, kite_settings):
     with pytest.raises(sessions.LoginFailed):
         sessions.take_login_state(session, "forged", now)
     assert url.startswith("https://kite.zerodha.com/connect/login?api_key=")
+
+
+def test_a_refusal_of_an_old_token_never_ends_a_newer_login(session, fake, kite_settings):
+    old = sessions.complete_login(session, fake.issue_request_token())
+    new = sessions.complete_login(session, fake.issue_request_token())
+
+    sessions.session_lost(session, "HTTP 403 TokenException", session_id=old.id)
+
+    assert sessions.current(session) == new
+    assert session.execute(select(Alert)).scalars().all() == []

@@ -89,3 +89,32 @@ def test_threads_share_one_limit() -> None:
 def test_a_throttle_that_could_never_pass_is_refused(per_second: int, window: float) -> None:
     with pytest.raises(ValueError, match="per_second"):
         Throttle(per_second, window=window)
+
+
+@given(
+    st.integers(min_value=1, max_value=10),
+    st.lists(
+        st.tuples(st.floats(0, 0.5), st.floats(0, 0.9)), min_size=1, max_size=60
+    ),
+)
+def test_calls_arriving_anywhere_in_their_span_never_exceed_the_limit(
+    per_second: int, calls: list[tuple[float, float]]
+) -> None:
+    clock = FakeClock()
+    throttle = Throttle(per_second, clock, clock.sleep)
+    spans = []
+    for gap, duration in calls:
+        clock.advance(gap)
+
+        def work(duration: float = duration) -> tuple[float, float]:
+            start = clock()
+            clock.advance(duration)
+            return start, clock()
+
+        spans.append(throttle.call(work))
+
+    # the server may count each call at any moment of its span: even if the earlier call
+    # arrives at its very end and the later at its very start, n calls apart they are a window
+    # apart, so no window holds more than n arrivals
+    for earlier, later in zip(spans, spans[per_second:], strict=False):
+        assert later[0] >= earlier[1] + 1.0 - 1e-9
