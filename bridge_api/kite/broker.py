@@ -50,6 +50,7 @@ T = TypeVar("T")
 PAISA = Decimal("0.01")
 QUOTES_PER_CALL = 500
 MODIFICATIONS_ALLOWED = 25
+NO_LIMIT = Decimal("Infinity")
 SessionLost = Callable[[str], None]
 
 
@@ -186,11 +187,12 @@ class KiteBroker:
             data: dict[str, Any] = self._call(partial(self.kite.quote, names), self._quotes)
             for key, row in data.items():
                 symbol = key.split(":", 1)[1]
+                lower, upper = row.get("lower_circuit_limit"), row.get("upper_circuit_limit")
                 found[symbol] = Quote(
                     symbol=symbol,
                     price=rupees(row["last_price"]),
-                    lower=rupees(row.get("lower_circuit_limit") or 0),
-                    upper=rupees(row.get("upper_circuit_limit") or 0),
+                    lower=rupees(lower) if lower else Decimal(0),
+                    upper=rupees(upper) if upper else NO_LIMIT,  # no band given: none applied
                 )
         missing = [s for s in wanted if s not in found]
         if missing:

@@ -15,9 +15,12 @@ class PostbackWaiter:
         self._connection.execute(f"LISTEN {WAKE_CHANNEL}")
 
     def __call__(self, seconds: float) -> None:
-        """Wait for a wake-up or `seconds`, whichever comes first; drain what arrived."""
+        """Wait for a wake-up or `seconds`, whichever comes first; then drain every wake-up
+        already queued, so a burst of postbacks wakes the engine once."""
         for _ in self._connection.notifies(timeout=seconds, stop_after=1):
             break
+        for _ in self._connection.notifies(timeout=0.001):
+            pass
 
     def close(self) -> None:
         """Stop listening."""

@@ -84,3 +84,18 @@ def test_a_recorded_postback_wakes_a_waiting_engine(committed, engine):
     waiter.close()
 
     assert woke.is_set()
+
+
+def test_a_burst_of_postbacks_wakes_the_engine_once(committed, engine):
+    url = committed.kw["bind"].url.set(drivername="postgresql")
+    waiter = PostbackWaiter(url.render_as_string(hide_password=False))
+    for n in range(5):
+        body = json.dumps(_postback(order_id=f"26112600000000{n}")).encode()
+        with committed() as session, session.begin():
+            postbacks.record(session, body, postbacks.parse(body, API_SECRET))
+
+    waiter(5.0)  # wakes at once and drains the burst
+    leftover = list(waiter._connection.notifies(timeout=0.05))
+    waiter.close()
+
+    assert leftover == []
