@@ -393,7 +393,9 @@ def record_trade(
     if order is None:
         raise NotFound(f"no order {order_key}")
     if session.execute(
-        select(BrokerTrade.id).where(BrokerTrade.broker_trade_id == broker_trade_id)
+        select(BrokerTrade.id).where(
+            BrokerTrade.order_id == order.id, BrokerTrade.broker_trade_id == broker_trade_id
+        )
     ).first():
         return False
     if order.status is OrderStatus.FINAL:
@@ -429,7 +431,7 @@ def record_trade(
             price=price,
             traded_at=traded_at,
         )
-        .on_conflict_do_nothing(index_elements=["broker_trade_id"])
+        .on_conflict_do_nothing(index_elements=["order_id", "broker_trade_id"])
         .returning(BrokerTrade.id)
     ).first()
     return inserted is not None

@@ -176,13 +176,17 @@ class OrderSlice(Base):
 
 
 class BrokerTrade(Base):
-    """One trade reported by the broker, recorded once (unique broker trade id)."""
+    """One trade reported by the broker, recorded once per order (a broker's trade number is
+    the exchange's, unique within a day, not forever)."""
 
     __tablename__ = "broker_trades"
-    __table_args__ = (CheckConstraint("quantity > 0 AND price > 0", name="positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0 AND price > 0", name="positive"),
+        UniqueConstraint("order_id", "broker_trade_id"),
+    )
 
     id: Mapped[Id]
-    broker_trade_id: Mapped[str] = mapped_column(String(64), unique=True)
+    broker_trade_id: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[int] = mapped_column(ForeignKey("batch_orders.id"), index=True)
     slice_id: Mapped[int | None] = mapped_column(ForeignKey("order_slices.id"))
     quantity: Mapped[Shares]

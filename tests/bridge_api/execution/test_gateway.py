@@ -189,7 +189,7 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
     )
     buys_plan = plan(gateway.plan_request(session, batch, buys_only=True))
-    (order, *_) = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
+    (order, other, *_) = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
 
     first = gateway.record_trade(
         session,
@@ -205,6 +205,14 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         broker_trade_id="T1",
         quantity=1,
         price=order.limit_price,
+        traded_at=AT,
+    )
+    same_number_other_order = gateway.record_trade(  # exchange trade numbers repeat by day
+        session,
+        order_key=other.key,
+        broker_trade_id="T1",
+        quantity=1,
+        price=other.limit_price,
         traded_at=AT,
     )
     with pytest.raises(Conflict, match="would fill"):
@@ -230,7 +238,7 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
             traded_at=AT,
         )
 
-    assert (first, again) == (True, False)
+    assert (first, again, same_number_other_order) == (True, False, True)
     assert allocated is not None
     assert allocated.filled == 1
     assert twice is None

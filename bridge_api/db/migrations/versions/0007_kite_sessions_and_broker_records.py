@@ -3,7 +3,8 @@
 The direct Kite path: the daily session (access token encrypted at rest), login requests started
 from the bridge, verified postbacks, the day's order/trade snapshot, charge true-ups against the
 contract note, stored reconciliation reports, operator alerts, per-order modification counts,
-and each instrument's Kite token.
+and each instrument's Kite token. A broker trade is now unique per order, not by its number
+alone: Kite's trade ids are the exchange's, unique within a day.
 
 Revision ID: 0007
 Revises: 0006
@@ -143,6 +144,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_charges_true_ups")),
     )
+    op.drop_constraint("uq_broker_trades_broker_trade_id", "broker_trades", type_="unique")
+    op.create_unique_constraint(
+        op.f("uq_broker_trades_order_id"), "broker_trades", ["order_id", "broker_trade_id"]
+    )
     op.add_column("instruments", sa.Column("instrument_token", sa.BigInteger(), nullable=True))
     op.create_unique_constraint(
         op.f("uq_instruments_instrument_token"), "instruments", ["instrument_token"]
@@ -150,6 +155,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("uq_broker_trades_order_id"), "broker_trades", type_="unique")
+    op.create_unique_constraint(
+        "uq_broker_trades_broker_trade_id", "broker_trades", ["broker_trade_id"]
+    )
     op.drop_constraint(op.f("uq_instruments_instrument_token"), "instruments", type_="unique")
     op.drop_column("instruments", "instrument_token")
     op.drop_table("charges_true_ups")
