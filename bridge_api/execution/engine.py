@@ -482,7 +482,6 @@ class Engine:
                 )
             self._crash.reach("finalized")
 
-
     def _watch_strays(self, book: dict[str, BrokerOrder]) -> None:
         """Orders at the broker under a tag Saras sent but no longer trades under: an attempt
         the book showed only after its slice was sent again or given up. Cancel what is open of
