@@ -217,8 +217,13 @@ class Engine:
         if self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
             self._resolve_unknown(batch_id, side)
             return BUSY
-        if self._slices(batch_id, side, [SliceStatus.PLANNED]):
-            self._send(batch_id, side)
+        if planned := self._slices(batch_id, side, [SliceStatus.PLANNED]):
+            sending: Callable[[], bool] = getattr(self.clock, "is_open", lambda: True)
+            if sending():
+                self._send(batch_id, side)
+            else:
+                for piece, _ in planned:
+                    self._mark(piece.id, SliceStatus.REJECTED, "the market closed before sending")
             return BUSY
         if all(o.status is OrderStatus.FINAL for o in self._orders(batch_id, side)):
             if phase == 1:

@@ -6,12 +6,14 @@ with Kite's holdings and positions after every batch."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from bridge_api.batches import service as batches
+from bridge_api.calendar import IST
 from bridge_api.db.models import (
     Alert,
     Batch,
@@ -23,7 +25,8 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.demo import FIRST_DAY
-from bridge_api.execution.clocks import ImmediateClock
+from bridge_api.execution import gateway
+from bridge_api.execution.clocks import ImmediateClock, LiveClock
 from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
@@ -209,3 +212,29 @@ def test_a_late_attempt_still_open_is_cancelled_at_the_cut_off(committed, fake, 
     assert (orphan["transaction_type"], orphan["status"]) == ("SELL", "CANCELLED")
     assert orphan["status_message"] != "Order expired at the close of the market"
     assert _state(committed, sells.id) == "partially_completed"
+
+
+def test_after_the_close_a_resumed_batch_sends_nothing_and_no_new_batch_starts(
+    committed, fake, kite_settings
+):
+    stranded = ready_batch(committed, INVESTORS, FIRST_DAY)
+    with committed() as session, session.begin():
+        gateway.claim_ready_batch(session)  # an engine claimed it, then died before planning
+    waiting = ready_batch(committed, {"meera@saras.demo": "60000.00"}, FIRST_DAY)
+    log_in(committed, fake)
+    after_close = datetime(2026, 11, 26, 15, 45, tzinfo=IST)  # a Thursday
+    engine = Engine(
+        committed,
+        kite_broker(committed, kite_settings),
+        LiveClock(now=lambda: after_close, sleep=lambda seconds: None),
+        limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
+        config=EngineConfig(trade_date=FIRST_DAY, resend_unseen=False),
+    )
+
+    assert engine.run() == [stranded]
+
+    assert fake.orders() == []
+    assert _state(committed, stranded) == "partially_completed"
+    assert _state(committed, waiting) == "ready"
+    with committed() as session:
+        assert "the market closed before sending" in session.get(Batch, stranded).reason
