@@ -13,7 +13,6 @@ import time as clock
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bridge_api.calendar import IST
 from bridge_api.db.models import Bar, Instrument
+from bridge_api.kite.broker import rupees
 from bridge_api.kite.throttle import Throttle
 from bridge_api.market.lean_writer import write_lean_daily
 from bridge_api.market.loader import DailyBar
@@ -37,7 +37,6 @@ HISTORICAL_THROTTLE = Throttle(HISTORICAL_PER_SECOND)
 RETRIES = 4
 BACKOFF_SECONDS = 0.5
 TOO_MANY_REQUESTS = 429
-_PAISA = Decimal("0.01")
 _INSERT_CHUNK = 5000
 
 Progress = Callable[[str, int, int], None]
@@ -203,17 +202,13 @@ def _bars(candles: list[dict[str, Any]], first: date, last: date) -> list[DailyB
         if first <= day <= last:
             bars[day] = DailyBar(
                 day,
-                _price(candle["open"]),
-                _price(candle["high"]),
-                _price(candle["low"]),
-                _price(candle["close"]),
+                rupees(candle["open"]),
+                rupees(candle["high"]),
+                rupees(candle["low"]),
+                rupees(candle["close"]),
                 int(candle["volume"]),
             )
     return [bars[day] for day in sorted(bars)]
-
-
-def _price(wire: float | int) -> Decimal:
-    return Decimal(str(wire)).quantize(_PAISA, rounding=ROUND_HALF_UP)
 
 
 def _save(session: Session, target: _Target, bars: list[DailyBar]) -> int:
