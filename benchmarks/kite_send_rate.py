@@ -28,19 +28,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.allocation_table import _database
 from bridge_api.batches import service as batches
+from bridge_api.brokers.fake_kite import FakeKite, FakeLimits
+from bridge_api.brokers.kite.broker import KiteBroker
 from bridge_api.config import REPOSITORY
 from bridge_api.db.migrate import upgrade
 from bridge_api.db.models import Batch, Instrument, OrderSend, User
-from bridge_api.demo import FIRST_DAY
-from bridge_api.demo_markets import last_closes
+from bridge_api.demo.markets import last_closes
+from bridge_api.demo.scenario import FIRST_DAY
+from bridge_api.demo.seed import seed_demo
 from bridge_api.execution.clocks import ImmediateClock
 from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.kite.broker import KiteBroker
-from bridge_api.kite.fake import FakeKite, FakeLimits
 from bridge_api.market.loader import load_bars, load_instruments
 from bridge_api.portfolios import cash, intents
-from bridge_api.seed import seed_demo
 
 KEY, SECRET = "bench_key", "bench_secret"
 

@@ -16,7 +16,7 @@ from bridge_api.backtest.report import write_report
 from bridge_api.backtest.run import BacktestRun
 from bridge_api.backtest.scenario import BacktestSpec, run_backtest
 from bridge_api.db.migrate import upgrade
-from bridge_api.seed import DEMO_SMALLCASES
+from bridge_api.demo.seed import DEMO_SMALLCASES
 from saras.demo_run import demo_database
 
 DATABASE = "saras_backtest"

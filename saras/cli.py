@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from allocator.errors import AllocatorError
-from bridge_api.errors import BridgeError
+from bridge_api.errors import DomainError
 from saras.allocator_json.commands import run
 from saras.allocator_json.schemas import SCHEMAS
 from saras.data_cli import data_app
@@ -147,7 +147,7 @@ def seed_command(
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
-    from bridge_api.seed import DEMO_PASSWORD, load_market, seed_demo  # noqa: PLC0415
+    from bridge_api.demo.seed import DEMO_PASSWORD, load_market, seed_demo  # noqa: PLC0415
 
     upgrade(database_url())
     with unit_of_work() as session:
@@ -173,7 +173,7 @@ def serve_command(
 
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url  # noqa: PLC0415
-    from bridge_api.main import create_app  # noqa: PLC0415
+    from bridge_api.http.app import create_app  # noqa: PLC0415
 
     upgrade(database_url())
     uvicorn.run(create_app(), host=host, port=port)
@@ -261,7 +261,7 @@ def backtest_command(
             out=out,
             from_lean=from_lean,
         )
-    except (ValueError, OSError, BridgeError, AllocatorError) as error:
+    except (ValueError, OSError, DomainError, AllocatorError) as error:
         refuse(str(error))
 
 
@@ -331,6 +331,8 @@ def _run_kite(
     wait_for_login: bool,
     fake_market: bool,
 ) -> list[int]:
+    from bridge_api.brokers.fake_kite.control import close_market  # noqa: PLC0415
+    from bridge_api.brokers.kite.sessions import NoKiteSession, is_loopback  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url  # noqa: PLC0415
@@ -339,8 +341,6 @@ def _run_kite(
     from bridge_api.execution.lease import LeaseLost  # noqa: PLC0415
     from bridge_api.execution.ratelimit import DayBudgetExhausted  # noqa: PLC0415
     from bridge_api.execution.runner import MarketClosed, StaleBatch, run_kite  # noqa: PLC0415
-    from bridge_api.kite.fake.control import close_market  # noqa: PLC0415
-    from bridge_api.kite.sessions import NoKiteSession, is_loopback  # noqa: PLC0415
 
     settings = get_settings()
     clock = None
@@ -361,8 +361,8 @@ def _run_kite(
     except NoKiteSession as error:
         _halted(f"{error}", hint=LOG_IN)
     except TradingHalted as error:
+        from bridge_api.brokers.kite.sessions import current  # noqa: PLC0415
         from bridge_api.db.session import unit_of_work  # noqa: PLC0415
-        from bridge_api.kite.sessions import current  # noqa: PLC0415
 
         with unit_of_work() as session:
             lost = current(session, settings=settings) is None

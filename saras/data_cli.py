@@ -35,10 +35,10 @@ def _day(command: str, option: str, value: str) -> date:
 @data_app.command("instruments")
 def instruments_command() -> None:
     """Sync NSE equities (symbol, name, tick, lot, Kite token) from Kite's instruments dump."""
+    from bridge_api.brokers.kite.sessions import NoKiteSession, connected_client  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415  (keeps the CLI light)
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
-    from bridge_api.kite.instruments import sync_instruments  # noqa: PLC0415
-    from bridge_api.kite.sessions import NoKiteSession, connected_client  # noqa: PLC0415
+    from bridge_api.market.instruments import sync_instruments  # noqa: PLC0415
 
     upgrade(database_url())
     with unit_of_work() as session:
@@ -112,8 +112,8 @@ def last_closed_day() -> date:
     after its close, and a stored bar is never fetched again."""
     from datetime import timedelta  # noqa: PLC0415
 
-    from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
+    from bridge_api.market.calendar import ist_today  # noqa: PLC0415
 
     today = ist_today()
     return today if LiveClock().passed("close") else today - timedelta(days=1)
@@ -130,16 +130,16 @@ def _fetch(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
 
-    from bridge_api.kite.history import (  # noqa: PLC0415
-        FetchInterrupted,
-        KiteSessionExpired,
-        fetch_daily,
-    )
-    from bridge_api.kite.sessions import (  # noqa: PLC0415
+    from bridge_api.brokers.kite.sessions import (  # noqa: PLC0415
         NoKiteSession,
         connected_client,
         current,
         session_lost,
+    )
+    from bridge_api.market.candles import (  # noqa: PLC0415
+        FetchInterrupted,
+        KiteSessionExpired,
+        fetch_daily,
     )
 
     try:

@@ -21,8 +21,8 @@ from bridge_api.config import get_settings
 from bridge_api.db import session as db_session
 from bridge_api.db.embedded import embedded_url
 from bridge_api.db.migrate import upgrade
-from bridge_api.demo import DemoResult, run_demo
-from bridge_api.demo_markets import DemoMarket, FakeKiteMarket, PaperMarket
+from bridge_api.demo.markets import DemoMarket, FakeKiteMarket, PaperMarket
+from bridge_api.demo.scenario import DemoResult, run_demo
 
 DATABASE = "saras_demo"
 
@@ -82,7 +82,7 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
     if serve:
         import uvicorn  # noqa: PLC0415
 
-        from bridge_api.main import create_app  # noqa: PLC0415
+        from bridge_api.http.app import create_app  # noqa: PLC0415
 
         os.environ["SARAS_DATABASE_URL"] = url
         os.environ.pop("DATABASE_URL", None)

@@ -29,9 +29,9 @@ def _fail(command: str, message: str, code: int = BAD_INPUT) -> NoReturn:
 @contextmanager
 def _kite_errors(command: str) -> Iterator[None]:
     """Operator-readable failures: no session or Kite unreachable exit 3; bad input exits 2."""
+    from bridge_api.brokers.kite.sessions import NoKiteSession  # noqa: PLC0415
     from bridge_api.brokers.port import BrokerError  # noqa: PLC0415
-    from bridge_api.errors import BridgeError  # noqa: PLC0415
-    from bridge_api.kite.sessions import NoKiteSession  # noqa: PLC0415
+    from bridge_api.errors import DomainError  # noqa: PLC0415
 
     try:
         yield
@@ -39,16 +39,16 @@ def _kite_errors(command: str) -> Iterator[None]:
         _fail(command, str(error), NO_SESSION)
     except BrokerError as error:
         _fail(command, f"Kite: {error}", NO_SESSION)
-    except (BridgeError, ValueError) as error:
+    except (DomainError, ValueError) as error:
         _fail(command, str(error))
 
 
 def _with_broker(command: str, work: Callable[[Any, Any], T]) -> T:
     """Run `work(session, broker)` in one transaction with a broker on today's session."""
+    from bridge_api.brokers.kite.account import kite_broker  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url, session_factory  # noqa: PLC0415
-    from bridge_api.kite.account import kite_broker  # noqa: PLC0415
 
     with _kite_errors(command):
         upgrade(database_url())
@@ -79,9 +79,9 @@ def login_command(
     ] = None,
 ) -> None:
     """Log in to Kite for today: open the URL, sign in, give back the redirect."""
+    from bridge_api.brokers.kite import sessions  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
-    from bridge_api.kite import sessions  # noqa: PLC0415
 
     with _kite_errors("kite login"):
         upgrade(database_url())
@@ -103,9 +103,9 @@ def login_command(
 @kite_app.command("status")
 def status_command() -> None:
     """Whether today's Kite session is valid, and when it ends (exit 3 when not valid)."""
+    from bridge_api.brokers.kite import sessions  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
-    from bridge_api.kite import sessions  # noqa: PLC0415
     from bridge_api.notifications.alerts import open_alerts  # noqa: PLC0415
 
     upgrade(database_url())
@@ -133,7 +133,7 @@ def status_command() -> None:
 @kite_app.command("logout")
 def logout_command() -> None:
     """End today's session at Kite and here (trading stops until the next login)."""
-    from bridge_api.kite import sessions  # noqa: PLC0415
+    from bridge_api.brokers.kite import sessions  # noqa: PLC0415
 
     def logout(session: Any, broker: Any) -> int:
         with _quietly():
@@ -160,9 +160,9 @@ def true_up_command(
 ) -> None:
     """After the close: the day's charges from Kite's contract note against the estimate; the
     difference goes to the house account."""
-    from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
-    from bridge_api.kite.true_up import true_up  # noqa: PLC0415
+    from bridge_api.ledger.true_up import true_up  # noqa: PLC0415
+    from bridge_api.market.calendar import ist_today  # noqa: PLC0415
 
     when = _day("kite true-up", day) or ist_today()
     if when == ist_today() and not any_time and not LiveClock().passed("close"):
@@ -182,7 +182,7 @@ def reconcile_command(
 ) -> None:
     """Compare every sub-ledger plus the house with Kite's holdings, positions and funds; store
     the report; exit 1 (and alert) on any difference."""
-    from bridge_api.kite.reconcile import reconcile, render  # noqa: PLC0415
+    from bridge_api.ledger.reconciliation import reconcile, render  # noqa: PLC0415
 
     scope = "shares" if shares_only else "full"
     report, stored = _with_broker(
@@ -203,9 +203,9 @@ def lean_config_command(
     ] = None,
 ) -> None:
     """Write Lean's live Zerodha settings from today's Kite session, outside git (mode 600)."""
+    from bridge_api.brokers.kite import sessions  # noqa: PLC0415
     from bridge_api.config import REPOSITORY, get_settings  # noqa: PLC0415
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
-    from bridge_api.kite import sessions  # noqa: PLC0415
 
     if not live:
         _fail("lean config", "only --live is written by this command (backtests need no secrets)")
@@ -288,6 +288,6 @@ def _day(command: str, value: str | None) -> date | None:
 
 
 def _ist(moment: datetime) -> str:
-    from bridge_api.calendar import IST  # noqa: PLC0415
+    from bridge_api.market.calendar import IST  # noqa: PLC0415
 
     return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M IST")

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.brokers.fake_kite import FakeKite
+from bridge_api.brokers.kite import sessions as kite_sessions
 from bridge_api.config import Settings, get_settings
-from bridge_api.demo import FIRST_DAY
-from bridge_api.demo_markets import last_closes
-from bridge_api.kite import sessions as kite_sessions
-from bridge_api.kite.fake import FakeKite
+from bridge_api.demo.markets import last_closes
+from bridge_api.demo.scenario import FIRST_DAY
 
 API_KEY, API_SECRET = "saras_test_key", "saras_test_secret"
 

@@ -18,9 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.brokers.kite.account import kite_broker
+from bridge_api.brokers.kite.broker import KiteBroker
+from bridge_api.brokers.kite.sessions import NoKiteSession, current, is_loopback
+from bridge_api.brokers.kite.wake import PostbackWaiter
 from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.brokers.port import BrokerError, BrokerUnavailable
-from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Batch, BatchState
 from bridge_api.db.session import database_url, session_factory
@@ -36,11 +39,8 @@ from bridge_api.execution.engine import (
 )
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.kite.account import kite_broker
-from bridge_api.kite.broker import KiteBroker
-from bridge_api.kite.reconcile import reconcile
-from bridge_api.kite.sessions import NoKiteSession, current, is_loopback
-from bridge_api.kite.wake import PostbackWaiter
+from bridge_api.ledger.reconciliation import reconcile
+from bridge_api.market.calendar import ist_today
 from bridge_api.notifications.alerts import raise_alert
 
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from bridge_api.deps import get_session, request_transaction
-from bridge_api.main import create_app
+from bridge_api.http.app import create_app
+from bridge_api.http.deps import get_session, request_transaction
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Role
-from bridge_api.main import create_app
+from bridge_api.http.app import create_app
 from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
 
 PUBLIC = {

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import KycStatus, Role, User
+from bridge_api.http.app import create_app
 from bridge_api.ledger.service import balance, investor_account
-from bridge_api.main import create_app
 from tests.bridge_api.factories import auth
 from tests.bridge_api.factories import make_user as _make_user
 

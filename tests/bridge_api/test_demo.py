@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import BrokerTrade, OrderSlice, PaperOrder, PaperTrade
-from bridge_api.demo import run_demo
+from bridge_api.demo.scenario import run_demo
 from bridge_api.execution.ratelimit import RateLimits
 
 FAST = RateLimits(per_second=1000, per_minute=100_000)

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Role
-from bridge_api.deps import get_session, request_transaction
-from bridge_api.main import create_app
+from bridge_api.http.app import create_app
+from bridge_api.http.deps import get_session, request_transaction
 from tests.bridge_api.factories import auth, make_user
 
 app = create_app()

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from bridge_api.config import REPOSITORY
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.ledger.totals import pooled_cash
 from tests.bridge_api.execution.support import ready_batch
 from tests.bridge_api.kite.test_engine_kite import INVESTORS

@@ -10,7 +10,7 @@ from main import SarasMaster
 from sqlalchemy import func, select
 
 from bridge_api.db.models import Bar, Batch, BatchOrder, BatchTarget, BrokerTrade, OrderStatus
-from bridge_api.demo import FIRST_DAY, reconcile
+from bridge_api.demo.scenario import FIRST_DAY, reconcile
 from bridge_api.execution.engine import RealMoneyDisabled
 from tests.algorithms.simulation import LeanRun, fill_nothing, fill_share
 from tests.bridge_api.execution.support import ready_batch

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.backtest.report import write_report
 from bridge_api.backtest.scenario import BacktestSpec, run_backtest
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.demo import reconcile
+from bridge_api.demo.scenario import reconcile
 
 
 def test_a_monthly_backtest_trades_each_month_and_reconciles(

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.batches import service as batches
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import BrokerTrade, OrderSlice, PaperOrder, PaperTrade, Smallcase, User
-from bridge_api.demo import reconcile
+from bridge_api.demo.scenario import reconcile
+from bridge_api.demo.seed import seed_demo
 from bridge_api.portfolios import intents
-from bridge_api.seed import seed_demo
 
 
 def ready_batch(sessions: sessionmaker[Session], amounts: dict[str, str], day: date) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import Batch
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from tests.bridge_api.execution.support import assert_exactly_once, ready_batch
 
 INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}

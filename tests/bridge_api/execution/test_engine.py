@@ -12,7 +12,7 @@ from bridge_api.db.models import (
     OrderSlice,
     SliceStatus,
 )
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig, RealMoneyDisabled, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits

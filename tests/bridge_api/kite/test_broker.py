@@ -11,9 +11,9 @@ import pytest
 from kiteconnect import KiteConnect
 from sqlalchemy import select
 
+from bridge_api.brokers.kite.broker import KiteBroker, ModificationLimit
 from bridge_api.brokers.port import BrokerRejected, BrokerUnavailable, PlacementUnknown
 from bridge_api.db.models import KiteSnapshot
-from bridge_api.kite.broker import KiteBroker, ModificationLimit
 from tests.fake_kite import API_KEY, API_SECRET
 
 INFY = "INFY"
@@ -194,7 +194,7 @@ def test_a_connection_never_made_means_nothing_was_sent():
 def test_a_5xx_order_error_is_an_unknown_outcome_whatever_its_class():
     from kiteconnect import exceptions  # noqa: PLC0415
 
-    from bridge_api.kite.broker import _maybe_accepted  # noqa: PLC0415
+    from bridge_api.brokers.kite.broker import _maybe_accepted  # noqa: PLC0415
 
     assert _maybe_accepted(exceptions.OrderException("gateway", code=503))
     assert _maybe_accepted(exceptions.InputException("slow down", code=429))

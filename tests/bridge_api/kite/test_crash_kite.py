@@ -17,7 +17,7 @@ from kiteconnect import KiteConnect
 from sqlalchemy import select
 
 from bridge_api.db.models import Alert, Batch, BatchState
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.ratelimit import OrderRateLimiter
 from tests.bridge_api.execution.support import ready_batch
 from tests.bridge_api.kite.test_engine_kite import (

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bridge_api.brokers.kite.account import kite_broker
 from bridge_api.db.models import (
     Alert,
     Batch,
@@ -16,12 +17,11 @@ from bridge_api.db.models import (
     JournalEntry,
     KiteSnapshot,
 )
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.errors import Conflict
-from bridge_api.kite.account import kite_broker
-from bridge_api.kite.reconcile import compare, reconcile, render
-from bridge_api.kite.true_up import estimated_charges, true_up
+from bridge_api.ledger.reconciliation import compare, reconcile, render
 from bridge_api.ledger.totals import pooled_cash
+from bridge_api.ledger.true_up import estimated_charges, true_up
 from tests.bridge_api.execution.support import ready_batch
 from tests.bridge_api.kite.test_engine_kite import INVESTORS, _engine
 from tests.fake_kite import log_in

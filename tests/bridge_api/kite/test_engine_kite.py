@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge_api.batches import service as batches
-from bridge_api.calendar import IST
+from bridge_api.brokers.kite.account import kite_broker
 from bridge_api.db.models import (
     Alert,
     Batch,
@@ -24,14 +24,14 @@ from bridge_api.db.models import (
     Subscription,
     User,
 )
-from bridge_api.demo import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution import gateway
 from bridge_api.execution.clocks import ImmediateClock, LiveClock
 from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
-from bridge_api.kite.account import kite_broker
-from bridge_api.kite.reconcile import compare
+from bridge_api.ledger.reconciliation import compare
+from bridge_api.market.calendar import IST
 from bridge_api.portfolios import intents
 from tests.bridge_api.execution.support import ready_batch
 from tests.fake_kite import log_in

@@ -19,7 +19,7 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
-from bridge_api.kite.fake import IST, FakeKite, FakeLimits, order_charges
+from bridge_api.brokers.fake_kite import IST, FakeKite, FakeLimits, order_charges
 
 D = Decimal
 SECRET = "fake_api_secret"

@@ -16,17 +16,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from bridge_api.brokers.fake_kite import FakeKite
+from bridge_api.brokers.kite.throttle import Throttle
 from bridge_api.config import REPOSITORY
 from bridge_api.db.models import Bar, Instrument
-from bridge_api.kite.fake import FakeKite
-from bridge_api.kite.history import (
+from bridge_api.market.candles import (
     MAX_DAYS_PER_REQUEST,
     FetchInterrupted,
     KiteSessionExpired,
     fetch_daily,
 )
-from bridge_api.kite.instruments import sync_instruments
-from bridge_api.kite.throttle import Throttle
+from bridge_api.market.instruments import sync_instruments
 from bridge_api.market.loader import DailyBar, read_lean_daily
 from saras.data_cli import data_app
 
@@ -381,7 +381,7 @@ def test_the_fetch_command_fetches_and_summarises(
 
     monkeypatch.setattr("bridge_api.db.migrate.upgrade", lambda url: None)
     monkeypatch.setattr("bridge_api.db.session.unit_of_work", test_session)
-    monkeypatch.setattr("bridge_api.kite.sessions.connected_client", lambda db: kite)
+    monkeypatch.setattr("bridge_api.brokers.kite.sessions.connected_client", lambda db: kite)
     fake.add_candles("INFY", candles(weekdays(date(2026, 11, 23), date(2026, 11, 27))))
     fake.add_candles("TCS", candles(weekdays(date(2026, 11, 23), date(2026, 11, 24))))
 

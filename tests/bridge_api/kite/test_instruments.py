@@ -13,10 +13,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from bridge_api.brokers.fake_kite import FakeKite
 from bridge_api.config import REPOSITORY
 from bridge_api.db.models import Instrument
-from bridge_api.kite.fake import FakeKite
-from bridge_api.kite.instruments import SyncResult, lean_ticker, sync_instruments
+from bridge_api.market.instruments import SyncResult, lean_ticker, sync_instruments
 from saras.data_cli import data_app
 
 API_KEY, API_SECRET = "test_key", "test_secret"

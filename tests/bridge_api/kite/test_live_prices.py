@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bridge_api.batches import service as batches
+from bridge_api.brokers.kite.account import live_prices
 from bridge_api.db.models import BatchTarget, Role, Smallcase, User
-from bridge_api.kite.account import live_prices
+from bridge_api.demo.seed import seed_demo
 from bridge_api.portfolios import intents
-from bridge_api.seed import seed_demo
 from tests.bridge_api.factories import auth, make_user
 from tests.fake_kite import log_in
 

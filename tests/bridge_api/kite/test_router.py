@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import threading
 
+from bridge_api.brokers.kite import postbacks
+from bridge_api.brokers.kite.wake import PostbackWaiter
 from bridge_api.db.models import KitePostback, Role
-from bridge_api.kite import postbacks
-from bridge_api.kite.wake import PostbackWaiter
 from tests.bridge_api.factories import auth, make_user
 from tests.fake_kite import API_SECRET
 

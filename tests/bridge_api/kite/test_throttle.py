@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge_api.kite.throttle import Throttle
+from bridge_api.brokers.kite.throttle import Throttle
 
 
 class FakeClock:

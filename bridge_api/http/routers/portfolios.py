@@ -8,14 +8,11 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select, text
 
 from bridge_api.audit.service import record
-from bridge_api.calendar import ist_today
 from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
 from bridge_api.db.models.batches import OPEN_STATES
-from bridge_api.deps import Admin, CurrentUser, SessionDep
-from bridge_api.fields import IdPath
-from bridge_api.ledger import service as ledger
-from bridge_api.portfolios import cash, intents, views
-from bridge_api.portfolios.schemas import (
+from bridge_api.http.deps import Admin, CurrentUser, SessionDep
+from bridge_api.http.fields import IdPath
+from bridge_api.http.schemas.portfolios import (
     AmountIn,
     CashIn,
     CorrectionIn,
@@ -29,6 +26,9 @@ from bridge_api.portfolios.schemas import (
     StatusOut,
     TradeIn,
 )
+from bridge_api.ledger import service as ledger
+from bridge_api.market.calendar import ist_today
+from bridge_api.portfolios import cash, intents, views
 
 router = APIRouter(tags=["portfolios"])
 CREATED = status.HTTP_201_CREATED

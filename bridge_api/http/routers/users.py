@@ -6,10 +6,9 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Kyc, User
-from bridge_api.deps import Admin, CurrentUser, SessionDep, SettingsDep
-from bridge_api.fields import IdPath
-from bridge_api.users import service
-from bridge_api.users.schemas import (
+from bridge_api.http.deps import Admin, CurrentUser, SessionDep, SettingsDep
+from bridge_api.http.fields import IdPath
+from bridge_api.http.schemas.users import (
     KycDecisionIn,
     KycIn,
     KycOut,
@@ -20,6 +19,7 @@ from bridge_api.users.schemas import (
     TokensOut,
     UserOut,
 )
+from bridge_api.users import service
 
 router = APIRouter(tags=["users"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from bridge_api.kite.postbacks import WAKE_CHANNEL
+from bridge_api.brokers.kite.postbacks import WAKE_CHANNEL
 
 
 class PostbackWaiter:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bridge_api.fields import Identifier, Rupees
+from bridge_api.http.fields import Identifier, Rupees
 
 
 class BatchIn(BaseModel):

@@ -32,6 +32,8 @@ from kiteconnect import exceptions as kite_errors
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.brokers.kite.sessions import is_loopback
+from bridge_api.brokers.kite.throttle import Throttle, app_throttles
 from bridge_api.brokers.port import (
     BrokerOrder,
     BrokerRejected,
@@ -40,10 +42,8 @@ from bridge_api.brokers.port import (
     PlacementUnknown,
     Quote,
 )
-from bridge_api.calendar import IST, ist_today
 from bridge_api.db.models import KiteModification, KiteSnapshot
-from bridge_api.kite.sessions import is_loopback
-from bridge_api.kite.throttle import Throttle, app_throttles
+from bridge_api.market.calendar import IST, ist_today
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,10 +6,9 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Smallcase, SmallcaseStatus
-from bridge_api.deps import CurrentUser, Manager, SessionDep
-from bridge_api.fields import IdPath
-from bridge_api.smallcases import service
-from bridge_api.smallcases.schemas import (
+from bridge_api.http.deps import CurrentUser, Manager, SessionDep
+from bridge_api.http.fields import IdPath
+from bridge_api.http.schemas.smallcases import (
     ConstituentOut,
     SmallcaseIn,
     SmallcaseOut,
@@ -18,6 +17,7 @@ from bridge_api.smallcases.schemas import (
     VersionIn,
     VersionOut,
 )
+from bridge_api.smallcases import service
 
 router = APIRouter(tags=["smallcases"])
 

@@ -27,7 +27,7 @@ from queue import Queue
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bridge_api.kite.fake.charges import DP_CHARGE, order_charges
+from bridge_api.brokers.fake_kite.charges import DP_CHARGE, order_charges
 
 IST = ZoneInfo("Asia/Kolkata")
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"

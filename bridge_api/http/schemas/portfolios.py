@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bridge_api.fields import DecimalString, Identifier, Rupees
+from bridge_api.http.fields import DecimalString, Identifier, Rupees
 
 
 class CashIn(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from bridge_api.db.models import SmallcaseStatus
-from bridge_api.fields import DecimalString, Rupees
+from bridge_api.http.fields import DecimalString, Rupees
 
 
 class ConstituentIn(BaseModel):

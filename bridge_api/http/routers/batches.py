@@ -9,19 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bridge_api.batches import service
-from bridge_api.batches.schemas import (
-    BatchIn,
-    BatchOut,
-    CrossingOut,
-    FailIn,
-    FillOut,
-    OrderOut,
-    ResultOut,
-    SkipOut,
-    SliceOut,
-    StatementLineOut,
-    TargetOut,
-)
+from bridge_api.brokers.kite.account import live_prices
 from bridge_api.brokers.port import BrokerError
 from bridge_api.db.models import (
     Batch,
@@ -36,10 +24,22 @@ from bridge_api.db.models import (
     OrderSlice,
 )
 from bridge_api.db.session import session_factory
-from bridge_api.deps import Admin, Manager, SessionDep, SettingsDep
 from bridge_api.errors import Conflict
-from bridge_api.fields import IdPath
-from bridge_api.kite.account import live_prices
+from bridge_api.http.deps import Admin, Manager, SessionDep, SettingsDep
+from bridge_api.http.fields import IdPath
+from bridge_api.http.schemas.batches import (
+    BatchIn,
+    BatchOut,
+    CrossingOut,
+    FailIn,
+    FillOut,
+    OrderOut,
+    ResultOut,
+    SkipOut,
+    SliceOut,
+    StatementLineOut,
+    TargetOut,
+)
 
 router = APIRouter(tags=["batches"])
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Role, User
 from bridge_api.db.session import session_factory
-from bridge_api.errors import BridgeError, Forbidden, Unauthorized
+from bridge_api.errors import DomainError, Forbidden, Unauthorized
 from bridge_api.users.service import user_from_access_token
 
 _bearer = HTTPBearer(auto_error=False)
@@ -26,7 +26,7 @@ def request_transaction(session: Session) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BridgeError as error:
+    except DomainError as error:
         if error.commit:
             session.commit()
         else:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from allocator import Side
 from allocator.charges import Trade, delivery_charges
-from bridge_api.calendar import ist_today
+from bridge_api.brokers.kite.broker import rupees
 from bridge_api.db.models import (
     Batch,
     BatchState,
@@ -35,7 +35,6 @@ from bridge_api.db.models import (
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
-from bridge_api.kite.broker import rupees
 from bridge_api.ledger.service import (
     CHARGES_PREFIX,
     HOUSE,
@@ -44,6 +43,7 @@ from bridge_api.ledger.service import (
     named_account,
     post,
 )
+from bridge_api.market.calendar import ist_today
 
 TRUE_UP = "true_up"
 

@@ -30,13 +30,13 @@ from bridge_api.db.models import (
     Subscription,
     User,
 )
-from bridge_api.demo_markets import DemoMarket, PaperMarket
+from bridge_api.demo.markets import DemoMarket, PaperMarket
+from bridge_api.demo.seed import load_market, seed_demo
 from bridge_api.execution import gateway
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger.totals import ledger_balances, pooled_shares
 from bridge_api.portfolios import intents, views
-from bridge_api.seed import load_market, seed_demo
 from bridge_api.smallcases import service as smallcases
 
 LEADERS_V2 = {

@@ -3,7 +3,7 @@
 Point the client at it with ``KiteConnect(api_key, root=fake.url)``. Each request passes, in
 order: the route table (404), ``throttle_next`` (429), ``lose_requests`` for placements (the
 connection closes, nothing recorded), the access token (403), the rate limits (429), then the
-exchange in `bridge_api.kite.fake.state`. ``/_fake/...`` routes drive the fake from another
+exchange in `bridge_api.brokers.fake_kite.state`. ``/_fake/...`` routes drive the fake from another
 process and skip all of it.
 """
 
@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from bridge_api.kite.fake.state import FakeExchange, FakeLimits, KiteError
+from bridge_api.brokers.fake_kite.state import FakeExchange, FakeLimits, KiteError
 
 JSON = "application/json"
 CSV = "text/csv"

@@ -6,8 +6,8 @@ limits (`FakeLimits`), simulates one account's orders, trades, holdings, positio
 charges, sends postbacks, and injects faults (lost responses, throttling, RMS rejections).
 """
 
-from bridge_api.kite.fake.charges import Charges, order_charges
-from bridge_api.kite.fake.server import FakeKite
-from bridge_api.kite.fake.state import IST, FakeLimits, KiteError
+from bridge_api.brokers.fake_kite.charges import Charges, order_charges
+from bridge_api.brokers.fake_kite.server import FakeKite
+from bridge_api.brokers.fake_kite.state import IST, FakeLimits, KiteError
 
 __all__ = ["IST", "Charges", "FakeKite", "FakeLimits", "KiteError", "order_charges"]

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.brokers.kite.broker import KiteBroker
+from bridge_api.brokers.kite.sessions import NoKiteSession, client, current, session_lost
 from bridge_api.config import Settings
-from bridge_api.kite.broker import KiteBroker
-from bridge_api.kite.sessions import NoKiteSession, client, current, session_lost
 
 
 def kite_broker(sessions: sessionmaker[Session], settings: Settings) -> KiteBroker:

@@ -1,0 +1,36 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from bridge_api.config import get_settings
+from bridge_api.http import problems
+from bridge_api.http.routers.batches import router as batches_router
+from bridge_api.http.routers.kite import router as kite_router
+from bridge_api.http.routers.portfolios import router as portfolios_router
+from bridge_api.http.routers.smallcases import router as smallcases_router
+from bridge_api.http.routers.users import router as users_router
+
+
+def create_app() -> FastAPI:
+    """Build the app: routers, problem+json errors, CORS for the UI origin."""
+    app = FastAPI(
+        title="Saras bridge",
+        version="0.1.0",
+        description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
+    )
+    problems.install(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=get_settings().cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.include_router(users_router, responses=problems.PROBLEMS)
+    app.include_router(smallcases_router, responses=problems.PROBLEMS)
+    app.include_router(portfolios_router, responses=problems.PROBLEMS)
+    app.include_router(batches_router, responses=problems.PROBLEMS)
+    app.include_router(kite_router, responses=problems.PROBLEMS)
+    return app
