@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
+
 
 class Side(StrEnum):
     """Order side; ``SELL`` sorts before ``BUY`` everywhere (`side_rank`)."""
@@ -63,8 +65,8 @@ class PlanRequest:
     limits: Limits = field(default_factory=Limits)
     batch: str = ""
     tick_size: Mapping[str, Decimal] = field(default_factory=dict)
-    collar: Decimal = Decimal("0.01")
-    buy_charges_rate: Decimal = Decimal("0.00120")
+    collar: Decimal = DEFAULT_COLLAR
+    buy_charges_rate: Decimal = CHARGES_RESERVE
     min_trade_value: Decimal = Decimal("0.00")
     cross: bool = False
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from allocator.constants import PAISA
 from allocator.errors import InvalidInput, OffTick
 from allocator.money import require_decimal, to_paise
 
-DEFAULT_TICK = Decimal("0.01")
+DEFAULT_TICK = PAISA
 
 
 @dataclass(frozen=True, slots=True)

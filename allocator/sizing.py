@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from allocator.apportion import split
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from allocator.errors import InvalidInput, MissingPrice
 from allocator.money import from_paise, to_paise
 from allocator.pricing import DEFAULT_TICK, Rate, buy_limit, price_paise, spendable, tick_paise
@@ -61,8 +62,8 @@ def size(
     weights: Mapping[str, Decimal],
     prices: Mapping[str, Decimal],
     tick_size: Mapping[str, Decimal] | None = None,
-    collar: Decimal = Decimal("0.01"),
-    buy_charges_rate: Decimal = Decimal("0.00120"),
+    collar: Decimal = DEFAULT_COLLAR,
+    buy_charges_rate: Decimal = CHARGES_RESERVE,
 ) -> Sizing:
     """Size an investment of `amount` rupees in a smallcase with `weights` (see module doc)."""
     budget_total = to_paise(amount, "amount")
@@ -94,8 +95,8 @@ def minimum_amount(
     weights: Mapping[str, Decimal],
     prices: Mapping[str, Decimal],
     tick_size: Mapping[str, Decimal] | None = None,
-    collar: Decimal = Decimal("0.01"),
-    buy_charges_rate: Decimal = Decimal("0.00120"),
+    collar: Decimal = DEFAULT_COLLAR,
+    buy_charges_rate: Decimal = CHARGES_RESERVE,
 ) -> Decimal:
     """The smallest amount that buys at least one share of every constituent."""
     reserve = Rate.of(buy_charges_rate, "buy_charges_rate")

@@ -112,8 +112,8 @@ def last_closed_day() -> date:
     after its close, and a stored bar is never fetched again."""
     from datetime import timedelta  # noqa: PLC0415
 
+    from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
-    from bridge_api.market.calendar import ist_today  # noqa: PLC0415
 
     today = ist_today()
     return today if LiveClock().passed("close") else today - timedelta(days=1)

@@ -160,9 +160,9 @@ def true_up_command(
 ) -> None:
     """After the close: the day's charges from Kite's contract note against the estimate; the
     difference goes to the house account."""
+    from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
     from bridge_api.ledger.true_up import true_up  # noqa: PLC0415
-    from bridge_api.market.calendar import ist_today  # noqa: PLC0415
 
     when = _day("kite true-up", day) or ist_today()
     if when == ist_today() and not any_time and not LiveClock().passed("close"):
@@ -288,6 +288,6 @@ def _day(command: str, value: str | None) -> date | None:
 
 
 def _ist(moment: datetime) -> str:
-    from bridge_api.market.calendar import IST  # noqa: PLC0415
+    from bridge_api.calendar import IST  # noqa: PLC0415
 
     return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M IST")

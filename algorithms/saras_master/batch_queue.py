@@ -25,7 +25,7 @@ from bridge_api.db.models import (
     OrderSlice,
     SliceStatus,
 )
-from bridge_api.execution import gateway
+from bridge_api.execution import planning
 
 IN_FLIGHT = (SliceStatus.SENDING, SliceStatus.UNKNOWN, SliceStatus.SENT)
 """Slice states in which a broker may hold the order."""
@@ -70,7 +70,7 @@ def next_batch(sessions: sessionmaker[Session], *, claim: bool) -> BatchWork | N
             select(Batch.id).where(Batch.state == BatchState.EXECUTING).order_by(Batch.id).limit(1)
         ).scalar_one_or_none()
         if batch_id is None and claim:
-            batch = gateway.claim_ready_batch(session)
+            batch = planning.claim_ready_batch(session)
             batch_id = batch.id if batch is not None else None
     return None if batch_id is None else load_batch(sessions, batch_id)
 

@@ -23,6 +23,7 @@ from allocator.columnar.intmath import (
     muldiv,
     require_below,
 )
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from allocator.domain import (
     Account,
     Crossing,
@@ -77,8 +78,8 @@ class ColumnarRequest:
     book: ColumnarBook
     limits: Limits = field(default_factory=Limits)
     batch: str = ""
-    collar: Decimal = Decimal("0.01")
-    buy_charges_rate: Decimal = Decimal("0.00120")
+    collar: Decimal = DEFAULT_COLLAR
+    buy_charges_rate: Decimal = CHARGES_RESERVE
     min_trade_value: Decimal = Decimal("0.00")
     cross: bool = False
 

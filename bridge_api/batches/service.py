@@ -18,7 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
+from bridge_api.batches import closing
 from bridge_api.batches.allocation_table import TargetRow, write_targets
+from bridge_api.batches.states import move_batch
 from bridge_api.batches.targets import Pricing, Request, target_position
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
@@ -36,7 +38,6 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.errors import Conflict, Forbidden, NotFound
-from bridge_api.execution import gateway
 from bridge_api.ledger.service import (
     among,
     books_of,
@@ -228,7 +229,7 @@ def archive(session: Session, manager: User, batch_id: int) -> Batch:
 
 def fail(session: Session, admin: User, batch_id: int, *, reason: str) -> Batch:
     """End an executing batch that cannot go on, once nothing of it is live (admin, audited)."""
-    batch = gateway.fail_batch(session, batch_id, reason=reason)
+    batch = closing.fail_batch(session, batch_id, reason=reason)
     record(
         session,
         actor=admin,
@@ -264,7 +265,7 @@ def _move(
 ) -> None:
     if batch.state is not source:
         raise Conflict(f"the batch is {batch.state}, not {source}")
-    batch.state = target
+    move_batch(batch, target)
     record(
         session,
         actor=actor,

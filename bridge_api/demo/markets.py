@@ -15,10 +15,10 @@ from bridge_api.brokers.fake_kite import FakeKite
 from bridge_api.brokers.kite.broker import KiteBroker
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.brokers.port import Broker
+from bridge_api.calendar import IST
 from bridge_api.db.models import Bar, Instrument
 from bridge_api.execution.clocks import ImmediateClock, PaperClock
 from bridge_api.execution.engine import MarketClock
-from bridge_api.market.calendar import IST
 
 DEMO_KEY, DEMO_SECRET = "saras_demo", "saras_demo_secret"
 

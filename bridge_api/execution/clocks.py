@@ -9,7 +9,7 @@ from datetime import datetime
 from datetime import time as clock_time
 
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.market.calendar import IST
+from bridge_api.calendar import IST
 
 NSE_OPEN = clock_time(9, 15)
 NSE_CLOSE = clock_time(15, 30)

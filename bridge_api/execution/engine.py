@@ -33,6 +33,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import Limits, Plan, Side, plan
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
+from bridge_api.batches import closing
 from bridge_api.brokers.port import (
     Broker,
     BrokerOrder,
@@ -50,7 +52,7 @@ from bridge_api.db.models import (
     OrderStatus,
     SliceStatus,
 )
-from bridge_api.execution import gateway
+from bridge_api.execution import allocation, fills, planning
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter
 from bridge_api.notifications.alerts import open_alerts, raise_alert
@@ -114,8 +116,8 @@ class EngineConfig:
     """How orders are priced and planned."""
 
     trade_date: date
-    collar: Decimal = Decimal("0.01")
-    buy_charges_rate: Decimal = Decimal("0.00120")
+    collar: Decimal = DEFAULT_COLLAR
+    buy_charges_rate: Decimal = CHARGES_RESERVE
     min_trade_value: Decimal = Decimal("0.00")
     limits: Limits = field(default_factory=Limits)
     lookups: int = 5
@@ -189,7 +191,7 @@ class Engine:
             accepting: Callable[[], bool] = getattr(self.clock, "accepting", lambda: True)
             if not accepting():
                 return None
-            batch = gateway.claim_ready_batch(session)
+            batch = planning.claim_ready_batch(session)
             return batch.id if batch else None
 
     def _renew(self) -> None:
@@ -245,7 +247,7 @@ class Engine:
 
     def _finish(self, batch_id: int) -> None:
         with self._sessions() as session, session.begin():
-            batch = gateway.finish_batch(session, batch_id)
+            batch = closing.finish_batch(session, batch_id)
             self._progress(
                 "finished", {"batch": batch_id, "state": str(batch.state), "reason": batch.reason}
             )
@@ -268,7 +270,7 @@ class Engine:
             ).scalars()
             quotes = self._ask(lambda: self.broker.quotes(symbols))
             limits = replace(self.config.limits, orders_used_today=self.limiter.used_today())
-            request = gateway.plan_request(
+            request = planning.plan_request(
                 session,
                 batch,
                 limits=limits,
@@ -279,7 +281,7 @@ class Engine:
                 buys_only=phase == 2,
             )
             result = _within_band(plan(request), quotes)
-            orders = gateway.record_plan(
+            orders = planning.record_plan(
                 session, batch, result, trade_date=self.config.trade_date, phase=phase
             )
             self._progress(
@@ -328,7 +330,7 @@ class Engine:
         """Mark, take a token, place, record: each step committed before the next."""
         self._renew()
         with self._sessions() as session, session.begin():
-            gateway.mark_slice(session, piece.id, SliceStatus.SENDING)
+            fills.mark_slice(session, piece.id, SliceStatus.SENDING)
         self._crash.reach("marked_sending")
         self.limiter.acquire(piece.tag)
         try:
@@ -353,7 +355,7 @@ class Engine:
             raise TradingHalted(str(error)) from error
         self._crash.reach("placed")
         with self._sessions() as session, session.begin():
-            gateway.record_broker_order(session, tag=piece.tag, broker_order_id=broker_id)
+            fills.record_broker_order(session, tag=piece.tag, broker_order_id=broker_id)
         self._progress(
             "sent",
             {
@@ -367,7 +369,7 @@ class Engine:
 
     def _mark(self, slice_id: int, status: SliceStatus, message: str) -> None:
         with self._sessions() as session, session.begin():
-            gateway.mark_slice(session, slice_id, status, message[:300])
+            fills.mark_slice(session, slice_id, status, message[:300])
 
     def _resolve_unknown(self, batch_id: int, side: Side) -> None:
         for piece, _ in self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
@@ -379,8 +381,8 @@ class Engine:
         A tag the rate limiter never granted was provably never sent (the engine stopped
         between marking the slice and taking a token): it goes back to be sent as planned."""
         with self._sessions() as session, session.begin():
-            if not gateway.was_sent(session, tag):
-                gateway.mark_slice(session, slice_id, SliceStatus.PLANNED, "")
+            if not fills.was_sent(session, tag):
+                fills.mark_slice(session, slice_id, SliceStatus.PLANNED, "")
                 self._progress("resolved", {"tag": tag, "found": None, "never_sent": True})
                 return
         for attempt in range(self.config.lookups):
@@ -390,11 +392,11 @@ class Engine:
             if found is not None:
                 with self._sessions() as session, session.begin():
                     if found.status == "REJECTED":
-                        gateway.mark_slice(
+                        fills.mark_slice(
                             session, slice_id, SliceStatus.REJECTED, found.message[:300]
                         )
                     else:
-                        gateway.record_broker_order(
+                        fills.record_broker_order(
                             session, tag=tag, broker_order_id=found.broker_order_id
                         )
                 self._progress("resolved", {"tag": tag, "found": found.broker_order_id})
@@ -403,7 +405,7 @@ class Engine:
             piece = session.get(OrderSlice, slice_id)
             assert piece is not None
             if not self.config.resend_unseen:
-                gateway.mark_slice(
+                fills.mark_slice(
                     session,
                     slice_id,
                     SliceStatus.REJECTED,
@@ -413,7 +415,7 @@ class Engine:
                 self._progress("resolved", {"tag": tag, "found": None, "gave_up": True})
                 return
             if piece.attempt + 1 >= self.config.attempts:
-                gateway.mark_slice(
+                fills.mark_slice(
                     session,
                     slice_id,
                     SliceStatus.REJECTED,
@@ -421,7 +423,7 @@ class Engine:
                 )
                 self._progress("resolved", {"tag": tag, "found": None, "gave_up": True})
                 return
-            piece = gateway.retry_slice(session, slice_id)
+            piece = fills.retry_slice(session, slice_id)
             self._progress("resolved", {"tag": tag, "found": None, "retry_as": piece.tag})
 
     def _by_tag(self) -> dict[str, BrokerOrder]:
@@ -458,7 +460,7 @@ class Engine:
         self._watch_strays(self._by_tag())
         trades = self._ask(self.broker.trades)
         with self._sessions() as session, session.begin():
-            new = gateway.sync_trades(session, batch_id, trades)
+            new = fills.sync_trades(session, batch_id, trades)
         if new:
             self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
         return new
@@ -472,7 +474,7 @@ class Engine:
                 continue
             with self._sessions() as session, session.begin():
                 reason = _reason(session, order, book, until)
-                result = gateway.finalize_order(
+                result = allocation.finalize_order(
                     session, order_key=order.key, reason=reason, trade_date=self.config.trade_date
                 )
             if result is not None:
@@ -493,7 +495,7 @@ class Engine:
         them and alert once each (their fills reach no participant; reconciliation shows them).
         """
         with self._sessions() as session, session.begin():
-            strays = gateway.strays(session, [o for o in book.values() if o.status != "REJECTED"])
+            strays = fills.strays(session, [o for o in book.values() if o.status != "REJECTED"])
             if not strays:
                 return
             known = {a.details.get("tag") for a in open_alerts(session, "duplicate_placement")}

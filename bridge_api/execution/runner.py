@@ -24,10 +24,11 @@ from bridge_api.brokers.kite.sessions import NoKiteSession, current, is_loopback
 from bridge_api.brokers.kite.wake import PostbackWaiter
 from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.brokers.port import BrokerError, BrokerUnavailable
+from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Batch, BatchState
 from bridge_api.db.session import database_url, session_factory
-from bridge_api.execution import gateway
+from bridge_api.execution import tags
 from bridge_api.execution.clocks import LiveClock, PaperClock
 from bridge_api.execution.engine import (
     Engine,
@@ -40,7 +41,6 @@ from bridge_api.execution.engine import (
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger.reconciliation import reconcile
-from bridge_api.market.calendar import ist_today
 from bridge_api.notifications.alerts import raise_alert
 
 
@@ -161,7 +161,7 @@ def _orders_outside(engine: Engine) -> int:
         book = engine.broker.orders()
     except BrokerUnavailable as error:
         raise TradingHalted(str(error)) from error
-    return sum(1 for order in book if not gateway.is_client_tag(order.tag))
+    return sum(1 for order in book if not tags.is_client_tag(order.tag))
 
 
 def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bridge_api.brokers.kite.broker import rupees
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import ChargesTrueUp, ReconciliationReport
 from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
-from bridge_api.market.calendar import ist_today
 from bridge_api.notifications.alerts import raise_alert
 
 

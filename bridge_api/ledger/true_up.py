@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from allocator import Side
 from allocator.charges import Trade, delivery_charges
 from bridge_api.brokers.kite.broker import rupees
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import (
     Batch,
     BatchState,
@@ -43,7 +44,6 @@ from bridge_api.ledger.service import (
     named_account,
     post,
 )
-from bridge_api.market.calendar import ist_today
 
 TRUE_UP = "true_up"
 

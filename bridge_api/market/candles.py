@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from bridge_api.brokers.kite.broker import rupees
 from bridge_api.brokers.kite.throttle import Throttle
+from bridge_api.calendar import IST
 from bridge_api.db.models import Bar, Instrument
-from bridge_api.market.calendar import IST
 from bridge_api.market.lean_writer import write_lean_daily
 from bridge_api.market.loader import DailyBar
 

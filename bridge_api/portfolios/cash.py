@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, User
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Invalid, NotFound
@@ -24,7 +25,6 @@ from bridge_api.ledger.service import (
     post,
     subscription_account,
 )
-from bridge_api.market.calendar import ist_today
 
 _PAISA = Decimal("0.01")
 

@@ -42,8 +42,8 @@ from bridge_api.brokers.port import (
     PlacementUnknown,
     Quote,
 )
+from bridge_api.calendar import IST, ist_today
 from bridge_api.db.models import KiteModification, KiteSnapshot
-from bridge_api.market.calendar import IST, ist_today
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,10 +22,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge_api.brokers.kite.throttle import app_throttles
+from bridge_api.calendar import IST
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import KiteLoginRequest, KiteSession
 from bridge_api.errors import Conflict, Unauthorized
-from bridge_api.market.calendar import IST
 from bridge_api.notifications.alerts import raise_alert
 
 EXPIRY = time(6, 0)

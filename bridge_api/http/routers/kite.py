@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from bridge_api.brokers.kite import postbacks, sessions
+from bridge_api.calendar import IST
 from bridge_api.errors import Conflict, Invalid
 from bridge_api.http.deps import Admin, SessionDep, SettingsDep
-from bridge_api.market.calendar import IST
 
 router = APIRouter(prefix="/kite", tags=["kite"])
 

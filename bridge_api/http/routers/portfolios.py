@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select, text
 
 from bridge_api.audit.service import record
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
 from bridge_api.db.models.batches import OPEN_STATES
 from bridge_api.http.deps import Admin, CurrentUser, SessionDep
@@ -27,7 +28,6 @@ from bridge_api.http.schemas.portfolios import (
     TradeIn,
 )
 from bridge_api.ledger import service as ledger
-from bridge_api.market.calendar import ist_today
 from bridge_api.portfolios import cash, intents, views
 
 router = APIRouter(tags=["portfolios"])

@@ -11,18 +11,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator import plan
+from bridge_api.batches import closing
 from bridge_api.db.models import (
     Balance,
     BatchOrder,
     Bucket,
     LedgerAccount,
     LedgerKind,
+    OrderSlice,
     Role,
+    SliceStatus,
     TaxLot,
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
-from bridge_api.execution import gateway
+from bridge_api.execution import allocation, fills, planning
+from bridge_api.ledger import settlement
 from bridge_api.portfolios.cash import release
 from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
 
@@ -33,18 +37,20 @@ AT = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 def _fill_everything(
     session: Session, orders: list[BatchOrder], *, short: dict[str, int] | None = None
 ) -> None:
-    """Send every slice and fill it at its limit price, less `short[key]` shares on an order."""
+    """Send every slice (marked sending first, as the engine does) and fill it at its limit
+    price, less `short[key]` shares on an order."""
     short = short or {}
     for order in orders:
         missing = short.get(order.key, 0)
         for piece in session.execute(
-            select(gateway.OrderSlice).where(gateway.OrderSlice.order_id == order.id)
+            select(OrderSlice).where(OrderSlice.order_id == order.id)
         ).scalars():
-            gateway.record_broker_order(session, tag=piece.tag, broker_order_id=f"X{piece.id}")
+            fills.mark_slice(session, piece.id, SliceStatus.SENDING)
+            fills.record_broker_order(session, tag=piece.tag, broker_order_id=f"X{piece.id}")
             quantity = piece.quantity - min(missing, piece.quantity)
             missing -= piece.quantity - quantity
             if quantity:
-                gateway.record_trade(
+                fills.record_trade(
                     session,
                     order_key=order.key,
                     broker_trade_id=f"T{piece.id}",
@@ -53,7 +59,7 @@ def _fill_everything(
                     traded_at=AT,
                     slice_tag=piece.tag,
                 )
-        gateway.finalize_order(
+        allocation.finalize_order(
             session,
             order_key=order.key,
             reason="filled" if not short.get(order.key) else "expired",
@@ -73,17 +79,17 @@ def _run_batch(
         client.post(f"/batches/{batch_id}/approve", headers=auth(manager)).json()["state"]
         == "ready"
     )
-    batch = gateway.claim_ready_batch(session)
+    batch = planning.claim_ready_batch(session)
     assert batch is not None
     assert batch.id == batch_id
-    sells = gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    sells = planning.record_plan(
+        session, batch, plan(planning.plan_request(session, batch)), trade_date=DAY, phase=1
     )
     _fill_everything(session, sells, short=short)
-    buys_plan = plan(gateway.plan_request(session, batch, buys_only=True))
-    buys = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
+    buys_plan = plan(planning.plan_request(session, batch, buys_only=True))
+    buys = planning.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
     _fill_everything(session, buys, short=short)
-    gateway.finish_batch(session, batch.id)
+    closing.finish_batch(session, batch.id)
     return client.get(f"/batches/{batch_id}", headers=auth(manager)).json()
 
 
@@ -184,14 +190,14 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
     ).json()["id"]
     client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
-    batch = gateway.claim_ready_batch(session)
-    gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    batch = planning.claim_ready_batch(session)
+    planning.record_plan(
+        session, batch, plan(planning.plan_request(session, batch)), trade_date=DAY, phase=1
     )
-    buys_plan = plan(gateway.plan_request(session, batch, buys_only=True))
-    (order, other, *_) = gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
+    buys_plan = plan(planning.plan_request(session, batch, buys_only=True))
+    (order, other, *_) = planning.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
 
-    first = gateway.record_trade(
+    first = fills.record_trade(
         session,
         order_key=order.key,
         broker_trade_id="T1",
@@ -199,7 +205,7 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         price=order.limit_price,
         traded_at=AT,
     )
-    again = gateway.record_trade(
+    again = fills.record_trade(
         session,
         order_key=order.key,
         broker_trade_id="T1",
@@ -207,7 +213,7 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         price=order.limit_price,
         traded_at=AT,
     )
-    same_number_other_order = gateway.record_trade(  # exchange trade numbers repeat by day
+    same_number_other_order = fills.record_trade(  # exchange trade numbers repeat by day
         session,
         order_key=other.key,
         broker_trade_id="T1",
@@ -216,7 +222,7 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
         traded_at=AT,
     )
     with pytest.raises(Conflict, match="would fill"):
-        gateway.record_trade(
+        fills.record_trade(
             session,
             order_key=order.key,
             broker_trade_id="T2",
@@ -224,12 +230,14 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
             price=order.limit_price,
             traded_at=AT,
         )
-    allocated = gateway.finalize_order(
+    allocated = allocation.finalize_order(
         session, order_key=order.key, reason="expired", trade_date=DAY
     )
-    twice = gateway.finalize_order(session, order_key=order.key, reason="expired", trade_date=DAY)
+    twice = allocation.finalize_order(
+        session, order_key=order.key, reason="expired", trade_date=DAY
+    )
     with pytest.raises(Conflict, match="already allocated"):
-        gateway.record_trade(
+        fills.record_trade(
             session,
             order_key=order.key,
             broker_trade_id="T3",
@@ -242,9 +250,9 @@ def test_trades_are_recorded_once_and_orders_allocated_once(client: TestClient, 
     assert allocated is not None
     assert allocated.filled == 1
     assert twice is None
-    assert gateway.claim_ready_batch(session) is None
+    assert planning.claim_ready_batch(session) is None
     with pytest.raises(Conflict, match="has recorded phase 2"):
-        gateway.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
+        planning.record_plan(session, batch, buys_plan, trade_date=DAY, phase=2)
 
 
 def test_an_exit_sells_everything_closes_the_subscription_and_returns_its_cash(
@@ -252,7 +260,7 @@ def test_an_exit_sells_everything_closes_the_subscription_and_returns_its_cash(
 ):
     _, manager, smallcase, (investor,) = _investors(client, session, ["90000.00"])
     _run_batch(client, session, manager, smallcase)
-    gateway.settle(session, as_of=date(2026, 11, 26))
+    settlement.settle(session, as_of=date(2026, 11, 26))
     (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
     assert (
         client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(investor)).status_code
@@ -283,7 +291,7 @@ def test_crossing_books_transfers_between_subscriptions_at_the_reference_price(
 ):
     admin, manager, smallcase, (seller,) = _investors(client, session, ["90000.00"])
     _run_batch(client, session, manager, smallcase)
-    gateway.settle(session, as_of=date(2026, 11, 26))
+    settlement.settle(session, as_of=date(2026, 11, 26))
     (subscription,) = client.get("/portfolio", headers=auth(seller)).json()["subscriptions"]
     client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(seller))
     buyer = make_user(session)
@@ -319,9 +327,9 @@ def test_settlement_settles_only_earlier_days_and_each_entry_once(
     _run_batch(client, session, manager, smallcase)
     (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
 
-    same_day = gateway.settle(session, as_of=DAY)
-    next_day = gateway.settle(session, as_of=date(2026, 11, 26))
-    again = gateway.settle(session, as_of=date(2026, 11, 27))
+    same_day = settlement.settle(session, as_of=DAY)
+    next_day = settlement.settle(session, as_of=date(2026, 11, 26))
+    again = settlement.settle(session, as_of=date(2026, 11, 27))
     view = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"][0]
 
     assert same_day == 0
@@ -344,11 +352,11 @@ def test_buys_cut_for_funds_leave_the_batch_partially_completed_with_the_reason(
         "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
     ).json()["id"]
     client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
-    batch = gateway.claim_ready_batch(session)
+    batch = planning.claim_ready_batch(session)
     (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
     client_cash = Decimal(subscription["cash"])
-    gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    planning.record_plan(
+        session, batch, plan(planning.plan_request(session, batch)), trade_date=DAY, phase=1
     )
     release(
         session,
@@ -358,15 +366,15 @@ def test_buys_cut_for_funds_leave_the_batch_partially_completed_with_the_reason(
         bucket=Bucket.SETTLED,
         memo="test",
     )
-    buys = gateway.record_plan(
+    buys = planning.record_plan(
         session,
         batch,
-        plan(gateway.plan_request(session, batch, buys_only=True)),
+        plan(planning.plan_request(session, batch, buys_only=True)),
         trade_date=DAY,
         phase=2,
     )
     _fill_everything(session, buys)
-    done = gateway.finish_batch(session, batch.id)
+    done = closing.finish_batch(session, batch.id)
 
     assert str(done.state) == "partially_completed"
     assert "cut for funds" in done.reason
@@ -407,9 +415,9 @@ def test_a_batch_that_traded_nothing_can_be_failed_and_its_intents_wait_again(
         "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
     ).json()["id"]
     client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
-    gateway.claim_ready_batch(session)
+    planning.claim_ready_batch(session)
     with pytest.raises(Conflict, match="never planned"):
-        gateway.finish_batch(session, batch_id)
+        closing.finish_batch(session, batch_id)
 
     failed = client.post(
         f"/batches/{batch_id}/fail", headers=auth(admin), json={"reason": "venue down all day"}
@@ -447,20 +455,20 @@ def test_a_trade_beyond_the_limit_price_is_refused(client: TestClient, session: 
         "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
     ).json()["id"]
     client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
-    batch = gateway.claim_ready_batch(session)
-    gateway.record_plan(
-        session, batch, plan(gateway.plan_request(session, batch)), trade_date=DAY, phase=1
+    batch = planning.claim_ready_batch(session)
+    planning.record_plan(
+        session, batch, plan(planning.plan_request(session, batch)), trade_date=DAY, phase=1
     )
-    (order, *_) = gateway.record_plan(
+    (order, *_) = planning.record_plan(
         session,
         batch,
-        plan(gateway.plan_request(session, batch, buys_only=True)),
+        plan(planning.plan_request(session, batch, buys_only=True)),
         trade_date=DAY,
         phase=2,
     )
 
     with pytest.raises(Conflict, match="beyond"):
-        gateway.record_trade(
+        fills.record_trade(
             session,
             order_key=order.key,
             broker_trade_id="T9",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bridge_api.batches import service as batches
 from bridge_api.brokers.kite.account import kite_broker
+from bridge_api.calendar import IST
 from bridge_api.db.models import (
     Alert,
     Batch,
@@ -25,13 +26,12 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.demo.scenario import FIRST_DAY
-from bridge_api.execution import gateway
+from bridge_api.execution import planning
 from bridge_api.execution.clocks import ImmediateClock, LiveClock
 from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
 from bridge_api.ledger.reconciliation import compare
-from bridge_api.market.calendar import IST
 from bridge_api.portfolios import intents
 from tests.bridge_api.execution.support import ready_batch
 from tests.fake_kite import log_in
@@ -219,7 +219,7 @@ def test_after_the_close_a_resumed_batch_sends_nothing_and_no_new_batch_starts(
 ):
     stranded = ready_batch(committed, INVESTORS, FIRST_DAY)
     with committed() as session, session.begin():
-        gateway.claim_ready_batch(session)  # an engine claimed it, then died before planning
+        planning.claim_ready_batch(session)  # an engine claimed it, then died before planning
     waiting = ready_batch(committed, {"meera@saras.demo": "60000.00"}, FIRST_DAY)
     log_in(committed, fake)
     after_close = datetime(2026, 11, 26, 15, 45, tzinfo=IST)  # a Thursday

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bridge_api.brokers.kite import sessions
+from bridge_api.calendar import IST
 from bridge_api.db.models import Alert, KiteSession
-from bridge_api.market.calendar import IST
 
 
 def test_a_login_stores_the_token_encrypted_with_its_expiry(session, fake, kite_settings):

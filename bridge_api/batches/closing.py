@@ -1,0 +1,181 @@
+"""Closing an executing batch: finished once every order is final (completed, or partially
+completed with each short leg named), or failed when it cannot go on. Either way its
+participants are released and its intents done or returned to pending."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bridge_api.batches.states import move_batch
+from bridge_api.db.models import (
+    Batch,
+    BatchCrossing,
+    BatchOrder,
+    BatchParticipant,
+    BatchSkip,
+    BatchState,
+    BrokerTrade,
+    Bucket,
+    Intent,
+    IntentKind,
+    IntentStatus,
+    OrderSlice,
+    OrderStatus,
+    SliceStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Conflict, NotFound
+from bridge_api.ledger.service import among, balance, holdings, subscription_account
+from bridge_api.notifications import jobs
+from bridge_api.notifications.jobs import enqueue
+from bridge_api.portfolios.cash import release
+
+
+def finish_batch(session: Session, batch_id: int) -> Batch:
+    """Close a batch whose orders are all final.
+
+    It is completed when every order filled in full and no buy was cut for funds; otherwise
+    partially completed, with each short leg named (the manager then repairs or archives it).
+    An exit whose sells all filled closes its subscription and returns its cash; one that did
+    not goes back to pending for the next batch.
+    """
+    batch = _executing(session, batch_id)
+    if batch.phase == 0:
+        raise Conflict(f"batch {batch_id} was never planned; fail it instead")
+    orders = (
+        session.execute(select(BatchOrder).where(BatchOrder.batch_id == batch.id)).scalars().all()
+    )
+    open_orders = [o.key for o in orders if o.status is not OrderStatus.FINAL]
+    if open_orders:
+        raise Conflict(f"orders still open: {', '.join(open_orders)}")
+    filled = _filled(session, [o.id for o in orders])
+    short = [
+        f"{o.key} {filled.get(o.id, 0)}/{o.quantity} ({o.final_reason})"
+        for o in orders
+        if filled.get(o.id, 0) < o.quantity
+    ]
+    cut = session.execute(
+        select(BatchSkip.symbol, func.sum(BatchSkip.quantity))
+        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason == "funds")
+        .group_by(BatchSkip.symbol)
+        .order_by(BatchSkip.symbol)
+    ).all()
+    short += [f"{symbol} {quantity} cut for funds" for symbol, quantity in cut]
+    move_batch(batch, BatchState.PARTIALLY_COMPLETED if short else BatchState.COMPLETED)
+    batch.reason = "; ".join(short)[:500]
+    _close_participants(session, batch)
+    intents = (
+        session.execute(
+            select(Intent).where(Intent.batch_id == batch.id).order_by(Intent.subscription_id)
+        )
+        .scalars()
+        .all()
+    )
+    subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
+    for intent in intents:
+        intent.status = IntentStatus.DONE
+        subscription = subscriptions[intent.subscription_id]
+        if intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
+            subscription.version_id = intent.version_id
+        if intent.kind is IntentKind.EXIT and not _close_if_empty(session, subscription):
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+            intent.note = f"exit not complete in batch {batch.id}; waiting for the next batch"
+    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
+    return batch
+
+def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
+    """End an executing batch that cannot go on, once nothing of it is live at the broker.
+
+    If nothing traded, its intents go back to pending; otherwise they are done and the
+    residue is for a repair batch.
+    """
+    batch = _executing(session, batch_id)
+    live = session.execute(
+        select(func.count())
+        .select_from(OrderSlice)
+        .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+        .where(
+            BatchOrder.batch_id == batch.id,
+            BatchOrder.status != OrderStatus.FINAL,
+            OrderSlice.status.in_([SliceStatus.SENDING, SliceStatus.SENT, SliceStatus.UNKNOWN]),
+        )
+    ).scalar_one()
+    if live:
+        raise Conflict(f"batch {batch_id} has {live} slices live or unresolved at the broker")
+    orders = [
+        o.id
+        for o in session.execute(
+            select(BatchOrder).where(BatchOrder.batch_id == batch.id)
+        ).scalars()
+    ]
+    traded = any(_filled(session, orders).values())
+    crossed = session.execute(
+        select(func.count()).select_from(BatchCrossing).where(BatchCrossing.batch_id == batch.id)
+    ).scalar_one()
+    move_batch(batch, BatchState.FAILED)
+    batch.reason = reason[:500]
+    _close_participants(session, batch)
+    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
+        if traded or crossed:
+            intent.status = IntentStatus.DONE
+        else:
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
+    return batch
+
+def _executing(session: Session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id, with_for_update=True)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if batch.state is not BatchState.EXECUTING:
+        raise Conflict(f"batch {batch_id} is {batch.state}, not executing")
+    return batch
+
+def _filled(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(BrokerTrade.order_id, func.sum(BrokerTrade.quantity))
+            .where(BrokerTrade.order_id.in_(order_ids))
+            .group_by(BrokerTrade.order_id)
+        ).all()
+    )
+
+def _close_participants(session: Session, batch: Batch) -> None:
+    for participant in session.execute(
+        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
+    ).scalars():
+        participant.open = False
+
+def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscription]:
+    """Lock subscriptions in id order (one order everywhere, so no deadlock)."""
+    rows = session.execute(
+        select(Subscription)
+        .where(among(Subscription.id, ids))
+        .order_by(Subscription.id)
+        .with_for_update()
+    ).scalars()
+    return {s.id: s for s in rows}
+
+def _close_if_empty(session: Session, subscription: Subscription) -> bool:
+    """Close a subscription that holds no shares, returning its cash; False if it still holds."""
+    account = subscription_account(session, subscription.id)
+    if holdings(session, account):
+        return False
+    for bucket in (Bucket.SETTLED, Bucket.UNSETTLED):
+        amount = balance(session, account, CASH, bucket)
+        if amount > 0:
+            release(
+                session,
+                subscription.user_id,
+                subscription.id,
+                amount=amount,
+                bucket=bucket,
+                memo="exit: cash returned",
+            )
+    subscription.status = SubscriptionStatus.CLOSED
+    return True

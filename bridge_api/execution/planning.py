@@ -1,0 +1,258 @@
+"""Planning a batch: claim it, build the allocator's input from its allocation table and each
+subscription's own cash, and record one phase of the plan (crossings, orders, pre-trade
+statements, slices with their client tags, skips) before anything of it is sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allocator import Account, Limits, Plan, PlanRequest, Side
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
+from bridge_api.batches.states import move_batch
+from bridge_api.db.copy import copy_rows
+from bridge_api.db.models import (
+    Batch,
+    BatchCrossing,
+    BatchOrder,
+    BatchState,
+    BatchTarget,
+    Bucket,
+    Cause,
+    Instrument,
+    OrderSlice,
+)
+from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Conflict
+from bridge_api.execution.tags import account_name, client_tag, subscription_of
+from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
+from bridge_api.ledger.service import (
+    Leg,
+    balances_of,
+    books_of,
+    post,
+    subscription_accounts,
+    take_out,
+)
+
+
+def claim_ready_batch(session: Session) -> Batch | None:
+    """The oldest ready batch no other engine holds, now executing; None when there is none."""
+    batch = session.execute(
+        select(Batch)
+        .where(Batch.state == BatchState.READY)
+        .order_by(Batch.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if batch is not None:
+        move_batch(batch, BatchState.EXECUTING)
+    return batch
+
+def plan_request(
+    session: Session,
+    batch: Batch,
+    *,
+    limits: Limits | None = None,
+    collar: Decimal = DEFAULT_COLLAR,
+    buy_charges_rate: Decimal = CHARGES_RESERVE,
+    min_trade_value: Decimal = Decimal("0.00"),
+    prices: Mapping[str, Decimal] | None = None,
+    buys_only: bool = False,
+) -> PlanRequest:
+    """The allocator's input for a batch: its allocation table, each subscription's own cash,
+    and per-symbol order caps from the instrument list.
+
+    `prices` replace the allocation table's (fresh quotes at execution). With `buys_only`
+    (phase 2), holdings are the ledger's after the sells, no target is below a holding, and
+    nothing is crossed: what remains is each subscription's buys, funded by its own cash
+    including what its sells raised.
+    """
+    rows = session.execute(
+        select(
+            BatchTarget.subscription_id,
+            BatchTarget.symbol,
+            BatchTarget.holding,
+            BatchTarget.target,
+            BatchTarget.price,
+        ).where(BatchTarget.batch_id == batch.id)
+    )
+    positions: dict[int, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
+    reference: dict[str, Decimal] = {}
+    for sid, symbol, holding, target, price in rows:
+        held, wanted = positions[sid]
+        held[symbol], wanted[symbol] = holding, target
+        reference[symbol] = price
+    if prices is not None:
+        reference.update({s: p for s, p in prices.items() if s in reference})
+    accounts = subscription_accounts(session, positions)
+    books = books_of(session, accounts.values())
+    if buys_only:
+        for sid, (held, wanted) in positions.items():
+            now = books[accounts[sid]].shares
+            for symbol in wanted:
+                held[symbol] = now.get(symbol, 0)
+                wanted[symbol] = max(wanted[symbol], held[symbol])
+    instruments = (
+        session.execute(select(Instrument).where(Instrument.symbol.in_(reference))).scalars().all()
+    )
+    base = limits or Limits()
+    caps = {i.symbol: i.max_order_quantity for i in instruments if i.max_order_quantity}
+    accounts_in = [
+        Account(
+            account=account_name(sid), holdings=held, targets=wanted, cash=books[accounts[sid]].cash
+        )
+        for sid, (held, wanted) in sorted(positions.items())
+    ]
+    return PlanRequest(
+        batch=f"b{batch.id}",
+        prices=reference,
+        tick_size={i.symbol: i.tick_size for i in instruments},
+        accounts=accounts_in,
+        limits=Limits(
+            max_quantity=base.max_quantity,
+            max_quantity_by_symbol={**caps, **base.max_quantity_by_symbol},
+            max_value=base.max_value,
+            orders_per_second=base.orders_per_second,
+            orders_per_minute=base.orders_per_minute,
+            orders_per_day=base.orders_per_day,
+            orders_used_today=base.orders_used_today,
+        ),
+        collar=collar,
+        buy_charges_rate=buy_charges_rate,
+        min_trade_value=min_trade_value,
+        cross=batch.cross and not buys_only,
+    )
+
+def record_plan(
+    session: Session, batch: Batch, plan: Plan, *, trade_date: date, phase: int
+) -> list[BatchOrder]:
+    """Write one phase of the plan before anything of it is sent.
+
+    Phase 1 is the crossings (booked at once) and the sells; phase 2 the buys, re-planned after
+    the sells, with their amended pre-trade statements. Each phase is recorded once, in order.
+    """
+    if batch.state is not BatchState.EXECUTING:
+        raise Conflict(f"batch {batch.id} is {batch.state}, not executing")
+    if phase not in (1, 2) or batch.phase != phase - 1:
+        raise Conflict(
+            f"batch {batch.id} has recorded phase {batch.phase} of its plan; "
+            f"cannot record phase {phase}"
+        )
+    side = Side.SELL if phase == 1 else Side.BUY
+    if phase == 1:
+        for crossing in plan.crossings:
+            session.add(
+                BatchCrossing(
+                    batch_id=batch.id,
+                    subscription_id=subscription_of(crossing.account),
+                    symbol=crossing.symbol,
+                    side=str(crossing.side),
+                    quantity=crossing.quantity,
+                    price=crossing.price,
+                )
+            )
+        _book_crossings(session, batch, plan, trade_date)
+        batch.planned_at, batch.trade_date = datetime.now(UTC), trade_date
+    orders = []
+    for planned in (o for o in plan.orders if o.side is side):
+        order = BatchOrder(
+            batch_id=batch.id,
+            key=planned.id,
+            symbol=planned.symbol,
+            side=str(planned.side),
+            quantity=planned.quantity,
+            limit_price=planned.limit_price,
+        )
+        session.add(order)
+        session.flush()
+        copy_rows(
+            session,
+            "order_participants",
+            ("order_id", "subscription_id", "quantity"),
+            ((order.id, subscription_of(p.account), p.quantity) for p in planned.participants),
+        )
+        session.add_all(
+            OrderSlice(
+                order_id=order.id,
+                seq=seq,
+                quantity=piece.quantity,
+                send_after_ms=piece.send_after_ms,
+                tag=client_tag(batch.id, order.id, seq, 0),
+            )
+            for seq, piece in enumerate(planned.slices)
+        )
+        orders.append(order)
+    copy_rows(
+        session,
+        "batch_skips",
+        ("batch_id", "subscription_id", "symbol", "side", "quantity", "reason"),
+        (
+            (
+                batch.id,
+                subscription_of(skip.account),
+                skip.symbol,
+                str(skip.side),
+                skip.quantity,
+                skip.reason,
+            )
+            for skip in plan.skipped
+            if skip.side is side
+        ),
+    )
+    batch.phase = phase
+    session.flush()
+    return orders
+
+def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date) -> None:
+    """One journal entry per crossed symbol: shares and cash change hands at the reference
+    price; buyers open lots, sellers consume theirs (all in bulk)."""
+    by_symbol: dict[str, list[tuple[int, Side, int, Decimal]]] = defaultdict(list)
+    for c in plan.crossings:
+        by_symbol[c.symbol].append((subscription_of(c.account), c.side, c.quantity, c.price))
+    accounts = subscription_accounts(session, [subscription_of(c.account) for c in plan.crossings])
+    for symbol, crossed in sorted(by_symbol.items()):
+        cash = balances_of(
+            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.BUY], CASH
+        )
+        shares = balances_of(
+            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.SELL], symbol
+        )
+        legs: list[Leg] = []
+        for sid, side, quantity, price in crossed:
+            account, value = accounts[sid], price * quantity
+            if side is Side.BUY:
+                legs += [
+                    *take_out(account, CASH, value, cash[account][Bucket.SETTLED]),
+                    Leg(account, symbol, Decimal(quantity)),
+                ]
+            else:
+                legs += [
+                    *take_out(account, symbol, Decimal(quantity), shares[account][Bucket.SETTLED]),
+                    Leg(account, CASH, value),
+                ]
+        entry = post(
+            session,
+            cause=Cause.CROSSING,
+            legs=legs,
+            effective_on=trade_date,
+            batch_id=batch.id,
+            memo=f"internal crossing of {symbol}",
+        )
+        bought = [
+            (sid, quantity, price * quantity)
+            for sid, side, quantity, price in crossed
+            if side is Side.BUY
+        ]
+        sold = [
+            Sale(sid, quantity, price * quantity)
+            for sid, side, quantity, price in crossed
+            if side is Side.SELL
+        ]
+        add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=bought)
+        consume_fifo_many(session, symbol=symbol, sales=sold, sold_on=trade_date, entry_id=entry.id)
