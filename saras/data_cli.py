@@ -113,10 +113,10 @@ def last_closed_day() -> date:
     from datetime import timedelta  # noqa: PLC0415
 
     from bridge_api.calendar import ist_today  # noqa: PLC0415
-    from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
+    from bridge_api.execution.clocks import Deadline, LiveClock  # noqa: PLC0415
 
     today = ist_today()
-    return today if LiveClock().passed("close") else today - timedelta(days=1)
+    return today if LiveClock().passed(Deadline.CLOSE) else today - timedelta(days=1)
 
 
 def holds_synthetic_sample(folder: Path) -> bool:

@@ -153,13 +153,14 @@ def _print(console: Console, result: DemoResult, market: str) -> None:
     console.print(investors)
     check = result.reconciliation
     if check is not None:
-        shares = sum(check.venue.values())
+        shares = sum(check.shares_broker.values())
         verdict = "OK" if check.matches else "MISMATCH"
-        held = sum(check.ledger.values())
+        held = sum(check.shares_books.values())
         console.print(
             f"Reconciliation {verdict}: sub-ledgers + house hold {held} shares in "
-            f"{len(check.ledger)} symbols; the {market} holds {shares} in {len(check.venue)}; "
-            f"the ledger sums to zero per asset: {check.ledger_sums_to_zero}"
+            f"{len(check.shares_books)} symbols; the {market} holds {shares} in "
+            f"{len(check.shares_broker)}; the ledger sums to zero per asset: "
+            f"{check.double_entry_holds}"
         )
 
 

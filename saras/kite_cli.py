@@ -160,14 +160,18 @@ def true_up_command(
 ) -> None:
     """After the close: the day's charges from Kite's contract note against the estimate; the
     difference goes to the house account."""
+    from bridge_api.brokers.kite.contract_notes import KiteContractNotes  # noqa: PLC0415
     from bridge_api.calendar import ist_today  # noqa: PLC0415
-    from bridge_api.execution.clocks import LiveClock  # noqa: PLC0415
+    from bridge_api.execution.clocks import Deadline, LiveClock  # noqa: PLC0415
     from bridge_api.ledger.true_up import true_up  # noqa: PLC0415
 
     when = _day("kite true-up", day) or ist_today()
-    if when == ist_today() and not any_time and not LiveClock().passed("close"):
+    if when == ist_today() and not any_time and not LiveClock().passed(Deadline.CLOSE):
         _fail("kite true-up", "today's charges are trued up after the close (15:30 IST)")
-    result = _with_broker("kite true-up", lambda session, broker: true_up(session, broker, when))
+    result = _with_broker(
+        "kite true-up",
+        lambda session, broker: true_up(session, KiteContractNotes(broker), when),
+    )
     typer.echo(
         f"Charges on {when}: estimated {result.estimated}, contract note {result.actual} "
         f"({result.orders} orders); the house {'pays' if result.difference >= 0 else 'gets'} "

@@ -44,11 +44,13 @@ from AlgorithmImports import (
     TimeInForce,
 )
 
+from allocator import Side
 from bridge_api.brokers.port import (
     BrokerOrder,
     BrokerRejected,
     BrokerTrade,
     BrokerUnavailable,
+    OrderState,
     PlacementUnknown,
     Quote,
 )
@@ -58,15 +60,20 @@ BAND = Decimal("0.20")
 PAISA = Decimal("0.01")
 
 
-def port_status(status: OrderStatus) -> str:
-    """The broker port's status for a Lean order status (see the module doc)."""
+def port_status(status: OrderStatus) -> OrderState:
+    """The broker port's state for a Lean order status (see the module doc)."""
     if status == OrderStatus.FILLED:
-        return "COMPLETE"
+        return OrderState.COMPLETE
     if status == OrderStatus.CANCELED:
-        return "CANCELLED"
+        return OrderState.CANCELLED
     if status == OrderStatus.INVALID:
-        return "REJECTED"
-    return "OPEN"
+        return OrderState.REJECTED
+    return OrderState.OPEN
+
+
+def port_side(direction: OrderDirection) -> Side:
+    """The port's side of a Lean order direction."""
+    return Side.BUY if direction == OrderDirection.BUY else Side.SELL
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +82,7 @@ class _Fill:
     event_id: int
     tag: str
     symbol: str
-    side: str
+    side: Side
     quantity: int
     price: Decimal
     at: datetime
@@ -145,7 +152,7 @@ class LeanBroker:
     # -- orders ----------------------------------------------------------------------------
 
     def place_limit_order(
-        self, *, tag: str, symbol: str, side: str, quantity: int, price: Decimal
+        self, *, tag: str, symbol: str, side: Side, quantity: int, price: Decimal
     ) -> str:
         """Send an NSE CNC day limit order through Lean; returns this run's order id."""
         if symbol not in self._symbols:
@@ -156,7 +163,7 @@ class LeanBroker:
         try:
             ticket = self._algorithm.limit_order(
                 self._symbols[symbol],
-                quantity if side == "BUY" else -quantity,
+                quantity if side is Side.BUY else -quantity,
                 float(price),
                 tag=tag,
                 order_properties=properties,
@@ -199,7 +206,7 @@ class LeanBroker:
                     broker_order_id=self._reference(order.id),
                     tag=order.tag or "",
                     symbol=self._symbol(order.symbol),
-                    side="BUY" if order.direction == OrderDirection.BUY else "SELL",
+                    side=port_side(order.direction),
                     quantity=abs(int(order.quantity)),
                     price=limits.get(order.id, Decimal(str(order.price))),
                     filled=filled.get(order.id, 0),
@@ -227,6 +234,19 @@ class LeanBroker:
             for fill in fills
         ]
 
+    def holdings(self) -> dict[str, int]:
+        """Lean's portfolio quantity of every subscribed symbol (live, Lean loads it from the
+        Zerodha account at start; a symbol not subscribed is not seen)."""
+        held = {
+            ticker: int(self._algorithm.portfolio[symbol].quantity)
+            for ticker, symbol in self._symbols.items()
+        }
+        return {ticker: quantity for ticker, quantity in sorted(held.items()) if quantity}
+
+    def cash(self) -> Decimal | None:
+        """None: Lean's cash is its own simulation in a backtest, and not the books' pool."""
+        return None
+
     def record(self, order_event: OrderEvent) -> None:
         """Take in an order event: its status, and its fill if it has one."""
         fill = None
@@ -238,7 +258,7 @@ class LeanBroker:
                 event_id=order_event.id,
                 tag=(order.tag or "") if order is not None else "",
                 symbol=self._symbol(order_event.symbol),
-                side="BUY" if order_event.direction == OrderDirection.BUY else "SELL",
+                side=port_side(order_event.direction),
                 quantity=abs(int(order_event.fill_quantity)),
                 price=Decimal(str(order_event.fill_price)).quantize(PAISA, ROUND_HALF_EVEN),
                 at=at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC),

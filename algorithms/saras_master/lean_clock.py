@@ -14,7 +14,9 @@ from datetime import time as clock_time
 
 from AlgorithmImports import SecurityExchangeHours
 
-NSE_CLOSE = clock_time(15, 30)
+from bridge_api.calendar import NSE_CLOSE, SELL_CUTOFF
+from bridge_api.execution.clocks import Deadline
+
 SETTLING = timedelta(minutes=30)
 """How long after the close the poll still runs, to finalize what expired at the close."""
 
@@ -26,13 +28,13 @@ class LeanClock:
     now: Callable[[], datetime]
     hours: SecurityExchangeHours
     trade_date: date
-    cutoff: clock_time = clock_time(14, 0)
+    cutoff: clock_time = SELL_CUTOFF
     close: clock_time = NSE_CLOSE
 
-    def passed(self, deadline: str) -> bool:
-        """Whether the deadline (``cutoff`` or ``close``) of the trade date has passed."""
+    def passed(self, deadline: Deadline) -> bool:
+        """Whether the deadline (the cut-off or the close) of the trade date has passed."""
         now = self.now()
-        limit = self.cutoff if deadline == "cutoff" else self.close
+        limit = self.cutoff if deadline == Deadline.CUTOFF else self.close
         return now.date() > self.trade_date or (
             now.date() == self.trade_date and now.time() >= limit
         )
@@ -43,10 +45,18 @@ class LeanClock:
     def wait(self) -> None:
         """Nothing to do: the algorithm polls on a schedule and never blocks."""
 
-    def can_claim(self) -> bool:
+    def accepting(self) -> bool:
         """Whether a new batch may start: the market is open and the cut-off is ahead."""
         now = self.now()
         return self.hours.is_open(now, False) and now.time() < self.cutoff
+
+    def is_open(self) -> bool:
+        """Whether orders may be sent: the market is open now."""
+        return bool(self.hours.is_open(self.now(), False))
+
+    def can_claim(self) -> bool:
+        """Whether the poll may claim a new batch (the same as `accepting`)."""
+        return self.accepting()
 
     def can_step(self) -> bool:
         """Whether a started batch may move: the market is open, or closed only just now."""

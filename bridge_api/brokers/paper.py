@@ -29,18 +29,20 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from allocator import Side
 from allocator.slicing import slice_sizes
 from bridge_api.brokers.port import (
     BrokerOrder,
     BrokerRejected,
     BrokerTrade,
     BrokerUnavailable,
+    OrderState,
     PlacementUnknown,
     Quote,
 )
 from bridge_api.db.models import Bar, Instrument, PaperOrder, PaperTrade
 
-OPEN, COMPLETE, CANCELLED, REJECTED = "OPEN", "COMPLETE", "CANCELLED", "REJECTED"
+OPEN, COMPLETE, CANCELLED, REJECTED = (str(s) for s in OrderState)
 
 
 @dataclass
@@ -106,7 +108,7 @@ class PaperVenue:
     # -- orders ----------------------------------------------------------------------------
 
     def place_limit_order(
-        self, *, tag: str, symbol: str, side: str, quantity: int, price: Decimal
+        self, *, tag: str, symbol: str, side: Side, quantity: int, price: Decimal
     ) -> str:
         """Place, validate and match an order (see the module doc)."""
         self._check_connected()
@@ -121,7 +123,7 @@ class PaperVenue:
                 broker_order_id="",
                 tag=tag,
                 symbol=symbol,
-                side=side,
+                side=str(side),
                 quantity=quantity,
                 price=price,
                 filled=0,
@@ -247,11 +249,11 @@ class PaperVenue:
                     broker_order_id=o.broker_order_id,
                     tag=o.tag,
                     symbol=o.symbol,
-                    side=o.side,
+                    side=Side(o.side),
                     quantity=o.quantity,
                     price=o.price,
                     filled=o.filled,
-                    status=o.status,
+                    status=OrderState(o.status),
                     message=o.message,
                 )
                 for o in rows
@@ -274,7 +276,7 @@ class PaperVenue:
                     broker_order_id=o.broker_order_id,
                     tag=o.tag,
                     symbol=o.symbol,
-                    side=o.side,
+                    side=Side(o.side),
                     quantity=t.quantity,
                     price=t.price,
                     at=moment,
@@ -283,7 +285,7 @@ class PaperVenue:
             ]
 
     def holdings(self) -> dict[str, int]:
-        """Net shares bought less sold through the venue, per symbol, every day."""
+        """Net shares bought less sold through the venue, per symbol, over every day."""
         with self._sessions() as session:
             rows = session.execute(
                 select(PaperOrder.symbol, PaperOrder.side, func.sum(PaperTrade.quantity))
@@ -294,6 +296,10 @@ class PaperVenue:
         for symbol, side, quantity in rows:
             net[symbol] = net.get(symbol, 0) + (int(quantity) if side == "BUY" else -int(quantity))
         return {s: q for s, q in sorted(net.items()) if q}
+
+    def cash(self) -> Decimal | None:
+        """None: the paper venue keeps no cash (pay-ins never reach it)."""
+        return None
 
     def _check_connected(self) -> None:
         if self.faults.disconnected:

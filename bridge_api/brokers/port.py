@@ -1,8 +1,13 @@
-"""The broker port: what the execution engine needs from any broker, and nothing more.
+"""The broker port: what the execution engine and reconciliation need from any broker.
 
-Statuses follow Kite's: an order is ``OPEN`` until it is ``COMPLETE``, ``CANCELLED`` (by us, or
-expired at the close) or ``REJECTED``. A placement can fail three ways, and the engine treats
-each differently:
+Three adapters implement it: the paper venue (`bridge_api.brokers.paper`, fills against the
+daily bars), Kite (`bridge_api.brokers.kite`, the direct and crash-safe path, tested against
+the simulated venue in `bridge_api.brokers.fake_kite`), and Lean's order API
+(``algorithms/saras_master/lean_broker.py``, inside a running algorithm).
+
+Statuses follow Kite's: an order is `OrderState.OPEN` until it is ``COMPLETE``, ``CANCELLED``
+(by us, or expired at the close) or ``REJECTED``. A placement can fail three ways, and the
+engine treats each differently:
 
 - `BrokerRejected`: the broker refused it; nothing is working at the broker;
 - `PlacementUnknown`: the request may or may not have reached the broker (timeout,
@@ -17,9 +22,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
-FINAL_STATUSES = frozenset({"COMPLETE", "CANCELLED", "REJECTED"})
+from allocator import Side
+
+
+class OrderState(StrEnum):
+    """An order's state at the broker, as the port reports it."""
+
+    OPEN = "OPEN"
+    COMPLETE = "COMPLETE"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+FINAL_STATES = frozenset({OrderState.COMPLETE, OrderState.CANCELLED, OrderState.REJECTED})
 
 
 class BrokerError(Exception):
@@ -55,17 +73,17 @@ class BrokerOrder:
     broker_order_id: str
     tag: str
     symbol: str
-    side: str
+    side: Side
     quantity: int
     price: Decimal
     filled: int
-    status: str
+    status: OrderState
     message: str = ""
 
     @property
     def final(self) -> bool:
         """Whether nothing more can happen to the order."""
-        return self.status in FINAL_STATUSES
+        return self.status in FINAL_STATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +94,7 @@ class BrokerTrade:
     broker_order_id: str
     tag: str
     symbol: str
-    side: str
+    side: Side
     quantity: int
     price: Decimal
     at: datetime
@@ -86,12 +104,15 @@ class Broker(Protocol):
     """The broker port."""
 
     name: str
+    real_money: bool
+    """Whether orders here move real money (the engine refuses such a broker unless real-money
+    trading is switched on)."""
 
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
         """Reference prices and price bands."""
 
     def place_limit_order(
-        self, *, tag: str, symbol: str, side: str, quantity: int, price: Decimal
+        self, *, tag: str, symbol: str, side: Side, quantity: int, price: Decimal
     ) -> str:
         """Place a CNC day limit order on NSE; returns the broker's order id."""
 
@@ -103,3 +124,11 @@ class Broker(Protocol):
 
     def trades(self) -> list[BrokerTrade]:
         """Today's trade book."""
+
+    def holdings(self) -> dict[str, int]:
+        """Shares the account holds per symbol: settled, still settling (T1) and today's net
+        (symbols with none left out). What reconciliation compares the books with."""
+
+    def cash(self) -> Decimal | None:
+        """The account's cash after today's trades and charges, or None where the venue keeps
+        no cash of its own (the paper venue, a Lean backtest)."""

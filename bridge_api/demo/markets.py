@@ -17,8 +17,7 @@ from bridge_api.brokers.paper import PaperVenue
 from bridge_api.brokers.port import Broker
 from bridge_api.calendar import IST
 from bridge_api.db.models import Bar, Instrument
-from bridge_api.execution.clocks import ImmediateClock, PaperClock
-from bridge_api.execution.engine import MarketClock
+from bridge_api.execution.clocks import ImmediateClock, MarketClock, PaperClock
 
 DEMO_KEY, DEMO_SECRET = "saras_demo", "saras_demo_secret"
 
@@ -31,8 +30,8 @@ class DemoMarket(Protocol):
     def open_day(self, day: date) -> tuple[Broker, MarketClock]:
         """The broker and clock for one session."""
 
-    def holdings(self, day: date) -> dict[str, int]:
-        """Shares held in the account after `day`."""
+    def broker(self, day: date) -> Broker:
+        """The account as it stands after `day` (what the demo reconciles with)."""
 
     def close(self) -> None:
         """Release what the market holds."""
@@ -51,9 +50,9 @@ class PaperMarket:
         venue = PaperVenue(self._sessions, session_day=day)
         return venue, PaperClock(venue)
 
-    def holdings(self, day: date) -> dict[str, int]:
-        """The venue's net holdings."""
-        return PaperVenue(self._sessions, session_day=day).holdings()
+    def broker(self, day: date) -> Broker:
+        """The paper venue as of `day` (its holdings count every day)."""
+        return PaperVenue(self._sessions, session_day=day)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -74,6 +73,7 @@ class FakeKiteMarket:
         self._now = datetime.now(IST)
         self.fake = FakeKite(api_key=DEMO_KEY, api_secret=DEMO_SECRET, now=lambda: self._now)
         self.fake.start()
+        self._broker: KiteBroker | None = None
 
     def open_day(self, day: date) -> tuple[Broker, MarketClock]:
         """Move the fake to `day`, list the market, log in, and return the Kite broker."""
@@ -83,11 +83,14 @@ class FakeKiteMarket:
                 self.fake.list_instrument(symbol, token=token, price=close, tick_size=tick)
         kite = KiteConnect(DEMO_KEY, root=self.fake.url, timeout=5)
         kite.generate_session(self.fake.issue_request_token(), api_secret=DEMO_SECRET)
-        return KiteBroker(kite, sessions=self._sessions), ImmediateClock(self.fake.close_market)
+        self._broker = KiteBroker(kite, sessions=self._sessions)
+        return self._broker, ImmediateClock(self.fake.close_market)
 
-    def holdings(self, day: date) -> dict[str, int]:
-        """Kite's holdings plus today's net positions."""
-        return self.fake.holdings_of()
+    def broker(self, day: date) -> Broker:
+        """The Kite broker of the last day opened (holdings plus today's net positions)."""
+        if self._broker is None:
+            raise LookupError("no day has been opened on the fake Kite market")
+        return self._broker
 
     def close(self) -> None:
         """Stop the fake server."""

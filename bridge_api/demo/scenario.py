@@ -1,5 +1,6 @@
 """The end-to-end demo scenario: seeded investors invest, a manager rebalances, the engine
-trades two sessions through the paper venue, and every book reconciles with the venue.
+trades two sessions through the paper venue, and every book reconciles with the venue (the
+same reconciliation the operator runs against Kite).
 
 Day 1 (`FIRST_DAY`): Asha and Vikram invest in Nifty Leaders, Vikram and Meera in IT
 Bellwethers; the manager batches each smallcase and the engine trades them. Before day 2 the
@@ -35,7 +36,7 @@ from bridge_api.demo.seed import load_market, seed_demo
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger import settlement
-from bridge_api.ledger.totals import ledger_balances, pooled_shares
+from bridge_api.ledger.reconciliation import Report, reconcile
 from bridge_api.portfolios import intents, views
 from bridge_api.smallcases import service as smallcases
 
@@ -89,27 +90,13 @@ class InvestorLine:
         return self.free_cash + self.invested_value + self.book_cash
 
 
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """Shares per symbol: every sub-ledger plus the house, against the venue's holdings."""
-
-    ledger: dict[str, int]
-    venue: dict[str, int]
-    ledger_sums_to_zero: bool
-
-    @property
-    def matches(self) -> bool:
-        """Every symbol agrees, and the whole ledger balances."""
-        return self.ledger == self.venue and self.ledger_sums_to_zero
-
-
 @dataclass
 class DemoResult:
     """What the demo did and where everyone ended."""
 
     batches: list[BatchLine] = field(default_factory=list)
     investors: list[InvestorLine] = field(default_factory=list)
-    reconciliation: Reconciliation | None = None
+    reconciliation: Report | None = None
 
 
 def run_demo(
@@ -168,12 +155,12 @@ def run_demo(
     result.batches += _trade_day(
         sessions, market, SECOND_DAY, ["Nifty Leaders", "IT Bellwethers", None], say, rate_limits
     )
-    with sessions() as session:
+    with sessions() as session, session.begin():
         result.investors = [
             _investor_line(session, email)
             for email in ("asha@saras.demo", "vikram@saras.demo", "meera@saras.demo")
         ]
-        result.reconciliation = reconcile(session, market.holdings(SECOND_DAY))
+        result.reconciliation, _ = reconcile(session, market.broker(SECOND_DAY))
     return result
 
 
@@ -218,15 +205,6 @@ def _trade_day(  # noqa: PLR0917  (the scenario's steps read as one call per day
             ).scalar_one()
             lines.append(BatchLine(batch_id, day, name, str(done.state), done.reason, orders))
     return lines
-
-
-def reconcile(session: Session, venue_holdings: dict[str, int]) -> Reconciliation:
-    """Shares held in every subscription and the house against the venue's net holdings."""
-    return Reconciliation(
-        ledger=pooled_shares(session),
-        venue=venue_holdings,
-        ledger_sums_to_zero=ledger_balances(session),
-    )
 
 
 def _invest(session: Session, email: str, smallcase: str, amount: str) -> None:

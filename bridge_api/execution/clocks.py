@@ -1,5 +1,6 @@
-"""Market clocks for the engine: the paper venue's (phases end once it has matched), and the
-live market's (phases end at the cut-off and at NSE's close)."""
+"""Market clocks for the engine: the paper venue's (phases end once it has matched), a wired
+venue's that matches at placement (the fake Kite server), and the live market's (phases end at
+the cut-off and at NSE's close). Under Lean, ``algorithms/saras_master/lean_clock.py``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,39 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from datetime import time as clock_time
+from enum import StrEnum
+from typing import Protocol
 
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.calendar import IST
+from bridge_api.calendar import IST, NSE_CLOSE, NSE_OPEN, SELL_CUTOFF
 
-NSE_OPEN = clock_time(9, 15)
-NSE_CLOSE = clock_time(15, 30)
+
+class Deadline(StrEnum):
+    """Where a phase of a batch ends: the sells at the cut-off, the buys at the close."""
+
+    CUTOFF = "cutoff"
+    CLOSE = "close"
+
+
+class MarketClock(Protocol):
+    """When the engine may start, send, and when each phase ends. A live clock reads the wall
+    clock; the paper clock says every deadline has passed as soon as everything is sent (the
+    paper venue has matched it all by then); under Lean the algorithm's clock decides."""
+
+    def accepting(self) -> bool:
+        """Whether a new batch may start now."""
+
+    def is_open(self) -> bool:
+        """Whether orders may be sent now (a slice not sent by the close is not sent)."""
+
+    def passed(self, deadline: Deadline) -> bool:
+        """Whether the deadline has passed."""
+
+    def end_of_day(self) -> None:
+        """Make unfilled day orders expire, where the venue does not do it by itself."""
+
+    def wait(self) -> None:
+        """Pause before looking at the broker again (never called by a non-blocking driver)."""
 
 
 class PaperClock:
@@ -22,7 +50,15 @@ class PaperClock:
     def __init__(self, venue: PaperVenue) -> None:
         self.venue = venue
 
-    def passed(self, deadline: str) -> bool:
+    def accepting(self) -> bool:
+        """A paper session takes every ready batch."""
+        return True
+
+    def is_open(self) -> bool:
+        """The paper session is open until every batch of the day is done."""
+        return True
+
+    def passed(self, deadline: Deadline) -> bool:
         """Nothing more will fill: every deadline has passed."""
         return True
 
@@ -42,7 +78,15 @@ class ImmediateClock:
         self._close = close
         self.poll_seconds = poll_seconds
 
-    def passed(self, deadline: str) -> bool:
+    def accepting(self) -> bool:
+        """The venue's session takes every ready batch."""
+        return True
+
+    def is_open(self) -> bool:
+        """The venue takes orders until its day is ended."""
+        return True
+
+    def passed(self, deadline: Deadline) -> bool:
         """Nothing more will fill on its own."""
         return True
 
@@ -61,7 +105,7 @@ class LiveClock:
     def __init__(
         self,
         *,
-        cutoff: clock_time = clock_time(14, 0),
+        cutoff: clock_time = SELL_CUTOFF,
         close: clock_time = NSE_CLOSE,
         poll_seconds: float = 5.0,
         now: Callable[[], datetime] = lambda: datetime.now(IST),
@@ -82,9 +126,9 @@ class LiveClock:
         now = self._now()
         return now.weekday() < 5 and NSE_OPEN <= now.time() < self.close
 
-    def passed(self, deadline: str) -> bool:
+    def passed(self, deadline: Deadline) -> bool:
         """Whether the cut-off or the close has passed, in IST."""
-        limit = self.cutoff if deadline == "cutoff" else self.close
+        limit = self.cutoff if deadline == Deadline.CUTOFF else self.close
         return self._now().time() >= limit
 
     def end_of_day(self) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,7 @@ from bridge_api.brokers.port import (
     BrokerOrder,
     BrokerRejected,
     BrokerUnavailable,
+    OrderState,
     PlacementUnknown,
     Quote,
 )
@@ -53,6 +54,7 @@ from bridge_api.db.models import (
     SliceStatus,
 )
 from bridge_api.execution import allocation, fills, planning
+from bridge_api.execution.clocks import Deadline, MarketClock
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter
 from bridge_api.notifications.alerts import open_alerts, raise_alert
@@ -69,21 +71,6 @@ class TradingHalted(Exception):
 
 class RealMoneyDisabled(Exception):
     """A real-money broker was given while real-money trading is off."""
-
-
-class MarketClock(Protocol):
-    """When phases end: the sells' cut-off and the close. A live clock reads the wall clock;
-    the paper clock says both have passed as soon as everything is sent (the paper venue has
-    matched it all by then); under Lean the algorithm's clock decides."""
-
-    def passed(self, deadline: str) -> bool:
-        """Whether the deadline (``cutoff`` or ``close``) has passed."""
-
-    def end_of_day(self) -> None:
-        """Make unfilled day orders expire, where the venue does not do it by itself."""
-
-    def wait(self) -> None:
-        """Pause before looking at the broker again (never called by a non-blocking driver)."""
 
 
 @dataclass
@@ -149,7 +136,7 @@ class Engine:
         crash: CrashPoints | None = None,
         after_batch: Callable[[int], None] | None = None,
     ) -> None:
-        if getattr(broker, "real_money", True) and not config.real_money:
+        if broker.real_money and not config.real_money:
             raise RealMoneyDisabled(
                 f"{broker.name} trades real money and real-money trading is off "
                 "(EngineConfig.real_money; the `real-money` parameter under Lean)"
@@ -188,8 +175,7 @@ class Engine:
             if stranded is not None:
                 self._progress("resume", {"batch": stranded})
                 return stranded
-            accepting: Callable[[], bool] = getattr(self.clock, "accepting", lambda: True)
-            if not accepting():
+            if not self.clock.accepting():
                 return None
             batch = planning.claim_ready_batch(session)
             return batch.id if batch else None
@@ -215,13 +201,12 @@ class Engine:
         if phase == 0:
             self._plan(batch_id, phase=1)
             return BUSY
-        side, deadline = (Side.SELL, "cutoff") if phase == 1 else (Side.BUY, "close")
+        side, deadline = (Side.SELL, Deadline.CUTOFF) if phase == 1 else (Side.BUY, Deadline.CLOSE)
         if self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
             self._resolve_unknown(batch_id, side)
             return BUSY
         if planned := self._slices(batch_id, side, [SliceStatus.PLANNED]):
-            sending: Callable[[], bool] = getattr(self.clock, "is_open", lambda: True)
-            if sending():
+            if self.clock.is_open():
                 self._send(batch_id, side)
             else:
                 for piece, _ in planned:
@@ -337,7 +322,7 @@ class Engine:
             broker_id = self.broker.place_limit_order(
                 tag=piece.tag,
                 symbol=order.symbol,
-                side=order.side,
+                side=Side(order.side),
                 quantity=piece.quantity,
                 price=order.limit_price,
             )
@@ -391,7 +376,7 @@ class Engine:
             found = self._by_tag().get(tag)
             if found is not None:
                 with self._sessions() as session, session.begin():
-                    if found.status == "REJECTED":
+                    if found.status is OrderState.REJECTED:
                         fills.mark_slice(
                             session, slice_id, SliceStatus.REJECTED, found.message[:300]
                         )
@@ -465,7 +450,7 @@ class Engine:
             self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
         return new
 
-    def _finalize(self, batch_id: int, side: Side, until: str) -> None:
+    def _finalize(self, batch_id: int, side: Side, until: Deadline) -> None:
         self._sync_trades(batch_id, side)
         self._crash.reach("trades_synced")
         book = self._by_tag()
@@ -495,7 +480,8 @@ class Engine:
         them and alert once each (their fills reach no participant; reconciliation shows them).
         """
         with self._sessions() as session, session.begin():
-            strays = fills.strays(session, [o for o in book.values() if o.status != "REJECTED"])
+            live = [o for o in book.values() if o.status is not OrderState.REJECTED]
+            strays = fills.strays(session, live)
             if not strays:
                 return
             known = {a.details.get("tag") for a in open_alerts(session, "duplicate_placement")}
@@ -518,7 +504,9 @@ class Engine:
             self._progress("stray", {"tag": stray.tag, "filled": stray.filled})
 
 
-def _reason(session: Session, order: BatchOrder, book: dict[str, BrokerOrder], until: str) -> str:
+def _reason(
+    session: Session, order: BatchOrder, book: dict[str, BrokerOrder], until: Deadline
+) -> str:
     """Why the order is final, from its slices' state at the broker."""
     statuses = []
     for piece in session.execute(
@@ -529,11 +517,11 @@ def _reason(session: Session, order: BatchOrder, book: dict[str, BrokerOrder], u
             statuses.append(f"rejected: {piece.message}")
         elif found is None:
             statuses.append("never placed")
-        elif found.status == "COMPLETE":
+        elif found.status is OrderState.COMPLETE:
             statuses.append("filled")
-        elif found.status == "CANCELLED":
+        elif found.status is OrderState.CANCELLED:
             statuses.append(
-                "cancelled at the cut-off" if until == "cutoff" else "expired at the close"
+                "cancelled at the cut-off" if until is Deadline.CUTOFF else "expired at the close"
             )
         else:
             statuses.append(found.status.lower())

@@ -19,21 +19,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.brokers.kite.account import kite_broker
-from bridge_api.brokers.kite.broker import KiteBroker
 from bridge_api.brokers.kite.sessions import NoKiteSession, current, is_loopback
 from bridge_api.brokers.kite.wake import PostbackWaiter
 from bridge_api.brokers.paper import Faults, PaperVenue
-from bridge_api.brokers.port import BrokerError, BrokerUnavailable
+from bridge_api.brokers.port import Broker, BrokerError, BrokerUnavailable
 from bridge_api.calendar import ist_today
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Batch, BatchState
 from bridge_api.db.session import database_url, session_factory
 from bridge_api.execution import tags
-from bridge_api.execution.clocks import LiveClock, PaperClock
+from bridge_api.execution.clocks import Deadline, LiveClock, MarketClock, PaperClock
 from bridge_api.execution.engine import (
     Engine,
     EngineConfig,
-    MarketClock,
     Progress,
     RealMoneyDisabled,
     TradingHalted,
@@ -164,8 +162,9 @@ def _orders_outside(engine: Engine) -> int:
     return sum(1 for order in book if not tags.is_client_tag(order.tag))
 
 
-def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_id: int) -> None:
-    """The share check after a batch; when Kite cannot be read, an alert says it was not done."""
+def reconcile_batch(sessions: sessionmaker[Session], broker: Broker, batch_id: int) -> None:
+    """The share check after a batch; when the broker cannot be read, an alert says it was not
+    done."""
     try:
         with sessions() as session, session.begin():
             reconcile(session, broker, scope="shares", batch_id=batch_id)
@@ -174,7 +173,8 @@ def reconcile_batch(sessions: sessionmaker[Session], broker: KiteBroker, batch_i
             raise_alert(
                 session,
                 "reconciliation",
-                f"batch {batch_id}: shares not reconciled, Kite could not be read ({error})",
+                f"batch {batch_id}: shares not reconciled, {broker.name} could not be read "
+                f"({error})",
                 batch_id=batch_id,
             )
 
@@ -211,7 +211,7 @@ def _await_open(
 ) -> None:
     """Before NSE opens, wait (holding the lease). After the close nothing new starts, but a
     batch of today left executing is still finished (its orders are final at Kite by then)."""
-    if clock.passed("close"):
+    if clock.passed(Deadline.CLOSE):
         if _executing_today(sessions, ist_today()):
             return
         raise MarketClosed("NSE has closed for the day: nothing is sent until the next session")

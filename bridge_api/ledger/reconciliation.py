@@ -1,39 +1,33 @@
-"""Reconciliation: the books (every sub-ledger plus the house) against Kite.
+"""Reconciliation: the books (every sub-ledger plus the house) against the broker's account.
 
-Shares must agree exactly, symbol by symbol: Kite's holdings (settled ``quantity`` plus the
-``t1_quantity`` still settling) plus today's net CNC position. Cash is compared after the close
-(``scope="full"``), with Kite's equity funds (``net``), once the day's charges are trued up.
-Every report is stored; a difference raises an operator alert.
+One reconciliation serves every broker through the port: shares must agree exactly, symbol by
+symbol, with what the broker holds (settled, still settling, and today's net). Cash is compared
+too (``scope="full"``) where the broker keeps cash (Kite's equity funds after the close, once
+the day's charges are trued up). Every report is stored; a difference raises an operator alert.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bridge_api.brokers.kite.broker import rupees
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import ChargesTrueUp, ReconciliationReport
 from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
 from bridge_api.notifications.alerts import raise_alert
 
 
-class Account(Protocol):
-    """What reconciliation reads from the broker."""
+class BrokerAccount(Protocol):
+    """What reconciliation reads from the broker (part of the broker port)."""
 
-    def holdings(self) -> list[dict[str, Any]]:
-        """Holdings rows."""
+    def holdings(self) -> dict[str, int]:
+        """Shares per symbol: settled, settling and today's net."""
 
-    def positions(self) -> dict[str, list[dict[str, Any]]]:
-        """Positions (``net`` and ``day``)."""
-
-    def margins(self) -> dict[str, Any]:
-        """Equity funds."""
+    def cash(self) -> Decimal | None:
+        """Cash after today's trades and charges; None where the venue keeps none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,29 +74,14 @@ class Report:
         }
 
 
-def broker_shares(
-    holdings: Iterable[Mapping[str, Any]], positions: Mapping[str, Iterable[Mapping[str, Any]]]
-) -> dict[str, int]:
-    """Shares at the broker per symbol: holdings (settled + T1) plus today's net CNC position."""
-    shares: dict[str, int] = defaultdict(int)
-    for row in holdings:
-        shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0) + int(
-            row.get("t1_quantity") or 0
-        )
-    for row in positions.get("net", []):
-        if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE":
-            shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0)
-    return {symbol: count for symbol, count in sorted(shares.items()) if count}
-
-
-def compare(session: Session, account: Account, *, scope: str = "shares") -> Report:
+def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -> Report:
     """Compare the books with the broker now (``shares``, or ``full`` with cash)."""
     books = pooled_shares(session)
-    broker = broker_shares(account.holdings(), account.positions())
+    held = broker.holdings()
     differences = [
-        Difference(symbol, str(books.get(symbol, 0)), str(broker.get(symbol, 0)))
-        for symbol in sorted(set(books) | set(broker))
-        if books.get(symbol, 0) != broker.get(symbol, 0)
+        Difference(symbol, str(books.get(symbol, 0)), str(held.get(symbol, 0)))
+        for symbol in sorted(set(books) | set(held))
+        if books.get(symbol, 0) != held.get(symbol, 0)
     ]
     cash_books = cash_broker = None
     charges = None
@@ -114,14 +93,15 @@ def compare(session: Session, account: Account, *, scope: str = "shares") -> Rep
                 "actual": str(trued.actual),
                 "difference": str(trued.difference),
             }
-        cash_books = pooled_cash(session)
-        cash_broker = rupees(account.margins().get("net", 0))
-        if cash_books != cash_broker:
-            differences.append(Difference("INR", str(cash_books), str(cash_broker)))
+        cash_broker = broker.cash()
+        if cash_broker is not None:
+            cash_books = pooled_cash(session)
+            if cash_books != cash_broker:
+                differences.append(Difference("INR", str(cash_books), str(cash_broker)))
     return Report(
         scope=scope,
         shares_books=books,
-        shares_broker=broker,
+        shares_broker=held,
         cash_books=cash_books,
         cash_broker=cash_broker,
         double_entry_holds=ledger_balances(session),
@@ -131,10 +111,10 @@ def compare(session: Session, account: Account, *, scope: str = "shares") -> Rep
 
 
 def reconcile(
-    session: Session, account: Account, *, scope: str = "shares", batch_id: int | None = None
+    session: Session, broker: BrokerAccount, *, scope: str = "shares", batch_id: int | None = None
 ) -> tuple[Report, ReconciliationReport]:
     """Compare, store the report, and alert the operator on any difference."""
-    report = compare(session, account, scope=scope)
+    report = compare(session, broker, scope=scope)
     row = ReconciliationReport(
         scope=scope, batch_id=batch_id, matches=report.matches, report=report.as_json()
     )

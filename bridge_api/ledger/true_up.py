@@ -1,11 +1,11 @@
-"""The charges true-up: after the close, the day's charges as Kite's virtual contract note
+"""The charges true-up: after the close, the day's charges as the broker's contract note
 computes them against what the allocator estimated and the participants paid.
 
 The actual charges are the contract note's totals for every order Saras placed that executed
-today, plus the DP charge (₹13 + GST per scrip sold, debited as its own line, not on the
-contract note). The difference is posted once per day between the house account and the
-``true_up`` charges account, so the investors' books stay as allocated and the house carries
-the residue, visibly.
+that day (read by the broker's adapter: `bridge_api.brokers.kite.contract_notes`), plus the DP
+charge (₹13 + GST per scrip sold, debited as its own line, not on the contract note). The
+difference is posted once per day between the house account and the ``true_up`` charges
+account, so the investors' books stay as allocated and the house carries the residue, visibly.
 """
 
 from __future__ import annotations
@@ -13,25 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator import Side
 from allocator.charges import Trade, delivery_charges
-from bridge_api.brokers.kite.broker import rupees
-from bridge_api.calendar import ist_today
 from bridge_api.db.models import (
     Batch,
     BatchState,
     Cause,
     ChargesTrueUp,
     JournalEntry,
-    KiteSnapshot,
     LedgerAccount,
     LedgerKind,
-    OrderSlice,
     Posting,
 )
 from bridge_api.db.models.ledger import CASH
@@ -48,14 +44,21 @@ from bridge_api.ledger.service import (
 TRUE_UP = "true_up"
 
 
+@dataclass(frozen=True, slots=True)
+class ChargedOrder:
+    """One executed order of the day with its charges from the contract note."""
+
+    order_id: str
+    symbol: str
+    side: Side
+    charges: Decimal
+
+
 class ContractNotes(Protocol):
-    """What the true-up reads from the broker."""
+    """What the true-up reads from the broker: the day's executed Saras orders, charged."""
 
-    def order_book(self) -> list[dict[str, Any]]:
-        """Today's orders as Kite returns them."""
-
-    def contract_note(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Per-order charges for executed orders."""
+    def charged_orders(self, session: Session, day: date) -> list[ChargedOrder]:
+        """Every order Saras placed that executed on `day`, with its contract-note charges."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,40 +92,15 @@ def estimated_charges(session: Session, day: date) -> Decimal:
     return Decimal(total)
 
 
-def executed_orders(session: Session, book: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The contract note's request: every executed order Saras placed, at its filled size."""
-    tags = set(session.execute(select(OrderSlice.tag)).scalars())
-    return [
-        {
-            "order_id": str(row["order_id"]),
-            "exchange": row["exchange"],
-            "tradingsymbol": row["tradingsymbol"],
-            "transaction_type": row["transaction_type"],
-            "variety": row["variety"],
-            "product": row["product"],
-            "order_type": row["order_type"],
-            "quantity": int(row["filled_quantity"]),
-            "average_price": float(row["average_price"]),
-        }
-        for row in book
-        if row.get("tag") in tags and int(row.get("filled_quantity") or 0) > 0
-    ]
-
-
-def dp_charges(day: date, orders: list[dict[str, Any]]) -> Decimal:
+def dp_charges(day: date, orders: list[ChargedOrder]) -> Decimal:
     """The day's DP charges at the rates in force: one per scrip sold."""
-    sold = sorted({o["tradingsymbol"] for o in orders if o["transaction_type"] == "SELL"})
+    sold = sorted({o.symbol for o in orders if o.side is Side.SELL})
     trades = [Trade(symbol=s, side=Side.SELL, quantity=1, price=Decimal("1.00")) for s in sold]
     return Decimal(delivery_charges(day, trades).dp) / 100
 
 
-def true_up(
-    session: Session, broker: ContractNotes, day: date, *, today: date | None = None
-) -> TrueUp:
-    """Compare the day's estimate with the contract note and post the difference (once).
-
-    Today's executed orders come from Kite's order book; an earlier day's from its stored
-    snapshot (Kite's order book only holds today's)."""
+def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
+    """Compare the day's estimate with the contract note and post the difference (once)."""
     if session.get(ChargesTrueUp, day) is not None:
         raise Conflict(f"charges for {day} are already trued up")
     executing = session.execute(
@@ -130,17 +108,9 @@ def true_up(
     ).scalars().all()
     if executing:
         raise Conflict(f"batches {list(executing)} are still executing: true up after they end")
-    if day == (today or ist_today()):
-        book = broker.order_book()
-    else:
-        snapshot = session.get(KiteSnapshot, day)
-        if snapshot is None:
-            raise Conflict(f"no snapshot of {day}'s orders: its charges cannot be trued up")
-        book = snapshot.orders
-    orders = executed_orders(session, book)
-    notes = broker.contract_note(orders) if orders else []
+    orders = notes.charged_orders(session, day)
     dp = dp_charges(day, orders)
-    contract = sum((rupees(n["charges"]["total"]) for n in notes), Decimal(0))
+    contract = sum((o.charges for o in orders), Decimal(0))
     result = TrueUp(
         day=day,
         estimated=estimated_charges(session, day),
@@ -172,10 +142,7 @@ def true_up(
                 "orders": len(orders),
                 "contract_note": str(contract),
                 "dp": str(dp),
-                "per_order": {
-                    o["order_id"]: str(rupees(n["charges"]["total"]))
-                    for o, n in zip(orders, notes, strict=True)
-                },
+                "per_order": {o.order_id: str(o.charges) for o in orders},
             },
         )
     )

@@ -42,7 +42,9 @@ __all__ = [
     "ScheduleManager",
     "Security",
     "SecurityExchangeHours",
+    "SecurityHolding",
     "SecurityManager",
+    "SecurityPortfolioManager",
     "SecurityTransactionManager",
     "SecurityType",
     "Slice",
@@ -78,7 +80,9 @@ STUBS = {
     "ScheduleManager": "QuantConnect.Scheduling.ScheduleManager",
     "Security": "QuantConnect.Securities.Security",
     "SecurityExchangeHours": "QuantConnect.Securities.SecurityExchangeHours",
+    "SecurityHolding": "QuantConnect.Securities.SecurityHolding",
     "SecurityManager": "QuantConnect.Securities.SecurityManager",
+    "SecurityPortfolioManager": "QuantConnect.Securities.SecurityPortfolioManager",
     "SecurityTransactionManager": "QuantConnect.Securities.SecurityTransactionManager",
     "SecurityType": "QuantConnect.SecurityType",
     "Slice": "QuantConnect.Data.Slice",
@@ -223,6 +227,31 @@ class SecurityManager:
 
     def add(self, security: Security) -> None:
         self._lean_securities[security.symbol] = security
+
+
+class SecurityHolding:
+    def __init__(self, symbol: Symbol) -> None:
+        self._lean_symbol = symbol
+        self._lean_quantity = 0.0
+
+    @property
+    def symbol(self) -> Symbol:
+        return self._lean_symbol
+
+    @property
+    def quantity(self) -> float:
+        return self._lean_quantity
+
+
+class SecurityPortfolioManager:
+    def __init__(self) -> None:
+        self._lean_holdings: dict[Symbol, SecurityHolding] = {}
+
+    def __getitem__(self, symbol: Symbol) -> SecurityHolding:
+        return self._lean_holdings.setdefault(symbol, SecurityHolding(symbol))
+
+    def __contains__(self, symbol: Symbol) -> bool:
+        return symbol in self._lean_holdings
 
 
 class SecurityExchangeHours:
@@ -382,6 +411,7 @@ class SecurityTransactionManager:
 
     def _lean_fill(self, order: Order, quantity: float, price: float) -> None:
         order._lean_filled += quantity
+        self._lean_algorithm.portfolio[order.symbol]._lean_quantity += quantity
         full = abs(order._lean_filled) >= abs(order.quantity)
         status = OrderStatus.FILLED if full else OrderStatus.PARTIALLY_FILLED
         self._lean_event(order, status, fill_price=price, fill_quantity=quantity)
@@ -464,6 +494,7 @@ class QCAlgorithm:
         self._lean_messages: list[tuple[str, str]] = []
         self._lean_settings: dict[str, Any] = {}
         self._lean_securities = SecurityManager()
+        self._lean_portfolio = SecurityPortfolioManager()
         self._lean_transactions = SecurityTransactionManager(self)
         self._lean_schedule = ScheduleManager()
 
@@ -484,6 +515,10 @@ class QCAlgorithm:
     @property
     def securities(self) -> SecurityManager:
         return self._lean_securities
+
+    @property
+    def portfolio(self) -> SecurityPortfolioManager:
+        return self._lean_portfolio
 
     @property
     def transactions(self) -> SecurityTransactionManager:

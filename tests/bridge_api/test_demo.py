@@ -18,7 +18,7 @@ def test_the_demo_trades_two_sessions_and_every_book_reconciles(committed: sessi
 
     assert result.reconciliation is not None
     assert result.reconciliation.matches, result.reconciliation
-    assert result.reconciliation.venue
+    assert result.reconciliation.shares_broker
     assert {b.state for b in result.batches} <= {"completed", "partially_completed"}
     assert len(result.batches) == 5
     for investor in result.investors:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
@@ -32,6 +33,7 @@ from kiteconnect import exceptions as kite_errors
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from allocator import Side
 from bridge_api.brokers.kite.sessions import is_loopback
 from bridge_api.brokers.kite.throttle import Throttle, app_throttles
 from bridge_api.brokers.port import (
@@ -39,6 +41,7 @@ from bridge_api.brokers.port import (
     BrokerRejected,
     BrokerTrade,
     BrokerUnavailable,
+    OrderState,
     PlacementUnknown,
     Quote,
 )
@@ -96,7 +99,7 @@ class KiteBroker:
     # -- orders ---------------------------------------------------------------------------
 
     def place_limit_order(
-        self, *, tag: str, symbol: str, side: str, quantity: int, price: Decimal
+        self, *, tag: str, symbol: str, side: Side, quantity: int, price: Decimal
     ) -> str:
         """Place a CNC day limit order on NSE; returns Kite's order id."""
         try:
@@ -104,7 +107,7 @@ class KiteBroker:
                 variety=self.kite.VARIETY_REGULAR,
                 exchange=self.kite.EXCHANGE_NSE,
                 tradingsymbol=symbol,
-                transaction_type=side.upper(),
+                transaction_type=str(side),
                 quantity=quantity,
                 product=self.kite.PRODUCT_CNC,
                 order_type=self.kite.ORDER_TYPE_LIMIT,
@@ -199,8 +202,17 @@ class KiteBroker:
             raise BrokerUnavailable(f"Kite has no quote for {', '.join(missing[:10])}")
         return found
 
-    def holdings(self) -> list[dict[str, Any]]:
-        """Kite's holdings (settled ``quantity`` and ``t1_quantity`` per symbol)."""
+    def holdings(self) -> dict[str, int]:
+        """Shares per symbol: holdings (settled ``quantity`` + ``t1_quantity``) plus today's net
+        CNC position on NSE."""
+        return broker_shares(self.holding_rows(), self.positions())
+
+    def cash(self) -> Decimal:
+        """The equity segment's ``net`` funds: cash after today's trades and charges."""
+        return rupees(self.margins().get("net", 0))
+
+    def holding_rows(self) -> list[dict[str, Any]]:
+        """Kite's holdings exactly as returned (settled ``quantity``, ``t1_quantity``)."""
         rows: list[dict[str, Any]] = self._call(self.kite.holdings)
         return rows
 
@@ -297,12 +309,27 @@ def _describe(error: Exception) -> str:
     return f"{prefix}{type(error).__name__}: {error}"
 
 
+def broker_shares(
+    holdings: Iterable[Mapping[str, Any]], positions: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> dict[str, int]:
+    """Shares at Kite per symbol: holdings (settled + T1) plus today's net CNC position."""
+    shares: dict[str, int] = defaultdict(int)
+    for row in holdings:
+        shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0) + int(
+            row.get("t1_quantity") or 0
+        )
+    for row in positions.get("net", []):
+        if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE":
+            shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0)
+    return {symbol: count for symbol, count in sorted(shares.items()) if count}
+
+
 def _order(row: dict[str, Any]) -> BrokerOrder:
     return BrokerOrder(
         broker_order_id=str(row["order_id"]),
         tag=row.get("tag") or "",
         symbol=str(row["tradingsymbol"]),
-        side=str(row["transaction_type"]).upper(),
+        side=Side(str(row["transaction_type"]).upper()),
         quantity=int(row["quantity"]),
         price=rupees(row.get("price") or 0),
         filled=int(row.get("filled_quantity") or 0),
@@ -311,9 +338,14 @@ def _order(row: dict[str, Any]) -> BrokerOrder:
     )
 
 
-def _status(status: str) -> str:
-    """Kite's statuses; ``CANCELLED AMO`` and the like count as cancelled."""
-    return "CANCELLED" if status.startswith("CANCELLED") else status
+def _status(status: str) -> OrderState:
+    """The port's state of a Kite status: ``CANCELLED AMO`` and the like are cancelled; every
+    status on the way (``OPEN PENDING``, ``TRIGGER PENDING``, ``MODIFY PENDING``, ...) is open."""
+    if status.startswith("CANCELLED"):
+        return OrderState.CANCELLED
+    if status in (OrderState.COMPLETE, OrderState.REJECTED):
+        return OrderState(status)
+    return OrderState.OPEN
 
 
 def _trade(row: dict[str, Any], tags: dict[str, str]) -> BrokerTrade:
@@ -323,7 +355,7 @@ def _trade(row: dict[str, Any], tags: dict[str, str]) -> BrokerTrade:
         broker_order_id=order_id,
         tag=tags.get(order_id, ""),
         symbol=str(row["tradingsymbol"]),
-        side=str(row["transaction_type"]).upper(),
+        side=Side(str(row["transaction_type"]).upper()),
         quantity=int(row["quantity"]),
         price=rupees(row["average_price"]),
         at=_moment(row.get("fill_timestamp") or row.get("exchange_timestamp")),

@@ -10,8 +10,9 @@ from main import SarasMaster
 from sqlalchemy import func, select
 
 from bridge_api.db.models import Bar, Batch, BatchOrder, BatchTarget, BrokerTrade, OrderStatus
-from bridge_api.demo.scenario import FIRST_DAY, reconcile
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.engine import RealMoneyDisabled
+from bridge_api.ledger.reconciliation import compare
 from tests.algorithms.simulation import LeanRun, fill_nothing, fill_share
 from tests.bridge_api.execution.support import ready_batch
 
@@ -67,7 +68,8 @@ def _assert_books_match(sessions, batch_id: int, run: LeanRun) -> None:
             ).scalars()
         )
         recorded = sorted(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
-        result = reconcile(session, run.holdings())
+        assert run.algorithm._broker.holdings() == run.holdings()
+        result = compare(session, run.algorithm._broker)
     tags = [order.tag for order in run.algorithm.transactions.get_orders()]
     assert statuses == {OrderStatus.FINAL}
     assert len(tags) == len(set(tags)), "a tag was sent twice"

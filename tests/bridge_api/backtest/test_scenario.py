@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.backtest.report import write_report
 from bridge_api.backtest.scenario import BacktestSpec, run_backtest
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.demo.scenario import reconcile
+from bridge_api.ledger.reconciliation import compare
 
 
 def test_a_monthly_backtest_trades_each_month_and_reconciles(
@@ -31,7 +31,7 @@ def test_a_monthly_backtest_trades_each_month_and_reconciles(
     assert all(r.fill_ratio == 1.0 for r in run.rebalances)
     assert run.rebalances[0].charges > 0
     with committed() as session:
-        assert reconcile(session, PaperVenue(committed, session_day=spec.end).holdings()).matches
+        assert compare(session, PaperVenue(committed, session_day=spec.end)).matches
     page = (folder / "report.html").read_text()
     assert "Two stocks" in page
     assert "plotly" in page.lower()

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.batches import service as batches
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import BrokerTrade, OrderSlice, PaperOrder, PaperTrade, Smallcase, User
-from bridge_api.demo.scenario import reconcile
 from bridge_api.demo.seed import seed_demo
+from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
 
 
@@ -48,5 +48,5 @@ def assert_exactly_once(sessions: sessionmaker[Session], day: date) -> None:
         venue_trades = sorted(session.execute(select(PaperTrade.trade_id)).scalars())
         ledger_trades = sorted(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
         assert venue_trades == ledger_trades
-        result = reconcile(session, PaperVenue(sessions, session_day=day).holdings())
+        result = compare(session, PaperVenue(sessions, session_day=day))
         assert result.matches, result

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge_api.brokers.kite.account import kite_broker
+from bridge_api.brokers.kite.contract_notes import KiteContractNotes
 from bridge_api.db.models import (
     Alert,
     Batch,
@@ -44,7 +45,7 @@ def test_the_true_up_posts_the_contract_notes_difference_to_the_house_and_cash_r
 
     with committed() as session, session.begin():
         before = compare(session, broker, scope="full")
-        result = true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+        result = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
         after = compare(session, broker, scope="full")
 
     assert result.orders == len(fake.orders())
@@ -73,11 +74,13 @@ def test_a_day_is_trued_up_once_and_an_earlier_day_from_its_snapshot(
 
     books_read = fake.requests.count(("GET", "/orders"))
     with committed() as session, session.begin():
-        earlier = true_up(session, broker, FIRST_DAY, today=FIRST_DAY.replace(day=20))
+        earlier = true_up(
+            session, KiteContractNotes(broker, today=FIRST_DAY.replace(day=20)), FIRST_DAY
+        )
     with committed() as session, pytest.raises(Conflict, match="already trued up"):
-        true_up(session, broker, FIRST_DAY, today=FIRST_DAY)
+        true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
     with committed() as session, pytest.raises(Conflict, match="no snapshot"):
-        true_up(session, broker, FIRST_DAY.replace(year=2000), today=FIRST_DAY)
+        true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY.replace(year=2000))
 
     assert fake.requests.count(("GET", "/orders")) == books_read  # the snapshot, not the book
     assert earlier.orders == len(fake.orders())
@@ -90,7 +93,7 @@ def test_no_true_up_while_a_batch_is_executing(committed, fake, kite_settings):
         session.get(Batch, batch).state = BatchState.EXECUTING
 
     with committed() as session, pytest.raises(Conflict, match="still executing"):
-        true_up(session, None, FIRST_DAY, today=FIRST_DAY)  # refused before any broker call
+        true_up(session, None, FIRST_DAY)  # refused before any broker call
 
 
 def test_a_share_difference_is_reported_stored_and_alerted(committed, fake, kite_settings):
