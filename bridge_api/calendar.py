@@ -17,3 +17,11 @@ follow have time to fill before the close."""
 def ist_today(now: datetime | None = None) -> date:
     """Today's date in India."""
     return (now or datetime.now(UTC)).astimezone(IST).date()
+
+
+def last_closed_day(now: datetime | None = None) -> date:
+    """Today once NSE has closed (15:30 IST), else yesterday: a day's candle is final only
+    after its close."""
+    moment = (now or datetime.now(UTC)).astimezone(IST)
+    today = moment.date()
+    return today if moment.time() >= NSE_CLOSE else today - timedelta(days=1)

@@ -6,6 +6,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,8 @@ import platformdirs
 from cryptography.fernet import Fernet
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -24,6 +27,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SARAS_", extra="ignore")
 
     environment: Literal["dev", "test", "prod"] = "dev"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    """Log records as JSON lines or readable text; ``auto``: JSON in production."""
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SARAS_DATABASE_URL")
     )
@@ -35,8 +40,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
     login_failures_allowed: int = 5
     login_window_minutes: int = 15
-    buy_collar: str = "0.01"
-    buy_charges_rate: str = "0.00120"
+    buy_collar: Decimal = DEFAULT_COLLAR
+    """How far a buy's limit may sit above its reference price (a fraction)."""
+    buy_charges_rate: Decimal = CHARGES_RESERVE
+    """The share of a buy's value held back for its charges when it is sized."""
     real_money: bool = False
     """Trading real money through Kite is off unless this is set (``SARAS_REAL_MONEY=true``)."""
     kite_api_key: str | None = None

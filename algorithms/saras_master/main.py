@@ -20,6 +20,7 @@ from allocator import Limits
 from bridge_api.execution import engine as execution
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.stops import RealMoneyDisabled
 
 FINAL_EVENTS = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.INVALID)
 
@@ -136,8 +137,8 @@ class SarasMaster(QCAlgorithm):
                 lease=self._lease,
                 progress=self._progress,
             )
-        except execution.RealMoneyDisabled as error:
-            raise execution.RealMoneyDisabled(
+        except RealMoneyDisabled as error:
+            raise RealMoneyDisabled(
                 "Lean live trading is real money: set the 'real-money' parameter to true"
             ) from error
 

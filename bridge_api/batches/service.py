@@ -339,6 +339,6 @@ def _pricing(
     return Pricing(
         prices=quotes(symbols) if quotes else latest_closes(session, symbols, before=before),
         ticks=tick_sizes(session, symbols),
-        collar=Decimal(settings.buy_collar),
-        reserve=Decimal(settings.buy_charges_rate),
+        collar=settings.buy_collar,
+        reserve=settings.buy_charges_rate,
     )

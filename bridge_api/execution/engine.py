@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import Limits, Plan, Side, plan
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
+from bridge_api import logs
 from bridge_api.batches import closing
 from bridge_api.brokers.port import (
     Broker,
@@ -57,20 +58,59 @@ from bridge_api.execution import allocation, fills, planning
 from bridge_api.execution.clocks import Deadline, MarketClock
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter
+from bridge_api.execution.stops import RealMoneyDisabled, TradingHalted
 from bridge_api.notifications.alerts import open_alerts, raise_alert
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, object]], None]
+"""A watcher of the engine's events (the demo's progress display): (event, its fields)."""
 BUSY, WAITING, DONE = "busy", "waiting", "done"
 T = TypeVar("T")
 
+EVENTS: dict[str, tuple[int, str]] = {
+    "resume": (logging.INFO, "batch {batch}: resuming, left executing by an earlier engine"),
+    "planned": (
+        logging.INFO,
+        "batch {batch}: phase {phase} planned, {orders} orders, {crossings} crossings",
+    ),
+    "sent": (logging.INFO, "sent {side} {quantity} {symbol} as {tag}"),
+    "rejected": (logging.WARNING, "slice {tag} rejected: {message}"),
+    "unknown": (logging.WARNING, "placement {tag}: outcome unknown ({message}); looking it up"),
+    "resolved": (logging.INFO, "placement {tag}: {outcome}"),
+    "cancelled": (logging.INFO, "cancelled what was left of {tag} ({left} shares) at the cut-off"),
+    "trades": (logging.INFO, "batch {batch}: {new} new {side} trades recorded"),
+    "allocated": (logging.INFO, "order {order} allocated: {filled} of {of} ({reason})"),
+    "finished": (logging.INFO, "batch {batch} {state} {reason}"),
+    "stray": (logging.WARNING, "order under the stray tag {tag} ({filled} filled) cancelled"),
+    "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
+    "waiting": (logging.INFO, "waiting for {for}"),
+}
+"""Every event the engine and its runner report: its log level and message."""
 
-class TradingHalted(Exception):
-    """The engine stopped: the broker is unavailable or the lease was lost. Resume later."""
+
+def emit(progress: Progress | None, event: str, info: dict[str, object]) -> None:
+    """Log one event as a structured record (its fields beside the message), and tell the
+    watcher, if any."""
+    level, template = EVENTS[event]
+    logs.event(log, level, event, template.format_map(_Blank(info)), info)
+    if progress is not None:
+        progress(event, info)
 
 
-class RealMoneyDisabled(Exception):
-    """A real-money broker was given while real-money trading is off."""
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _outcome(info: dict[str, object]) -> str:
+    """How a placement of unknown outcome was resolved, in words."""
+    if info.get("found"):
+        return f"found at the broker as {info['found']}"
+    if info.get("never_sent"):
+        return "never reached the broker; sent as planned"
+    if info.get("retry_as"):
+        return f"not in the broker's book; sent again as {info['retry_as']}"
+    return "not in the broker's book; given up (its tag stays watched)"
 
 
 @dataclass
@@ -147,7 +187,7 @@ class Engine:
         self.limiter = limiter
         self.config = config
         self.lease = lease
-        self._progress = progress or (lambda event, info: None)
+        self._watcher = progress
         self._crash = crash or CrashPoints.from_env()
         self._after_batch = after_batch
 
@@ -184,6 +224,11 @@ class Engine:
         if self.lease is not None:
             self.lease.renew()
 
+    def _progress(self, event: str, info: dict[str, object]) -> None:
+        if event == "resolved":
+            info = {**info, "outcome": _outcome(info)}
+        emit(self._watcher, event, info)
+
     # -- one batch ----------------------------------------------------------------------
 
     def execute(self, batch_id: int) -> None:
@@ -196,7 +241,11 @@ class Engine:
     def step(self, batch_id: int) -> str:
         """Do the next thing the batch needs, without waiting; returns `BUSY` (call again),
         `WAITING` (for fills or a deadline) or `DONE`. A driver that cannot block (the Lean
-        algorithm) calls this on a schedule."""
+        algorithm) calls this on a schedule. Every record logged meanwhile carries the batch."""
+        with logs.bind(batch=batch_id):
+            return self._step(batch_id)
+
+    def _step(self, batch_id: int) -> str:
         phase = self._phase(batch_id)
         if phase == 0:
             self._plan(batch_id, phase=1)
@@ -313,6 +362,10 @@ class Engine:
 
     def _send_one(self, piece: OrderSlice, order: BatchOrder) -> None:
         """Mark, take a token, place, record: each step committed before the next."""
+        with logs.bind(order=order.key, slice=piece.tag):
+            self._place(piece, order)
+
+    def _place(self, piece: OrderSlice, order: BatchOrder) -> None:
         self._renew()
         with self._sessions() as session, session.begin():
             fills.mark_slice(session, piece.id, SliceStatus.SENDING)
@@ -457,22 +510,26 @@ class Engine:
         for order in self._orders(batch_id, side):
             if order.status is OrderStatus.FINAL:
                 continue
-            with self._sessions() as session, session.begin():
-                reason = _reason(session, order, book, until)
-                result = allocation.finalize_order(
-                    session, order_key=order.key, reason=reason, trade_date=self.config.trade_date
-                )
-            if result is not None:
-                self._progress(
-                    "allocated",
-                    {
-                        "order": order.key,
-                        "filled": result.filled,
-                        "of": order.quantity,
-                        "reason": reason,
-                    },
-                )
+            with logs.bind(order=order.key):
+                self._allocate(order, book, until)
             self._crash.reach("finalized")
+
+    def _allocate(self, order: BatchOrder, book: dict[str, BrokerOrder], until: Deadline) -> None:
+        with self._sessions() as session, session.begin():
+            reason = _reason(session, order, book, until)
+            result = allocation.finalize_order(
+                session, order_key=order.key, reason=reason, trade_date=self.config.trade_date
+            )
+        if result is not None:
+            self._progress(
+                "allocated",
+                {
+                    "order": order.key,
+                    "filled": result.filled,
+                    "of": order.quantity,
+                    "reason": reason,
+                },
+            )
 
     def _watch_strays(self, book: dict[str, BrokerOrder]) -> None:
         """Orders at the broker under a tag Saras sent but no longer trades under: an attempt

@@ -14,6 +14,8 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.execution.stops import LeaseLost
+
 
 class Lease:
     """A named lease in PostgreSQL held by `holder` for `ttl` at a time."""
@@ -72,7 +74,3 @@ class Lease:
                 text("DELETE FROM engine_leases WHERE name = :name AND holder = :holder"),
                 {"name": self.name, "holder": self.holder},
             )
-
-
-class LeaseLost(Exception):
-    """Another engine holds the lease: stop trading at once."""

@@ -19,13 +19,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import OrderSend, RateLimiter
+from bridge_api.execution.stops import DayBudgetExhausted
 
 SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
-
-
-class DayBudgetExhausted(Exception):
-    """Today's order budget is spent: no more placements until tomorrow."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,17 @@ from bridge_api.execution.engine import (
     Engine,
     EngineConfig,
     Progress,
-    RealMoneyDisabled,
-    TradingHalted,
+    emit,
 )
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.stops import (
+    MarketClosed,
+    NeedsLogin,
+    RealMoneyDisabled,
+    StaleBatch,
+    TradingHalted,
+)
 from bridge_api.ledger.reconciliation import reconcile
 from bridge_api.notifications.alerts import raise_alert
 
@@ -92,7 +98,7 @@ def run_kite(
 
     Each finished batch is reconciled (shares) against Kite's holdings and positions. When
     Kite refuses the session (06:00 expiry, logout) the session is ended, the operator alerted
-    and trading halts: `TradingHalted` propagates, or with `wait_for_login` the runner waits
+    and trading halts: `NeedsLogin` propagates, or with `wait_for_login` the runner waits
     for the next login and resumes the batch where it stood.
     """
     settings = settings or get_settings()
@@ -114,9 +120,9 @@ def run_kite(
                 _await_open(live, lease, progress, sessions)
             try:
                 broker = kite_broker(sessions, settings)
-            except NoKiteSession:
+            except NoKiteSession as error:
                 if not wait_for_login:
-                    raise
+                    raise NeedsLogin(str(error)) from error
                 _await_login(sessions, settings, login_poll_seconds, lease, progress)
                 continue
             limiter = OrderRateLimiter(sessions, limits=limits)
@@ -127,8 +133,8 @@ def run_kite(
                 limiter=limiter,
                 config=EngineConfig(
                     trade_date=ist_today(),
-                    collar=Decimal(settings.buy_collar),
-                    buy_charges_rate=Decimal(settings.buy_charges_rate),
+                    collar=settings.buy_collar,
+                    buy_charges_rate=settings.buy_charges_rate,
                     real_money=settings.real_money,
                     lookup_pause=1.0,
                     resend_unseen=False,
@@ -141,10 +147,12 @@ def run_kite(
                 limiter.count_outside(_orders_outside(engine))
                 done += engine.run()
                 return done
-            except TradingHalted:
+            except TradingHalted as error:
                 now = _current_id(sessions, settings)
-                if not wait_for_login or now == broker.session_id:
+                if now == broker.session_id:
                     raise  # halted with the session still valid: Kite is unreachable
+                if not wait_for_login:
+                    raise NeedsLogin(f"trading halted: {error}") from error
                 if now is None:
                     _await_login(sessions, settings, login_poll_seconds, lease, progress)
     finally:
@@ -198,8 +206,7 @@ def _await_login(
 ) -> None:
     """Hold the lease until the operator logs in again (a halt for any other reason, with a
     valid session, is not waited out: it propagates)."""
-    if progress is not None:
-        progress("halted", {"waiting": "for the next Kite login (`saras kite login`)"})
+    emit(progress, "halted", {"waiting": "for the next Kite login (`saras kite login`)"})
     pause = min(poll_seconds, lease.ttl.total_seconds() / 3)
     while not _session_valid(sessions, settings):
         lease.renew()
@@ -215,8 +222,8 @@ def _await_open(
         if _executing_today(sessions, ist_today()):
             return
         raise MarketClosed("NSE has closed for the day: nothing is sent until the next session")
-    if not clock.is_open() and progress is not None:
-        progress("waiting", {"for": "the market to open at 09:15 IST"})
+    if not clock.is_open():
+        emit(progress, "waiting", {"for": "the market to open at 09:15 IST"})
     while not clock.is_open():
         lease.renew()
         time.sleep(min(30.0, lease.ttl.total_seconds() / 3))
@@ -251,15 +258,7 @@ def _refuse_stale(sessions: sessionmaker[Session], today: date) -> None:
             "that close and cannot be resumed against today's books"
         )
         raise_alert(session, "stale_batch", message, batches=[b for b, _ in stale])
-    raise StaleBatch(message + " (see docs/runbook-live.md)")
-
-
-class StaleBatch(Exception):
-    """A batch from an earlier session is still executing: the operator must act first."""
-
-
-class MarketClosed(Exception):
-    """The live market is closed: the engine does not start a session's work now."""
+    raise StaleBatch(message)
 
 
 def _conninfo() -> str:

@@ -103,3 +103,9 @@ def load_bars(session: Session, data_dir: Path) -> int:
             session.execute(insert(Bar).values(rows[start : start + 5000]).on_conflict_do_nothing())
         added += len(rows)
     return added
+
+
+def holds_synthetic_sample(folder: Path) -> bool:
+    """Whether `folder` is the repository's synthetic sample (its README says so)."""
+    readme = folder / "README.md"
+    return readme.is_file() and "SYNTHETIC" in readme.read_text().splitlines()[0]

@@ -174,8 +174,8 @@ def minimum_investment(session: Session, weights: dict[str, Decimal]) -> Decimal
             weights=weights,
             prices=latest_closes(session, weights),
             tick_size=tick_sizes(session, weights),
-            collar=Decimal(settings.buy_collar),
-            buy_charges_rate=Decimal(settings.buy_charges_rate),
+            collar=settings.buy_collar,
+            buy_charges_rate=settings.buy_charges_rate,
         )
     except (AllocatorError, Invalid):
         return None

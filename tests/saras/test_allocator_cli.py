@@ -10,8 +10,8 @@ from jsonschema import Draft202012Validator
 
 from allocator.errors import AllocatorError
 from saras.allocator_json.commands import run
+from saras.allocator_json.demo import example_text
 from saras.allocator_json.schemas import SCHEMAS
-from saras.demo import example_text
 from tests.allocator.strategies import plan_requests
 
 ALLOCATE_EXAMPLE = {

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bridge_api.db.models import Bar, Batch, BatchOrder, BatchTarget, BrokerTrade, OrderStatus
 from bridge_api.demo.scenario import FIRST_DAY
-from bridge_api.execution.engine import RealMoneyDisabled
+from bridge_api.execution.stops import RealMoneyDisabled
 from bridge_api.ledger.reconciliation import compare
 from tests.algorithms.simulation import LeanRun, fill_nothing, fill_share
 from tests.bridge_api.execution.support import ready_batch

@@ -14,8 +14,9 @@ from bridge_api.db.models import (
 )
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.clocks import PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig, RealMoneyDisabled, TradingHalted
+from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.stops import RealMoneyDisabled, TradingHalted
 from tests.bridge_api.execution.support import assert_exactly_once, ready_batch
 
 FAST = RateLimits(per_second=1000, per_minute=100_000)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bridge_api.db.models import OrderSend
-from bridge_api.execution.lease import Lease, LeaseLost
-from bridge_api.execution.ratelimit import DayBudgetExhausted, OrderRateLimiter, RateLimits
+from bridge_api.execution.lease import Lease
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.stops import DayBudgetExhausted, LeaseLost
 
 
 class _Waited(Exception):

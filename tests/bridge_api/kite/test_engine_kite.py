@@ -28,9 +28,10 @@ from bridge_api.db.models import (
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution import planning
 from bridge_api.execution.clocks import ImmediateClock, LiveClock
-from bridge_api.execution.engine import Engine, EngineConfig, TradingHalted
+from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
+from bridge_api.execution.stops import TradingHalted
 from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
 from tests.bridge_api.execution.support import ready_batch

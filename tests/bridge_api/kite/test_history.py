@@ -28,7 +28,7 @@ from bridge_api.market.candles import (
 )
 from bridge_api.market.instruments import sync_instruments
 from bridge_api.market.loader import DailyBar, read_lean_daily
-from saras.data_cli import data_app
+from saras.cli.data import app as data_app
 
 API_KEY, API_SECRET = "test_key", "test_secret"
 SAMPLE_DATA = REPOSITORY / "data"

@@ -17,7 +17,7 @@ from bridge_api.brokers.fake_kite import FakeKite
 from bridge_api.config import REPOSITORY
 from bridge_api.db.models import Instrument
 from bridge_api.market.instruments import SyncResult, lean_ticker, sync_instruments
-from saras.data_cli import data_app
+from saras.cli.data import app as data_app
 
 API_KEY, API_SECRET = "test_key", "test_secret"
 with (REPOSITORY / "data" / "instruments.csv").open(newline="") as handle:

@@ -4,49 +4,31 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from saras.cli.console import command_group
+from saras.cli.failures import DIFFERENCES, STOPPED, fail, failures, parse_day
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-BAD_INPUT = 2
-NO_SESSION = 3
-KITE_FAILED = 1
-
-data_app = typer.Typer(
-    no_args_is_help=True, help="Market data from Kite: the instruments list and daily candles."
-)
+app = command_group(help="Market data from Kite: the instruments list and daily candles.")
+FETCH = "data fetch"
 
 
-def _fail(command: str, message: str, code: int) -> NoReturn:
-    typer.echo(f"saras data {command}: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _day(command: str, option: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(command, f"{option}: not a date (YYYY-MM-DD): {value!r}", BAD_INPUT)
-
-
-@data_app.command("instruments")
+@app.command("instruments")
 def instruments_command() -> None:
     """Sync NSE equities (symbol, name, tick, lot, Kite token) from Kite's instruments dump."""
-    from bridge_api.brokers.kite.sessions import NoKiteSession, connected_client  # noqa: PLC0415
+    from bridge_api.brokers.kite.sessions import connected_client  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415  (keeps the CLI light)
     from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
     from bridge_api.market.instruments import sync_instruments  # noqa: PLC0415
 
     upgrade(database_url())
-    with unit_of_work() as session:
-        try:
-            kite = connected_client(session)
-        except NoKiteSession as error:
-            _fail("instruments", str(error), NO_SESSION)
-        result = sync_instruments(session, kite)
+    with failures("data instruments"), unit_of_work() as session:
+        result = sync_instruments(session, connected_client(session))
     typer.echo(
         f"NSE equities: {result.added} added, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.skipped} skipped"
@@ -54,7 +36,7 @@ def instruments_command() -> None:
     )
 
 
-@data_app.command("fetch")
+@app.command("fetch")
 def fetch_command(
     start: Annotated[
         str,
@@ -83,19 +65,20 @@ def fetch_command(
     at most 3 requests a second. Each symbol is saved as it completes. The repository's
     synthetic sample in data/ is never written to: real data goes to its own folder.
     """
+    from bridge_api.calendar import last_closed_day  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.market.loader import holds_synthetic_sample  # noqa: PLC0415
 
-    first = _day("fetch", "--from", start)
-    last = last_closed_day() if end is None else _day("fetch", "--to", end)
+    first = parse_day(FETCH, "--from", start)
+    last = last_closed_day() if end is None else parse_day(FETCH, "--to", end)
     if first > last:
-        _fail("fetch", f"--from {first} is after --to {last}", BAD_INPUT)
+        fail(FETCH, f"--from {first} is after --to {last}")
     folder = data_dir or get_settings().market_data_dir
     if holds_synthetic_sample(folder):
-        _fail(
-            "fetch",
+        fail(
+            FETCH,
             f"{folder} holds the synthetic sample data: real candles must not be merged into it; "
             "pass --data-dir (or set SARAS_MARKET_DATA_DIR) to a folder for real data",
-            BAD_INPUT,
         )
     symbols = [s.strip().upper() for s in symbol] if symbol else None
 
@@ -107,31 +90,12 @@ def fetch_command(
         _fetch(session, symbols, first, last, folder)
 
 
-def last_closed_day() -> date:
-    """Today once NSE has closed (15:30 IST), else yesterday: a day's candle is final only
-    after its close, and a stored bar is never fetched again."""
-    from datetime import timedelta  # noqa: PLC0415
-
-    from bridge_api.calendar import ist_today  # noqa: PLC0415
-    from bridge_api.execution.clocks import Deadline, LiveClock  # noqa: PLC0415
-
-    today = ist_today()
-    return today if LiveClock().passed(Deadline.CLOSE) else today - timedelta(days=1)
-
-
-def holds_synthetic_sample(folder: Path) -> bool:
-    """Whether `folder` is the repository's synthetic sample (its README says so)."""
-    readme = folder / "README.md"
-    return readme.is_file() and "SYNTHETIC" in readme.read_text().splitlines()[0]
-
-
 def _fetch(
     session: Session, symbols: list[str] | None, first: date, last: date, folder: Path
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
 
     from bridge_api.brokers.kite.sessions import (  # noqa: PLC0415
-        NoKiteSession,
         connected_client,
         current,
         session_lost,
@@ -142,10 +106,8 @@ def _fetch(
         fetch_daily,
     )
 
-    try:
+    with failures(FETCH):
         kite = connected_client(session)
-    except NoKiteSession as error:
-        _fail("fetch", str(error), NO_SESSION)
     active = current(session)
     active_id = None if active is None else active.id
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
@@ -166,15 +128,15 @@ def _fetch(
                 progress=step,
             )
         except ValueError as error:
-            _fail("fetch", str(error), BAD_INPUT)
+            fail(FETCH, str(error))
         except KiteSessionExpired as error:
             session_lost(
                 session, "Kite refused the token during `saras data fetch`", session_id=active_id
             )
             session.commit()
-            _fail("fetch", str(error), NO_SESSION)
+            fail(FETCH, str(error), STOPPED)
         except FetchInterrupted as error:
-            _fail("fetch", str(error), KITE_FAILED)
+            fail(FETCH, str(error), DIFFERENCES)
     fetched = sum(1 for added in result.added.values() if added)
     typer.echo(
         f"{result.bars} new bars for {fetched} of {len(result.added)} symbols up to {last} "

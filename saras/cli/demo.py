@@ -6,41 +6,45 @@ The demo database (``saras_demo``) lives on the embedded PostgreSQL, or on the s
 
 from __future__ import annotations
 
+import logging
 import os
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
-import psycopg
-from psycopg import sql
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+import typer
 
-from bridge_api.config import get_settings
-from bridge_api.db import session as db_session
-from bridge_api.db.embedded import embedded_url
-from bridge_api.db.migrate import upgrade
-from bridge_api.demo.markets import DemoMarket, FakeKiteMarket, PaperMarket
-from bridge_api.demo.scenario import DemoResult, run_demo
+from saras.cli.console import start_logging
+from saras.cli.failures import DIFFERENCES, fail
+from saras.cli.serve import serve as serve_app
 
-DATABASE = "saras_demo"
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bridge_api.demo.scenario import DemoResult
 
 
-def demo_database(database: str = DATABASE) -> str:
-    """A fresh, empty database (``saras_demo`` by default) on the embedded server or
-    ``DATABASE_URL``'s; returns its SQLAlchemy URL."""
-    settings = get_settings()
-    base = settings.database_url or embedded_url(settings.data_dir)
-    url = make_url(base.replace("postgres://", "postgresql://", 1))
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        name = sql.Identifier(database)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    return url.set(drivername="postgresql+psycopg", database=database).render_as_string(
-        hide_password=False
-    )
+def demo_command(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    broker: Annotated[
+        str,
+        typer.Option(
+            help="paper (the paper venue) or fake-kite (the Kite client against a local fake)."
+        ),
+    ] = "paper",
+) -> None:
+    """Migrate, seed, invest, rebalance and trade two sessions through the paper venue (or the
+    fake Kite server) on a fresh demo database; print each investor's result and the
+    reconciliation; then serve."""
+    if broker not in ("paper", "fake-kite"):
+        fail("demo", f"--broker: expected paper or fake-kite, was {broker!r}")
+    start_logging(logging.WARNING)  # the demo shows its own progress
+    result = run(serve=serve, host=host, port=port, broker=broker)
+    if result.reconciliation is None or not result.reconciliation.matches:
+        raise typer.Exit(DIFFERENCES)
 
 
 def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResult:
@@ -48,6 +52,17 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
 
     `broker` is ``paper`` (the paper venue) or ``fake-kite`` (the Kite broker and the real
     `kiteconnect` client against the fake Kite server on this machine)."""
+    from rich.console import Console  # noqa: PLC0415
+    from sqlalchemy import create_engine  # noqa: PLC0415
+    from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
+
+    from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.db import session as db_session  # noqa: PLC0415
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.demo.database import demo_database  # noqa: PLC0415
+    from bridge_api.demo.markets import DemoMarket, FakeKiteMarket, PaperMarket  # noqa: PLC0415
+    from bridge_api.demo.scenario import run_demo  # noqa: PLC0415
+
     console = Console(width=None if Console().is_terminal else 130)
     with console.status("Preparing a fresh demo database...") as status:
         url = demo_database()
@@ -80,10 +95,6 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
     _print(console, result, market.name)
     engine.dispose()
     if serve:
-        import uvicorn  # noqa: PLC0415
-
-        from bridge_api.http.app import create_app  # noqa: PLC0415
-
         os.environ["SARAS_DATABASE_URL"] = url
         os.environ.pop("DATABASE_URL", None)
         get_settings.cache_clear()
@@ -93,7 +104,8 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
             f"Serving the API on the demo data at http://{host}:{port}/docs "
             "(demo password: saras-demo-password). Ctrl+C stops it."
         )
-        uvicorn.run(create_app(), host=host, port=port)
+        start_logging()
+        serve_app(host, port)
     return result
 
 
@@ -117,6 +129,8 @@ def _describe(event: str, info: dict[str, object]) -> str | None:
 
 
 def _print(console: Console, result: DemoResult, market: str) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
     batches = Table(title="Batches")
     for column in ("batch", "day", "smallcase", "orders", "state", "reason"):
         batches.add_column(column)

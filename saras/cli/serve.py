@@ -1,0 +1,32 @@
+"""``saras serve``: the bridge's API (and, with it, everything the web needs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from saras.cli.console import start_logging
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, then serve the bridge API with uvicorn until stopped."""
+    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.session import database_url  # noqa: PLC0415
+
+    start_logging()
+    upgrade(database_url())
+    serve(host, port)
+
+
+def serve(host: str, port: int) -> None:
+    """Serve the app on the configured database until stopped (requests are logged by the
+    app, with their request ids, through the configured logging)."""
+    import uvicorn  # noqa: PLC0415
+
+    from bridge_api.http.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_config=None)
