@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["tests.database", "tests.fake_kite"]
+pytest_plugins = ["tests.database", "tests.fake_kite", "tests.log_capture"]
 
 settings.register_profile(
     "saras", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True

@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api.config import get_settings
 from bridge_api.http import problems
+from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.kite import router as kite_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
@@ -15,7 +16,7 @@ from bridge_api.http.routers.users import router as users_router
 
 
 def create_app() -> FastAPI:
-    """Build the app: routers, problem+json errors, CORS for the UI origin."""
+    """Build the app: routers, problem+json errors, CORS for the UI origin, request ids."""
     app = FastAPI(
         title="Saras bridge",
         version="0.1.0",
@@ -27,7 +28,9 @@ def create_app() -> FastAPI:
         allow_origins=get_settings().cors_origins,
         allow_methods=["*"],
         allow_headers=["*"],
+        expose_headers=["X-Request-ID"],
     )
+    app.add_middleware(RequestIds)
     app.include_router(users_router, responses=problems.PROBLEMS)
     app.include_router(smallcases_router, responses=problems.PROBLEMS)
     app.include_router(portfolios_router, responses=problems.PROBLEMS)

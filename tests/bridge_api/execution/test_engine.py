@@ -18,6 +18,7 @@ from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.stops import RealMoneyDisabled, TradingHalted
 from tests.bridge_api.execution.support import assert_exactly_once, ready_batch
+from tests.log_capture import records
 
 FAST = RateLimits(per_second=1000, per_minute=100_000)
 
@@ -108,3 +109,22 @@ def test_a_real_money_broker_is_refused_unless_real_money_is_switched_on(committ
     with pytest.raises(RealMoneyDisabled):
         _engine(committed, venue)
     _engine(committed, venue, real_money=True)
+
+
+def test_every_engine_event_is_a_log_record_carrying_its_batch_order_and_slice(
+    committed, captured
+):
+    batch = ready_batch(committed, {"vikram@saras.demo": "600000.00"}, FIRST_DAY)
+    venue = PaperVenue(committed, session_day=FIRST_DAY, faults=Faults(response_lost_every=2))
+
+    _engine(committed, venue).run()
+
+    events = [r for r in records(captured) if r.get("logger") == "bridge_api.execution.engine"]
+    kinds = {r["event"] for r in events}
+    assert {"planned", "sent", "unknown", "resolved", "allocated", "finished"} <= kinds
+    assert all(r["batch"] == batch for r in events)
+    sent = [r for r in events if r["event"] == "sent"]
+    assert all(r["slice"] == r["tag"] and r["order"].startswith(f"b{batch}-") for r in sent)
+    unknown = next(r for r in events if r["event"] == "unknown")
+    assert unknown["level"] == "warning"
+    assert "looking it up" in unknown["message"]
