@@ -3,8 +3,8 @@
 Point the client at it with ``KiteConnect(api_key, root=fake.url)``. Each request passes, in
 order: the route table (404), ``throttle_next`` (429), ``lose_requests`` for placements (the
 connection closes, nothing recorded), the access token (403), the rate limits (429), then the
-exchange in `bridge_api.brokers.fake_kite.state`. ``/_fake/...`` routes drive the fake from another
-process and skip all of it.
+exchange (`bridge_api.brokers.fake_kite.exchange`). ``/_fake/...`` routes drive the fake from
+another process and skip all of it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from bridge_api.brokers.fake_kite.state import FakeExchange, FakeLimits, KiteError
+from bridge_api.brokers.fake_kite.exchange import FakeExchange
+from bridge_api.brokers.fake_kite.limits import FakeLimits
+from bridge_api.brokers.fake_kite.wire import KiteError
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -262,9 +264,7 @@ class _Dropped(Exception):
     """The connection is closed without an answer."""
 
 
-def _find(
-    routes: list[_Route], method: str, path: str
-) -> tuple[_Route | None, tuple[str, ...]]:
+def _find(routes: list[_Route], method: str, path: str) -> tuple[_Route | None, tuple[str, ...]]:
     for route in routes:
         match = route.pattern.match(path)
         if match and route.method == method:
