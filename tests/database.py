@@ -29,13 +29,25 @@ def _throwaway_database(tmp_dir) -> tuple[str, str | None]:
     name = f"saras_test_{uuid.uuid4().hex[:10]}"
     given = os.environ.get("DATABASE_URL")
     if not given:
-        return embedded_url(tmp_dir, name), None
+        url = embedded_url(tmp_dir, name)
+        _without_durability(url)
+        return url, None
     url = make_url(given).set(drivername="postgresql")
     admin = url.render_as_string(hide_password=False)
     ensure_database(admin, name)
     return url.set(drivername="postgresql+psycopg", database=name).render_as_string(
         hide_password=False
     ), admin
+
+
+def _without_durability(url: str) -> None:
+    """The tests' own embedded server need not survive a power cut: no fsync, no waiting for
+    the WAL at commit (a server given by DATABASE_URL is left as it is)."""
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as db:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            db.execute(f"ALTER SYSTEM SET {setting} = off")
+        db.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture(scope="session")

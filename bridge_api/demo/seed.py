@@ -53,11 +53,13 @@ def seed_demo(session: Session) -> list[str]:
     smallcases; idempotent (does nothing if the demo admin exists). Returns what it made."""
     if _user(session, "admin@saras.demo") is not None:
         return []
-    admin = _add_user(session, "admin@saras.demo", "Demo Admin", Role.ADMIN)
-    manager = _add_user(session, "manager@saras.demo", "Demo Manager", Role.MANAGER)
+    password_hash = hash_password(DEMO_PASSWORD)  # one argon2 hash: every demo user shares it
+    admin = _add_user(session, "admin@saras.demo", "Demo Admin", Role.ADMIN, password_hash)
+    manager = _add_user(session, "manager@saras.demo", "Demo Manager", Role.MANAGER, password_hash)
     made = [f"admin {admin.email}", f"manager {manager.email}"]
     for email, amount in DEMO_INVESTORS.items():
-        investor = _add_user(session, email, email.split("@")[0].title(), Role.INVESTOR)
+        name = email.split("@")[0].title()
+        investor = _add_user(session, email, name, Role.INVESTOR, password_hash)
         session.add(
             Kyc(
                 user_id=investor.id,
@@ -100,8 +102,8 @@ def _user(session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
 
 
-def _add_user(session: Session, email: str, name: str, role: Role) -> User:
-    user = User(email=email, full_name=name, password_hash=hash_password(DEMO_PASSWORD), role=role)
+def _add_user(session: Session, email: str, name: str, role: Role, password_hash: str) -> User:
+    user = User(email=email, full_name=name, password_hash=password_hash, role=role)
     session.add(user)
     session.flush()
     return user

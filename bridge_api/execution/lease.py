@@ -52,8 +52,10 @@ class Lease:
             ).first()
             return won is not None
 
-    def acquire(self, *, timeout: float | None = None, poll: float = 1.0) -> bool:
-        """Wait for the lease (up to `timeout` seconds, or forever)."""
+    def acquire(self, *, timeout: float | None = None, poll: float | None = None) -> bool:
+        """Wait for the lease (up to `timeout` seconds, or forever), looking every `poll`
+        seconds (a tenth of the lease's life, at most a second)."""
+        poll = poll or min(1.0, self.ttl.total_seconds() / 10)
         waited = 0.0
         while not self.try_acquire():
             if timeout is not None and waited >= timeout:

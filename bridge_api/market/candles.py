@@ -20,7 +20,6 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bridge_api.brokers.kite.broker import rupees
@@ -28,7 +27,7 @@ from bridge_api.brokers.kite.throttle import Throttle
 from bridge_api.calendar import IST
 from bridge_api.db.models import Bar, Instrument
 from bridge_api.market.lean_writer import write_lean_daily
-from bridge_api.market.loader import DailyBar
+from bridge_api.market.loader import DailyBar, store_bars
 
 MAX_DAYS_PER_REQUEST = 2000
 HISTORICAL_PER_SECOND = 3
@@ -37,7 +36,6 @@ HISTORICAL_THROTTLE = Throttle(HISTORICAL_PER_SECOND)
 RETRIES = 4
 BACKOFF_SECONDS = 0.5
 TOO_MANY_REQUESTS = 429
-_INSERT_CHUNK = 5000
 
 Progress = Callable[[str, int, int], None]
 
@@ -215,22 +213,6 @@ def _save(session: Session, target: _Target, bars: list[DailyBar]) -> int:
     """Insert the bars (days already stored are left alone) and merge them into the zip."""
     if not bars:
         return 0
-    rows = [
-        {
-            "symbol": target.symbol,
-            "day": bar.day,
-            "open": bar.open,
-            "high": bar.high,
-            "low": bar.low,
-            "close": bar.close,
-            "volume": bar.volume,
-        }
-        for bar in bars
-    ]
-    inserted = 0
-    for offset in range(0, len(rows), _INSERT_CHUNK):
-        statement = insert(Bar).values(rows[offset : offset + _INSERT_CHUNK])
-        result = session.execute(statement.on_conflict_do_nothing().returning(Bar.day))
-        inserted += len(result.all())
+    inserted = store_bars(session, ((target.symbol, bar) for bar in bars))
     write_lean_daily(target.path, bars)
     return inserted

@@ -9,15 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import Bar, Instrument
 
 LEAN_PRICE_SCALE = Decimal(10000)
@@ -78,31 +80,36 @@ def load_instruments(session: Session, data_dir: Path) -> int:
 
 def load_bars(session: Session, data_dir: Path) -> int:
     """Add the bars of every instrument's Lean file that are newer than what is stored."""
-    added = 0
     instruments = session.execute(select(Instrument.symbol, Instrument.lean_ticker)).all()
     latest = dict(session.execute(select(Bar.symbol, func.max(Bar.day)).group_by(Bar.symbol)).all())
+    rows: list[tuple[str, DailyBar]] = []
     for symbol, ticker in instruments:
         path = data_dir / "equity" / "india" / "daily" / f"{ticker or symbol.lower()}.zip"
-        if not path.exists():
-            continue
-        newest = latest.get(symbol)
-        rows = [
-            {
-                "symbol": symbol,
-                "day": b.day,
-                "open": b.open,
-                "high": b.high,
-                "low": b.low,
-                "close": b.close,
-                "volume": b.volume,
-            }
-            for b in read_lean_daily(path)
-            if newest is None or b.day > newest
-        ]
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(Bar).values(rows[start : start + 5000]).on_conflict_do_nothing())
-        added += len(rows)
-    return added
+        if path.exists():
+            newest = latest.get(symbol)
+            rows += [
+                (symbol, b) for b in read_lean_daily(path) if newest is None or b.day > newest
+            ]
+    return store_bars(session, rows)
+
+
+def store_bars(session: Session, bars: Iterable[tuple[str, DailyBar]]) -> int:
+    """Insert (symbol, bar) rows, leaving days already stored alone; returns how many were
+    new. One COPY into a scratch table and one INSERT, however many bars there are."""
+    session.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS bars_in (LIKE bars) ON COMMIT DELETE ROWS")
+    )
+    copy_rows(
+        session,
+        "bars_in",
+        ("symbol", "day", "open", "high", "low", "close", "volume"),
+        ((s, b.day, b.open, b.high, b.low, b.close, b.volume) for s, b in bars),
+    )
+    inserted = session.execute(
+        text("INSERT INTO bars SELECT * FROM bars_in ON CONFLICT DO NOTHING RETURNING 1")
+    ).all()
+    session.execute(text("TRUNCATE bars_in"))
+    return len(inserted)
 
 
 def holds_synthetic_sample(folder: Path) -> bool:

@@ -77,7 +77,7 @@ def _run_kite(limits: RateLimits, lease: timedelta, wait_for_login: bool, fake: 
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.session import database_url  # noqa: PLC0415
     from bridge_api.execution.clocks import ImmediateClock  # noqa: PLC0415
-    from bridge_api.execution.runner import run_kite  # noqa: PLC0415
+    from bridge_api.execution.live import run_kite  # noqa: PLC0415
 
     settings = get_settings()
     clock = None

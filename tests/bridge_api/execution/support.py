@@ -1,5 +1,7 @@
-"""Shared by the engine tests: a ready batch of demo investors, and the exactly-once checks."""
+"""Shared by the engine tests: a ready batch of demo investors, an engine on the fake Kite,
+and the exactly-once checks."""
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -7,9 +9,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service as batches
+from bridge_api.brokers.kite.account import kite_broker
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.db.models import BrokerTrade, OrderSlice, PaperOrder, PaperTrade, Smallcase, User
+from bridge_api.db.models import (
+    Batch,
+    BrokerTrade,
+    OrderSlice,
+    PaperOrder,
+    PaperTrade,
+    Smallcase,
+    User,
+)
+from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.demo.seed import seed_demo
+from bridge_api.execution.clocks import ImmediateClock
+from bridge_api.execution.engine import Engine, EngineConfig
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.execution.runner import reconcile_batch
 from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
 
@@ -50,3 +66,41 @@ def assert_exactly_once(sessions: sessionmaker[Session], day: date) -> None:
         assert venue_trades == ledger_trades
         result = compare(session, PaperVenue(sessions, session_day=day))
         assert result.matches, result
+
+
+INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
+KITE_LIMITS = RateLimits(per_second=10, per_minute=400)
+
+
+def kite_engine(committed, fake, settings, progress=None) -> Engine:
+    """An engine on today's Kite session against the fake, reconciling after each batch."""
+    broker = kite_broker(committed, settings)
+    return Engine(
+        committed,
+        broker,
+        ImmediateClock(fake.close_market, poll_seconds=0.01),
+        limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
+        config=EngineConfig(trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False),
+        progress=progress,
+        after_batch=lambda batch_id: reconcile_batch(committed, broker, batch_id),
+    )
+
+
+def batch_state(committed, batch_id) -> str:
+    """A batch's state as committed."""
+    with committed() as session:
+        return str(session.get(Batch, batch_id).state)
+
+
+def assert_exactly_once_at_kite(committed, fake, settings) -> None:
+    """Each tag placed once at Kite, each Kite trade recorded once, and the books reconcile."""
+    throttled = fake.throttled  # before this check's own reads, from another process
+    per_tag = Counter(order["tag"] for order in fake.orders())
+    assert per_tag
+    assert max(per_tag.values()) == 1, "a tag was placed twice"
+    with committed() as session:
+        recorded = sorted(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
+        report = compare(session, kite_broker(committed, settings))
+    assert recorded == sorted(str(t["trade_id"]) for t in fake.trades())
+    assert report.matches, report
+    assert throttled == 0, (fake.throttled_by, Counter(fake.requests))

@@ -2,21 +2,23 @@
 resumes, sends no order twice, counts no trade twice and loses none."""
 
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge_api.db.models import Batch
 from bridge_api.demo.scenario import FIRST_DAY
-from tests.bridge_api.execution.support import assert_exactly_once, ready_batch
+from tests.bridge_api.execution.support import (
+    INVESTORS,
+    assert_exactly_once,
+    batch_state,
+    ready_batch,
+)
 
-INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
+pytestmark = pytest.mark.integration
 
 
 def _engine(sessions: sessionmaker[Session], **environment: str) -> subprocess.Popen[str]:
@@ -45,11 +47,6 @@ def _engine(sessions: sessionmaker[Session], **environment: str) -> subprocess.P
     )
 
 
-def _state(sessions: sessionmaker[Session], batch_id: int) -> str:
-    with sessions() as session:
-        return str(session.execute(select(Batch.state).where(Batch.id == batch_id)).scalar_one())
-
-
 @pytest.mark.parametrize(
     "point",
     [
@@ -73,20 +70,20 @@ def test_a_killed_engine_resumes_without_sending_or_counting_anything_twice(comm
 
     assert killed.returncode == -signal.SIGKILL
     assert restarted.returncode == 0, err
-    assert _state(committed, batch) == "completed"
+    assert batch_state(committed, batch) == "completed"
     assert_exactly_once(committed, FIRST_DAY)
 
 
-def test_an_engine_killed_at_a_random_moment_resumes_cleanly(committed):
+def test_an_engine_killed_at_a_random_moment_resumes_cleanly(committed, kill_moment):
     batch = ready_batch(committed, INVESTORS, FIRST_DAY)
     victim = _engine(committed, LATENCY="40")
 
-    time.sleep(random.uniform(1.5, 3.0))
+    time.sleep(kill_moment(1.5, 3.0))
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
     restarted = _engine(committed)
     _, err = restarted.communicate(timeout=120)
 
     assert restarted.returncode == 0, err
-    assert _state(committed, batch) == "completed"
+    assert batch_state(committed, batch) == "completed"
     assert_exactly_once(committed, FIRST_DAY)

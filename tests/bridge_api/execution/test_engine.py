@@ -111,9 +111,7 @@ def test_a_real_money_broker_is_refused_unless_real_money_is_switched_on(committ
     _engine(committed, venue, real_money=True)
 
 
-def test_every_engine_event_is_a_log_record_carrying_its_batch_order_and_slice(
-    committed, captured
-):
+def test_every_engine_event_is_a_log_record_carrying_its_batch_order_and_slice(committed, captured):
     batch = ready_batch(committed, {"vikram@saras.demo": "600000.00"}, FIRST_DAY)
     venue = PaperVenue(committed, session_day=FIRST_DAY, faults=Faults(response_lost_every=2))
 

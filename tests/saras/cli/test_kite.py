@@ -10,11 +10,14 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from bridge_api.config import REPOSITORY
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.ledger.totals import pooled_cash
-from tests.bridge_api.execution.support import ready_batch
-from tests.bridge_api.kite.test_engine_kite import INVESTORS
+from tests.bridge_api.execution.support import INVESTORS, ready_batch
+
+pytestmark = pytest.mark.integration
 
 
 def _saras(committed, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -6,7 +6,6 @@ trade once, and the books reconcile with Kite's holdings."""
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -19,13 +18,15 @@ from sqlalchemy import select
 from bridge_api.db.models import Alert, Batch, BatchState
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.ratelimit import OrderRateLimiter
-from tests.bridge_api.execution.support import ready_batch
-from tests.bridge_api.kite.test_engine_kite import (
+from tests.bridge_api.execution.support import (
     INVESTORS,
-    _state,
     assert_exactly_once_at_kite,
+    batch_state,
+    ready_batch,
 )
 from tests.fake_kite import log_in
+
+pytestmark = pytest.mark.integration
 
 
 def _engine(committed, **environment: str) -> subprocess.Popen[str]:
@@ -70,17 +71,19 @@ def test_a_killed_kite_engine_resumes_without_placing_or_counting_anything_twice
     assert killed.returncode == -signal.SIGKILL
     assert restarted.returncode == 0, err
     assert f"traded 1 batches: [{batch}]" in out
-    assert _state(committed, batch) == "completed"
+    assert batch_state(committed, batch) == "completed"
     assert_exactly_once_at_kite(committed, fake, kite_settings)
 
 
-def test_a_kite_engine_killed_at_a_random_moment_resumes_cleanly(committed, fake, kite_settings):
+def test_a_kite_engine_killed_at_a_random_moment_resumes_cleanly(
+    committed, fake, kite_settings, kill_moment
+):
     batch = ready_batch(committed, INVESTORS, FIRST_DAY)
     log_in(committed, fake)
     fake.lose_responses, fake.lost_response_seconds = 2, 1.5
 
     victim = _engine(committed)
-    time.sleep(random.uniform(2.0, 4.0))
+    time.sleep(kill_moment(2.0, 4.0))
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
     time.sleep(1.1)
@@ -89,7 +92,7 @@ def test_a_kite_engine_killed_at_a_random_moment_resumes_cleanly(committed, fake
 
     assert restarted.returncode == 0, err
     # killed between taking a token and placing, a slice is never sent again: it may be short
-    assert _state(committed, batch) in {"completed", "partially_completed"}
+    assert batch_state(committed, batch) in {"completed", "partially_completed"}
     assert_exactly_once_at_kite(committed, fake, kite_settings)
 
 

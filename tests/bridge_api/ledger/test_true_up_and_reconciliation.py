@@ -23,8 +23,7 @@ from bridge_api.errors import Conflict
 from bridge_api.ledger.reconciliation import compare, reconcile, render
 from bridge_api.ledger.totals import pooled_cash
 from bridge_api.ledger.true_up import estimated_charges, true_up
-from tests.bridge_api.execution.support import ready_batch
-from tests.bridge_api.kite.test_engine_kite import INVESTORS, _engine
+from tests.bridge_api.execution.support import INVESTORS, kite_engine, ready_batch
 from tests.fake_kite import log_in
 
 
@@ -33,7 +32,7 @@ def _trade_the_day(committed, fake, settings) -> None:
     with committed() as session:
         fake.cash = pooled_cash(session)  # the pooled account holds exactly the investors' cash
     log_in(committed, fake)
-    _engine(committed, fake, settings).run()
+    kite_engine(committed, fake, settings).run()
     fake.close_market()
 
 

@@ -313,6 +313,7 @@ def test_any_json_either_runs_or_is_refused_as_bad_input(command, document):
     assert "\n" not in message
 
 
+@pytest.mark.integration
 def test_cli_bad_input_exits_2_with_one_line_on_stderr_and_nothing_on_stdout():
     result = _saras(
         "allocator", "plan", stdin='{"prices": {"INFY": 1520.35}, "accounts": [], "limits": {}}'
@@ -327,6 +328,7 @@ def test_cli_bad_input_exits_2_with_one_line_on_stderr_and_nothing_on_stdout():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.integration
 def test_cli_reads_input_from_a_file_and_writes_one_json_document(tmp_path: Path):
     source = tmp_path / "allocate.json"
     source.write_text(json.dumps(ALLOCATE_EXAMPLE))
@@ -337,6 +339,7 @@ def test_cli_reads_input_from_a_file_and_writes_one_json_document(tmp_path: Path
     assert json.loads(result.stdout)["value"] == "38008.75"
 
 
+@pytest.mark.integration
 def test_cli_missing_input_file_is_bad_input(tmp_path: Path):
     result = _saras("allocator", "size", "--input", str(tmp_path / "nope.json"))
 
@@ -344,6 +347,7 @@ def test_cli_missing_input_file_is_bad_input(tmp_path: Path):
     assert "--input: cannot read" in result.stderr
 
 
+@pytest.mark.integration
 def test_cli_demo_prints_the_plan_and_every_allocation():
     result = _saras("allocator", "demo")
 
@@ -393,6 +397,7 @@ def test_a_plan_needing_a_trillion_slices_is_refused_before_any_is_built():
         run("plan", text)
 
 
+@pytest.mark.integration
 def test_cli_refuses_input_that_is_not_utf8_and_escapes_control_characters():
     not_utf8 = subprocess.run(
         [sys.executable, "-m", "saras", "allocator", "plan"],

@@ -7,6 +7,8 @@ import sys
 import pytest
 from sqlalchemy import Engine
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.mark.parametrize(
     ("broker", "market"), [("paper", "paper venue"), ("fake-kite", "Kite (fake server)")]

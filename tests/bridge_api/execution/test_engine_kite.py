@@ -18,7 +18,6 @@ from bridge_api.calendar import IST
 from bridge_api.db.models import (
     Alert,
     Batch,
-    BrokerTrade,
     OrderSlice,
     ReconciliationReport,
     SliceStatus,
@@ -27,60 +26,31 @@ from bridge_api.db.models import (
 )
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution import planning
-from bridge_api.execution.clocks import ImmediateClock, LiveClock
+from bridge_api.execution.clocks import LiveClock
 from bridge_api.execution.engine import Engine, EngineConfig
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.execution.runner import reconcile_batch
+from bridge_api.execution.ratelimit import OrderRateLimiter
 from bridge_api.execution.stops import TradingHalted
 from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
-from tests.bridge_api.execution.support import ready_batch
+from tests.bridge_api.execution.support import (
+    INVESTORS,
+    KITE_LIMITS,
+    assert_exactly_once_at_kite,
+    batch_state,
+    kite_engine,
+    ready_batch,
+)
 from tests.fake_kite import log_in
-
-INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
-KITE_LIMITS = RateLimits(per_second=10, per_minute=400)
-
-
-def _engine(committed, fake, settings, progress=None) -> Engine:
-    broker = kite_broker(committed, settings)
-    return Engine(
-        committed,
-        broker,
-        ImmediateClock(fake.close_market, poll_seconds=0.01),
-        limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
-        config=EngineConfig(trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False),
-        progress=progress,
-        after_batch=lambda batch_id: reconcile_batch(committed, broker, batch_id),
-    )
-
-
-def _state(committed, batch_id) -> str:
-    with committed() as session:
-        return str(session.get(Batch, batch_id).state)
-
-
-def assert_exactly_once_at_kite(committed, fake, settings) -> None:
-    """Each tag placed once at Kite, each Kite trade recorded once, and the books reconcile."""
-    throttled = fake.throttled  # before this check's own reads, from another process
-    per_tag = Counter(order["tag"] for order in fake.orders())
-    assert per_tag
-    assert max(per_tag.values()) == 1, "a tag was placed twice"
-    with committed() as session:
-        recorded = sorted(session.execute(select(BrokerTrade.broker_trade_id)).scalars())
-        report = compare(session, kite_broker(committed, settings))
-    assert recorded == sorted(str(t["trade_id"]) for t in fake.trades())
-    assert report.matches, report
-    assert throttled == 0, (fake.throttled_by, Counter(fake.requests))
 
 
 def test_a_batch_trades_through_kite_and_reconciles_after_it(committed, fake, kite_settings):
     batch = ready_batch(committed, INVESTORS, FIRST_DAY)
     log_in(committed, fake)
 
-    done = _engine(committed, fake, kite_settings).run()
+    done = kite_engine(committed, fake, kite_settings).run()
 
     assert done == [batch]
-    assert _state(committed, batch) == "completed"
+    assert batch_state(committed, batch) == "completed"
     assert_exactly_once_at_kite(committed, fake, kite_settings)
     with committed() as session:
         (stored,) = session.execute(select(ReconciliationReport)).scalars()
@@ -96,14 +66,18 @@ def test_lost_responses_lost_requests_and_a_lagging_book_are_resolved_by_tag(
     fake.lost_response_seconds = 1.5
     fake.lose_responses, fake.lose_requests, fake.book_lag = 2, 2, 2
 
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
 
     # lost responses are found by tag; lost requests are never found, so never sent again
-    assert _state(committed, batch) == "partially_completed"
+    assert batch_state(committed, batch) == "partially_completed"
     with committed() as session:
-        given_up = session.execute(
-            select(OrderSlice.message).where(OrderSlice.status == SliceStatus.REJECTED)
-        ).scalars().all()
+        given_up = (
+            session.execute(
+                select(OrderSlice.message).where(OrderSlice.status == SliceStatus.REJECTED)
+            )
+            .scalars()
+            .all()
+        )
     assert len(given_up) == 2
     assert all("not sent again" in message for message in given_up)
     assert_exactly_once_at_kite(committed, fake, kite_settings)
@@ -114,9 +88,9 @@ def test_partial_fills_expire_at_the_close_and_still_reconcile(committed, fake, 
     log_in(committed, fake)
     fake.fill, fake.partial_ratio = "partial", Decimal("0.5")
 
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
 
-    assert _state(committed, batch) == "partially_completed"
+    assert batch_state(committed, batch) == "partially_completed"
     with committed() as session:
         assert "expired at the close" in session.get(Batch, batch).reason
     assert_exactly_once_at_kite(committed, fake, kite_settings)
@@ -135,15 +109,15 @@ def test_a_token_expiring_mid_batch_halts_alerts_and_resumes_after_the_next_logi
             fake.expire_sessions()
 
     with pytest.raises(TradingHalted, match="403"):
-        _engine(committed, fake, kite_settings, expire_after_three).run()
+        kite_engine(committed, fake, kite_settings, expire_after_three).run()
 
-    assert _state(committed, batch) == "executing"
+    assert batch_state(committed, batch) == "executing"
     with committed() as session:
         alerts = session.execute(select(Alert.kind)).scalars().all()
     assert alerts == ["kite_session"]
     log_in(committed, fake)
-    assert _engine(committed, fake, kite_settings).run() == [batch]
-    assert _state(committed, batch) == "completed"
+    assert kite_engine(committed, fake, kite_settings).run() == [batch]
+    assert batch_state(committed, batch) == "completed"
     assert_exactly_once_at_kite(committed, fake, kite_settings)
 
 
@@ -152,9 +126,9 @@ def test_throttled_placements_are_looked_up_and_never_placed_twice(committed, fa
     log_in(committed, fake)
     fake.throttle_next = 3
 
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
 
-    assert _state(committed, batch) == "completed"
+    assert batch_state(committed, batch) == "completed"
     per_tag = Counter(order["tag"] for order in fake.orders())
     assert max(per_tag.values()) == 1
 
@@ -167,9 +141,9 @@ def test_an_attempt_the_book_shows_too_late_is_alerted_and_shows_in_reconciliati
     fake.lost_response_seconds = 1.5
     fake.lose_responses, fake.book_lag = 1, 12  # the first placement stays hidden past 5 lookups
 
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
 
-    assert _state(committed, batch) == "partially_completed"  # the hidden slice was given up
+    assert batch_state(committed, batch) == "partially_completed"  # the hidden slice was given up
     with committed() as session:
         (alert,) = session.execute(
             select(Alert).where(Alert.kind == "duplicate_placement")
@@ -185,7 +159,7 @@ def test_an_attempt_the_book_shows_too_late_is_alerted_and_shows_in_reconciliati
 def test_a_late_attempt_still_open_is_cancelled_at_the_cut_off(committed, fake, kite_settings):
     ready_batch(committed, INVESTORS, FIRST_DAY)
     log_in(committed, fake)
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
     with committed() as session, session.begin():
         asha = session.execute(select(User).where(User.email == "asha@saras.demo")).scalar_one()
         manager = session.execute(
@@ -203,7 +177,7 @@ def test_a_late_attempt_still_open_is_cancelled_at_the_cut_off(committed, fake, 
     fake.lost_response_seconds = 1.5
     fake.lose_responses, fake.book_lag = 1, 12
 
-    _engine(committed, fake, kite_settings).run()
+    kite_engine(committed, fake, kite_settings).run()
 
     with committed() as session:
         (alert,) = session.execute(
@@ -212,7 +186,7 @@ def test_a_late_attempt_still_open_is_cancelled_at_the_cut_off(committed, fake, 
     orphan = next(o for o in fake.orders() if o["tag"] == alert.details["tag"])
     assert (orphan["transaction_type"], orphan["status"]) == ("SELL", "CANCELLED")
     assert orphan["status_message"] != "Order expired at the close of the market"
-    assert _state(committed, sells.id) == "partially_completed"
+    assert batch_state(committed, sells.id) == "partially_completed"
 
 
 def test_after_the_close_a_resumed_batch_sends_nothing_and_no_new_batch_starts(
@@ -235,7 +209,7 @@ def test_after_the_close_a_resumed_batch_sends_nothing_and_no_new_batch_starts(
     assert engine.run() == [stranded]
 
     assert fake.orders() == []
-    assert _state(committed, stranded) == "partially_completed"
-    assert _state(committed, waiting) == "ready"
+    assert batch_state(committed, stranded) == "partially_completed"
+    assert batch_state(committed, waiting) == "ready"
     with committed() as session:
         assert "the market closed before sending" in session.get(Batch, stranded).reason

@@ -9,7 +9,7 @@ import pytest
 from saras.allocator_json.commands import run
 from saras.allocator_json.schemas import SCHEMAS
 
-DOC = (Path(__file__).parents[2] / "docs" / "allocator-cli.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).parents[3] / "docs" / "allocator-cli.md").read_text(encoding="utf-8")
 EXAMPLES = re.findall(
     r"<!-- example: (\w+) -->\n```json\n(.*?)\n```.*?<!-- output -->\n```json\n(.*?)\n```",
     DOC,
