@@ -15,13 +15,15 @@ import csv
 import io
 import math
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+
+from bridge_api.market.lean_writer import lean_daily_csv, lean_daily_zip
+from bridge_api.market.loader import DailyBar
 
 DEFAULT_SEED = 20241001
 DEFAULT_START = date(2024, 10, 1)
@@ -31,8 +33,6 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data"
 EXCHANGE = "NSE"
 LOT_SIZE = 1
 MAX_ORDER_QUANTITY = 100_000
-PRICE_SCALE = 100  # Lean stores rupees x 10000; one paisa is 100 of those units.
-ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 TRADING_DAYS_PER_YEAR = 252
 
 # NSE weekday trading holidays in the default range, approximate (the data is synthetic). Only
@@ -204,23 +204,15 @@ def bars(
 
 def bar_csv(days: list[date], rows: list[tuple[int, int, int, int, int]]) -> str:
     """Lean daily CSV text: ``yyyyMMdd 00:00,O,H,L,C,V`` with prices in rupees x 10000."""
-    lines = []
-    for day, (open_, high, low, close, volume) in zip(days, rows, strict=True):
-        prices = ",".join(str(paise * PRICE_SCALE) for paise in (open_, high, low, close))
-        lines.append(f"{day:%Y%m%d} 00:00,{prices},{volume}\n")
-    return "".join(lines)
+    return lean_daily_csv(
+        DailyBar(day, *(Decimal(paise).scaleb(-2) for paise in prices), volume)
+        for day, (*prices, volume) in zip(days, rows, strict=True)
+    )
 
 
 def write_zip(path: Path, member: str, text: str) -> None:
-    """A one-member zip with fixed timestamp, permissions and compression (byte-reproducible)."""
-    info = zipfile.ZipInfo(member, date_time=ZIP_DATE_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3
-    info.external_attr = 0o644 << 16
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(info, text.encode("ascii"), compresslevel=9)
-    path.write_bytes(buffer.getvalue())
+    """A one-member zip, byte-reproducible (Lean's writer in the bridge makes it)."""
+    path.write_bytes(lean_daily_zip(member, text))
 
 
 def instruments_csv() -> str:

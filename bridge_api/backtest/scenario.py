@@ -29,7 +29,6 @@ from bridge_api.db.models import (
     Bar,
     BatchOrder,
     BrokerTrade,
-    Kyc,
     KycStatus,
     LedgerAccount,
     LedgerKind,
@@ -49,6 +48,7 @@ from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.security import hash_password
+from bridge_api.users.service import add_user
 
 Progress = Callable[[str, dict[str, object]], None]
 SCHEDULES = ("monthly", "quarterly", "never")
@@ -155,20 +155,20 @@ def _trading_days(session: Session, spec: BacktestSpec) -> list[date]:
 
 def _setup(session: Session, spec: BacktestSpec) -> tuple[int, int, list[tuple[int, Decimal]]]:
     secret = hash_password("backtest-only")
-    admin = User(
+    admin = add_user(
+        session,
         email="admin@backtest.local",
         full_name="Backtest admin",
-        password_hash=secret,
         role=Role.ADMIN,
+        password_hash=secret,
     )
-    manager = User(
+    manager = add_user(
+        session,
         email="manager@backtest.local",
         full_name="Backtest manager",
-        password_hash=secret,
         role=Role.MANAGER,
+        password_hash=secret,
     )
-    session.add_all([admin, manager])
-    session.flush()
     weights = [Weight(s, w) for s, w in sorted(spec.weights.items())]
     smallcase = smallcases.create(
         session,
@@ -181,22 +181,14 @@ def _setup(session: Session, spec: BacktestSpec) -> tuple[int, int, list[tuple[i
     smallcases.set_status(session, manager, smallcase.id, SmallcaseStatus.PUBLISHED)
     investors = []
     for n in range(spec.subscribers):
-        user = User(
+        user = add_user(
+            session,
             email=f"investor{n}@backtest.local",
             full_name=f"Investor {n}",
-            password_hash=secret,
             role=Role.INVESTOR,
-        )
-        session.add(user)
-        session.flush()
-        session.add(
-            Kyc(
-                user_id=user.id,
-                pan=f"ABCPE{n % 10000:04d}F",
-                legal_name=user.full_name,
-                date_of_birth=date(1990, 1, 1),
-                status=KycStatus.VERIFIED,
-            )
+            password_hash=secret,
+            kyc=KycStatus.VERIFIED,
+            pan=f"ABCPE{n % 10000:04d}F",
         )
         amount = (spec.amount * (1 + Decimal(n % 7) / 10)).quantize(Decimal("0.01"))
         payin(session, admin, user_id=user.id, amount=amount, reference="backtest")

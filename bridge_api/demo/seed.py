@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import Kyc, KycStatus, Role, Smallcase, SmallcaseStatus, User
+from bridge_api.db.models import KycStatus, Role, Smallcase, SmallcaseStatus, User
 from bridge_api.market.loader import load_bars, load_instruments
 from bridge_api.portfolios.cash import payin
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.security import hash_password
+from bridge_api.users.service import add_user
 
 DEMO_PASSWORD = "saras-demo-password"
 
@@ -54,20 +55,31 @@ def seed_demo(session: Session) -> list[str]:
     if _user(session, "admin@saras.demo") is not None:
         return []
     password_hash = hash_password(DEMO_PASSWORD)  # one argon2 hash: every demo user shares it
-    admin = _add_user(session, "admin@saras.demo", "Demo Admin", Role.ADMIN, password_hash)
-    manager = _add_user(session, "manager@saras.demo", "Demo Manager", Role.MANAGER, password_hash)
+    admin = add_user(
+        session,
+        email="admin@saras.demo",
+        full_name="Demo Admin",
+        role=Role.ADMIN,
+        password_hash=password_hash,
+    )
+    manager = add_user(
+        session,
+        email="manager@saras.demo",
+        full_name="Demo Manager",
+        role=Role.MANAGER,
+        password_hash=password_hash,
+    )
     made = [f"admin {admin.email}", f"manager {manager.email}"]
     for email, amount in DEMO_INVESTORS.items():
-        name = email.split("@")[0].title()
-        investor = _add_user(session, email, name, Role.INVESTOR, password_hash)
-        session.add(
-            Kyc(
-                user_id=investor.id,
-                pan=f"ABCPE{investor.id:04d}F",
-                legal_name=investor.full_name,
-                date_of_birth=date(1988, 4, 1),
-                status=KycStatus.VERIFIED,
-            )
+        investor = add_user(
+            session,
+            email=email,
+            full_name=email.split("@")[0].title(),
+            role=Role.INVESTOR,
+            password_hash=password_hash,
+            kyc=KycStatus.VERIFIED,
+            pan=f"ABCPE{len(made):04d}F",
+            date_of_birth=date(1988, 4, 1),
         )
         payin(session, admin, user_id=investor.id, amount=Decimal(amount), reference="demo")
         made.append(f"investor {email} with Rs {amount}")
@@ -100,10 +112,3 @@ def counts(session: Session) -> dict[str, int]:
 
 def _user(session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-
-
-def _add_user(session: Session, email: str, name: str, role: Role, password_hash: str) -> User:
-    user = User(email=email, full_name=name, password_hash=password_hash, role=role)
-    session.add(user)
-    session.flush()
-    return user

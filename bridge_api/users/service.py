@@ -44,6 +44,38 @@ def register(session: Session, *, email: str, password: str, full_name: str) -> 
     return user
 
 
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    password_hash: str,
+    kyc: KycStatus | None = None,
+    pan: str | None = None,
+    date_of_birth: date = date(1990, 1, 1),
+) -> User:
+    """A user made directly, not through registration (seed data, backtests, tests), with a
+    KYC record in state `kyc` under `pan` when one is given."""
+    user = User(email=email, full_name=full_name, password_hash=password_hash, role=role)
+    session.add(user)
+    session.flush()
+    if kyc is not None:
+        if pan is None:
+            raise Invalid("a KYC record needs a PAN")
+        session.add(
+            Kyc(
+                user_id=user.id,
+                pan=pan,
+                legal_name=full_name,
+                date_of_birth=date_of_birth,
+                status=kyc,
+            )
+        )
+        session.flush()
+    return user
+
+
 def login(session: Session, *, email: str, password: str, settings: Settings) -> TokenPair:
     """Check credentials and issue tokens; too many recent failures are refused with 429.
 

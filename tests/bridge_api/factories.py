@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 from sqlalchemy.orm import Session
 
 from bridge_api.config import get_settings
-from bridge_api.db.models import Kyc, KycStatus, Role, User
+from bridge_api.db.models import KycStatus, Role, User
 from bridge_api.users.security import hash_password, issue_tokens
+from bridge_api.users.service import add_user
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -25,26 +25,15 @@ def make_user(
 ) -> User:
     """A user (password `PASSWORD`), with KYC in the given state (None: not submitted)."""
     number = next(_numbers)
-    user = User(
+    return add_user(
+        session,
         email=email or f"user{number}@example.com",
         full_name=f"User {number}",
-        password_hash=_HASH,
         role=role,
+        password_hash=_HASH,
+        kyc=kyc,
+        pan=f"ABCPE{number % 10000:04d}F",
     )
-    session.add(user)
-    session.flush()
-    if kyc is not None:
-        session.add(
-            Kyc(
-                user_id=user.id,
-                pan=f"ABCPE{number % 10000:04d}F",
-                legal_name=user.full_name,
-                date_of_birth=date(1990, 1, 1),
-                status=kyc,
-            )
-        )
-        session.flush()
-    return user
 
 
 def auth(user: User) -> dict[str, str]:

@@ -1,6 +1,9 @@
 """Shared by the engine tests: a ready batch of demo investors, an engine on the fake Kite,
 and the exactly-once checks."""
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -104,3 +107,17 @@ def assert_exactly_once_at_kite(committed, fake, settings) -> None:
     assert recorded == sorted(str(t["trade_id"]) for t in fake.trades())
     assert report.matches, report
     assert throttled == 0, (fake.throttled_by, Counter(fake.requests))
+
+
+def engine_process(
+    sessions: sessionmaker[Session], *options: str, **environment: str
+) -> subprocess.Popen[str]:
+    """``saras engine run <options>`` as a process of its own on `sessions`' database, with
+    `environment` added (``SARAS_CRASH_AT`` kills it at a named point)."""
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, **environment}
+    env.pop("SARAS_DATABASE_URL", None)
+    command = [sys.executable, "-m", "saras", "engine", "run", "--lease-seconds", "2", *options]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )

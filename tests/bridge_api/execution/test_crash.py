@@ -1,10 +1,8 @@
 """Kill the engine process (SIGKILL) at chosen moments of a batch and start it again: it
 resumes, sends no order twice, counts no trade twice and loses none."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,6 +13,7 @@ from tests.bridge_api.execution.support import (
     INVESTORS,
     assert_exactly_once,
     batch_state,
+    engine_process,
     ready_batch,
 )
 
@@ -22,28 +21,17 @@ pytestmark = pytest.mark.integration
 
 
 def _engine(sessions: sessionmaker[Session], **environment: str) -> subprocess.Popen[str]:
-    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, **environment}
-    env.pop("SARAS_DATABASE_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "saras",
-        "engine",
-        "run",
+    return engine_process(
+        sessions,
         "--paper-day",
         FIRST_DAY.isoformat(),
         "--orders-per-second",
         "200",
         "--orders-per-minute",
         "10000",
-        "--lease-seconds",
-        "2",
         "--latency-ms",
-        environment.get("LATENCY", "0"),
-    ]
-    return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        environment.pop("LATENCY", "0"),
+        **environment,
     )
 
 

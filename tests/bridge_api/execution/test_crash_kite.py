@@ -5,10 +5,8 @@ trade once, and the books reconcile with Kite's holdings."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -22,6 +20,7 @@ from tests.bridge_api.execution.support import (
     INVESTORS,
     assert_exactly_once_at_kite,
     batch_state,
+    engine_process,
     ready_batch,
 )
 from tests.fake_kite import log_in
@@ -30,26 +29,8 @@ pytestmark = pytest.mark.integration
 
 
 def _engine(committed, **environment: str) -> subprocess.Popen[str]:
-    url = committed.kw["bind"].url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, **environment}
-    env.pop("SARAS_DATABASE_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "saras",
-        "engine",
-        "run",
-        "--broker",
-        "kite",
-        "--fake-market",
-        "--orders-per-second",
-        "10",
-        "--lease-seconds",
-        "2",
-    ]
-    return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    options = ("--broker", "kite", "--fake-market", "--orders-per-second", "10")
+    return engine_process(committed, *options, **environment)
 
 
 @pytest.mark.parametrize(
