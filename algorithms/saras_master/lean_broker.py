@@ -45,6 +45,7 @@ from AlgorithmImports import (
 )
 
 from allocator import Side
+from allocator.constants import PAISA
 from bridge_api.brokers.port import (
     BrokerOrder,
     BrokerRejected,
@@ -57,7 +58,6 @@ from bridge_api.brokers.port import (
 
 BAND = Decimal("0.20")
 """The price band assumed around the reference price (Lean does not know NSE's bands)."""
-PAISA = Decimal("0.01")
 
 
 def port_status(status: OrderStatus) -> OrderState:

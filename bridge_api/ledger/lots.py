@@ -18,12 +18,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from allocator.apportion import split
+from allocator.constants import PAISA
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import LotConsumption, TaxLot
 from bridge_api.errors import Conflict
 from bridge_api.ledger.service import among
-
-_PAISA = Decimal("0.01")
 
 
 def add_lot(
@@ -133,7 +132,7 @@ def consume_fifo_many(
                 cost = lot.open_cost
             else:
                 cost = (lot.open_cost * take / lot.open_quantity).quantize(
-                    _PAISA, rounding=ROUND_HALF_EVEN
+                    PAISA, rounding=ROUND_HALF_EVEN
                 )
             taken.append((lot, take, cost))
             left -= take

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
+from allocator.constants import PAISA
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
     Balance,
@@ -39,7 +40,6 @@ MARKET = "external:market"
 HOUSE = "house"
 CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
-_PAISA = Decimal("0.01")
 _UPSERT_BALANCES = text(
     "INSERT INTO balances (account_id, asset, bucket, amount) "
     "SELECT * FROM unnest(CAST(:accounts AS bigint[]), CAST(:assets AS varchar[]), "
@@ -198,7 +198,7 @@ def _check_legs(legs: Sequence[Leg]) -> None:
     for leg in legs:
         if leg.amount == 0:
             raise Invalid(f"a posting of zero {leg.asset} to account {leg.account_id}")
-        unit = _PAISA if leg.asset == CASH else Decimal(1)
+        unit = PAISA if leg.asset == CASH else Decimal(1)
         if leg.amount % unit:
             unit_name = "paise" if leg.asset == CASH else "shares"
             raise Invalid(f"{leg.amount} is not a whole number of {unit_name}")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from allocator.constants import PAISA
 from bridge_api.audit.service import record
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, User
@@ -26,12 +27,10 @@ from bridge_api.ledger.service import (
     subscription_account,
 )
 
-_PAISA = Decimal("0.01")
-
 
 def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     """A positive amount of whole paise."""
-    if amount <= 0 or amount % _PAISA:
+    if amount <= 0 or amount % PAISA:
         raise Invalid(
             f"{field} must be positive whole paise, was {amount}",
             errors=[{"field": field, "message": "must be positive, in whole paise"}],

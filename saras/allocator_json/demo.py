@@ -8,7 +8,7 @@ left 40 % unfilled and expires at the close. Each order is charged its own deliv
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -28,9 +28,9 @@ from allocator import (
     plan,
 )
 from allocator.money import format_money
+from bridge_api.calendar import IST
 from saras.allocator_json import codec
 
-IST = timezone(timedelta(hours=5, minutes=30))
 TRADE_DATE = date(2026, 11, 25)
 EXAMPLE = "rebalance.json"
 

@@ -10,6 +10,7 @@ Its charge table (`charges`) is written apart from the allocator's, so the two c
 from bridge_api.brokers.fake_kite.charges import Charges, order_charges
 from bridge_api.brokers.fake_kite.limits import FakeLimits
 from bridge_api.brokers.fake_kite.server import FakeKite
-from bridge_api.brokers.fake_kite.wire import IST, KiteError
+from bridge_api.brokers.fake_kite.wire import KiteError
+from bridge_api.calendar import IST
 
 __all__ = ["IST", "Charges", "FakeKite", "FakeLimits", "KiteError", "order_charges"]

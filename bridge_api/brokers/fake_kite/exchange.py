@@ -30,7 +30,8 @@ from bridge_api.brokers.fake_kite.book import Book
 from bridge_api.brokers.fake_kite.limits import FakeLimits, RateWindows
 from bridge_api.brokers.fake_kite.logins import Logins
 from bridge_api.brokers.fake_kite.market import Market
-from bridge_api.brokers.fake_kite.wire import IST, TIMESTAMP, Order, input_error
+from bridge_api.brokers.fake_kite.wire import TIMESTAMP, Order, input_error
+from bridge_api.calendar import IST
 
 
 class FakeExchange:

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-IST = ZoneInfo("Asia/Kolkata")
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 FINAL = ("COMPLETE", "CANCELLED", "REJECTED")
 AVERAGE = Decimal("0.0001")

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import Side
+from allocator.constants import PAISA
 from bridge_api.brokers.kite.sessions import is_loopback
 from bridge_api.brokers.kite.throttle import Throttle, app_throttles
 from bridge_api.brokers.port import (
@@ -50,7 +51,6 @@ from bridge_api.db.models import KiteModification, KiteSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-PAISA = Decimal("0.01")
 QUOTES_PER_CALL = 500
 MODIFICATIONS_ALLOWED = 25
 NO_LIMIT = Decimal("Infinity")
