@@ -1,4 +1,8 @@
-"""Shared test settings: hypothesis never fails a test for being slow (timings are not tested)."""
+"""Shared test settings: hypothesis never fails a test for being slow (timings are not tested);
+the engines and commands the tests start as processes reuse compiled bytecode."""
+
+import os
+import sys
 
 from hypothesis import HealthCheck, settings
 
@@ -8,6 +12,11 @@ settings.register_profile(
     "saras", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile("saras")
+
+# Some machines set PYTHONDONTWRITEBYTECODE, which makes each of the tests' many engine and
+# command processes compile all of Saras again; caches go to __pycache__ (git-ignored).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(items: list) -> None:
