@@ -26,7 +26,10 @@ something is wrong, whatever the level."""
 _CONTEXT: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "saras_log_context", default=MappingProxyType({})
 )
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
 """The attributes every record has; anything else on a record is a field of its event."""
 
 
