@@ -6,6 +6,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
 
     environment: Literal["dev", "test", "prod"] = "dev"
     log_format: Literal["auto", "json", "text"] = "auto"
+    market_holidays: list[date] = []
+    """NSE trading holidays to add to the exchange calendar's (JSON list of ISO dates)."""
     """Log records as JSON lines or readable text; ``auto``: JSON in production."""
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SARAS_DATABASE_URL")

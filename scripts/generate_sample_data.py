@@ -16,12 +16,13 @@ import io
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
+from bridge_api.calendar import sessions
 from bridge_api.market.lean_writer import lean_daily_csv, lean_daily_zip
 from bridge_api.market.loader import DailyBar
 
@@ -35,37 +36,6 @@ LOT_SIZE = 1
 MAX_ORDER_QUANTITY = 100_000
 TRADING_DAYS_PER_YEAR = 252
 
-# NSE weekday trading holidays in the default range, approximate (the data is synthetic). Only
-# dates we are confident of; the Diwali muhurat sessions are treated as holidays.
-NSE_HOLIDAYS = frozenset(
-    date.fromisoformat(day)
-    for day in (
-        "2024-10-02",  # Gandhi Jayanti
-        "2024-11-01",  # Diwali Laxmi Pujan
-        "2024-11-15",  # Guru Nanak Jayanti
-        "2024-11-20",  # Maharashtra assembly election
-        "2024-12-25",  # Christmas
-        "2025-02-26",  # Mahashivratri
-        "2025-03-14",  # Holi
-        "2025-03-31",  # Id-ul-Fitr
-        "2025-04-10",  # Mahavir Jayanti
-        "2025-04-14",  # Ambedkar Jayanti
-        "2025-04-18",  # Good Friday
-        "2025-05-01",  # Maharashtra Day
-        "2025-08-15",  # Independence Day
-        "2025-08-27",  # Ganesh Chaturthi
-        "2025-10-02",  # Gandhi Jayanti / Dussehra
-        "2025-10-21",  # Diwali Laxmi Pujan
-        "2025-10-22",  # Balipratipada
-        "2025-11-05",  # Guru Nanak Jayanti
-        "2025-12-25",  # Christmas
-        "2026-01-26",  # Republic Day
-        "2026-04-03",  # Good Friday
-        "2026-04-14",  # Ambedkar Jayanti
-        "2026-05-01",  # Maharashtra Day
-        "2026-10-02",  # Gandhi Jayanti
-    )
-)
 
 # NSE tick size by price band (from 15 Apr 2025), in paise: (band upper bound in rupees, tick).
 TICK_BANDS = ((250, 1), (1_000, 5), (5_000, 10), (10_000, 50), (20_000, 100))
@@ -155,14 +125,8 @@ def tick_paise(price: Decimal) -> int:
 
 
 def trading_days(start: date, end: date) -> list[date]:
-    """Weekdays from `start` to `end` inclusive, without the hard-coded NSE holidays."""
-    days = []
-    day = start
-    while day <= end:
-        if day.weekday() < 5 and day not in NSE_HOLIDAYS:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    """NSE's sessions from `start` to `end` inclusive (the exchange calendar Saras trades on)."""
+    return sessions(start, end)
 
 
 def on_tick(paise: float, tick: int) -> int:
