@@ -14,7 +14,7 @@ from datetime import time as clock_time
 
 from AlgorithmImports import SecurityExchangeHours
 
-from bridge_api.calendar import NSE_CLOSE, SELL_CUTOFF
+from bridge_api.calendar import NSE_CLOSE, SELL_CUTOFF, is_session
 from bridge_api.execution.clocks import Deadline
 
 SETTLING = timedelta(minutes=30)
@@ -44,6 +44,10 @@ class LeanClock:
 
     def wait(self) -> None:
         """Nothing to do: the algorithm polls on a schedule and never blocks."""
+
+    def trades_today(self) -> bool:
+        """Whether NSE trades on the trade date (Saras's calendar)."""
+        return is_session(self.trade_date)
 
     def accepting(self) -> bool:
         """Whether a new batch may start: the market is open and the cut-off is ahead."""

@@ -58,6 +58,7 @@ class SarasMaster(QCAlgorithm):
             ttl=timedelta(minutes=3 * parameters.poll_minutes),
         )
         self._refused: set[int] = set()
+        self._settled_on: date | None = None
         self._wake = False
         self._engine(self.time.date())  # refuses real money here rather than at the first poll
         self.schedule.on(
@@ -93,6 +94,10 @@ class SarasMaster(QCAlgorithm):
             if not self._lease.try_acquire():
                 self.debug("another engine holds the trading lease; not trading")
                 return
+            today = self.time.date()
+            if self._settled_on != today:  # T+1, once a day before the day's first batch
+                self._engine(today).settle()
+                self._settled_on = today
             work = self._work(claim=clock.can_claim())
             if work is None:
                 return

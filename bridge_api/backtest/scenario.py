@@ -42,7 +42,6 @@ from bridge_api.db.models.ledger import CASH
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.ledger import settlement
 from bridge_api.market.loader import load_bars, load_instruments
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
@@ -100,7 +99,6 @@ def run_backtest(
         rebalance_day = index > 0 and period is not None and period != previous
         previous = period
         with sessions() as session, session.begin():
-            settlement.settle(session, as_of=day)
             if index == 0:
                 for investor_id, amount in investors:
                     investor = _user(session, investor_id)

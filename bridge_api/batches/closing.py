@@ -5,11 +5,13 @@ participants are released and its intents done or returned to pending."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bridge_api.batches.states import move_batch
+from bridge_api.calendar import ist_today
 from bridge_api.db.models import (
     Batch,
     BatchCrossing,
@@ -77,16 +79,18 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
         .all()
     )
     subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
+    day = batch.trade_date or ist_today()  # the exit's cash is returned on its trade date
     for intent in intents:
         intent.status = IntentStatus.DONE
         subscription = subscriptions[intent.subscription_id]
         if intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
             subscription.version_id = intent.version_id
-        if intent.kind is IntentKind.EXIT and not _close_if_empty(session, subscription):
+        if intent.kind is IntentKind.EXIT and not _close_if_empty(session, subscription, day):
             intent.status, intent.batch_id = IntentStatus.PENDING, None
             intent.note = f"exit not complete in batch {batch.id}; waiting for the next batch"
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
+
 
 def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     """End an executing batch that cannot go on, once nothing of it is live at the broker.
@@ -128,6 +132,7 @@ def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
 
+
 def _executing(session: Session, batch_id: int) -> Batch:
     batch = session.get(Batch, batch_id, with_for_update=True)
     if batch is None:
@@ -135,6 +140,7 @@ def _executing(session: Session, batch_id: int) -> Batch:
     if batch.state is not BatchState.EXECUTING:
         raise Conflict(f"batch {batch_id} is {batch.state}, not executing")
     return batch
+
 
 def _filled(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
     return dict(
@@ -145,11 +151,13 @@ def _filled(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
         ).all()
     )
 
+
 def _close_participants(session: Session, batch: Batch) -> None:
     for participant in session.execute(
         select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
     ).scalars():
         participant.open = False
+
 
 def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscription]:
     """Lock subscriptions in id order (one order everywhere, so no deadlock)."""
@@ -161,7 +169,8 @@ def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscrip
     ).scalars()
     return {s.id: s for s in rows}
 
-def _close_if_empty(session: Session, subscription: Subscription) -> bool:
+
+def _close_if_empty(session: Session, subscription: Subscription, day: date) -> bool:
     """Close a subscription that holds no shares, returning its cash; False if it still holds."""
     account = subscription_account(session, subscription.id)
     if holdings(session, account):
@@ -176,6 +185,7 @@ def _close_if_empty(session: Session, subscription: Subscription) -> bool:
                 amount=amount,
                 bucket=bucket,
                 memo="exit: cash returned",
+                effective_on=day,
             )
     subscription.status = SubscriptionStatus.CLOSED
     return True

@@ -35,7 +35,6 @@ from bridge_api.demo.markets import DemoMarket, PaperMarket
 from bridge_api.demo.seed import load_market, seed_demo
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.ledger import settlement
 from bridge_api.ledger.reconciliation import Report, reconcile
 from bridge_api.portfolios import intents, views
 from bridge_api.smallcases import service as smallcases
@@ -126,7 +125,6 @@ def run_demo(
         sessions, market, FIRST_DAY, ["Nifty Leaders", "IT Bellwethers"], say, rate_limits
     )
     with sessions() as session, session.begin():
-        settlement.settle(session, as_of=SECOND_DAY)
         manager = _user(session, "manager@saras.demo")
         leaders = _smallcase(session, "Nifty Leaders")
         smallcases.new_version(

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.calendar import IST, NSE_CLOSE, NSE_OPEN, SELL_CUTOFF
+from bridge_api.calendar import IST, NSE_CLOSE, NSE_OPEN, SELL_CUTOFF, is_session
 
 
 class Deadline(StrEnum):
@@ -26,6 +26,9 @@ class MarketClock(Protocol):
     """When the engine may start, send, and when each phase ends. A live clock reads the wall
     clock; the paper clock says every deadline has passed as soon as everything is sent (the
     paper venue has matched it all by then); under Lean the algorithm's clock decides."""
+
+    def trades_today(self) -> bool:
+        """Whether the market trades at all on this clock's day."""
 
     def accepting(self) -> bool:
         """Whether a new batch may start now."""
@@ -49,6 +52,10 @@ class PaperClock:
 
     def __init__(self, venue: PaperVenue) -> None:
         self.venue = venue
+
+    def trades_today(self) -> bool:
+        """Whether the venue's session day is an NSE session."""
+        return is_session(self.venue.session_day)
 
     def accepting(self) -> bool:
         """A paper session takes every ready batch."""
@@ -77,6 +84,10 @@ class ImmediateClock:
     def __init__(self, close: Callable[[], object], *, poll_seconds: float = 0.05) -> None:
         self._close = close
         self.poll_seconds = poll_seconds
+
+    def trades_today(self) -> bool:
+        """The venue decides its own day."""
+        return True
 
     def accepting(self) -> bool:
         """The venue's session takes every ready batch."""
@@ -119,12 +130,16 @@ class LiveClock:
     def accepting(self) -> bool:
         """Whether a new batch may start now: in the session, before the sells' cut-off."""
         now = self._now()
-        return now.weekday() < 5 and NSE_OPEN <= now.time() < self.cutoff
+        return is_session(now.date()) and NSE_OPEN <= now.time() < self.cutoff
 
     def is_open(self) -> bool:
-        """Whether NSE's continuous session is on now (IST, weekdays; holidays not known)."""
+        """Whether NSE's continuous session is on now (IST, on NSE's trading days)."""
         now = self._now()
-        return now.weekday() < 5 and NSE_OPEN <= now.time() < self.close
+        return is_session(now.date()) and NSE_OPEN <= now.time() < self.close
+
+    def trades_today(self) -> bool:
+        """Whether today (IST) is an NSE session at all."""
+        return is_session(self._now().date())
 
     def passed(self, deadline: Deadline) -> bool:
         """Whether the cut-off or the close has passed, in IST."""

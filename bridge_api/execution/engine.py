@@ -58,7 +58,9 @@ from bridge_api.execution import allocation, fills, planning
 from bridge_api.execution.clocks import Deadline, MarketClock
 from bridge_api.execution.lease import Lease
 from bridge_api.execution.ratelimit import OrderRateLimiter
-from bridge_api.execution.stops import RealMoneyDisabled, TradingHalted
+from bridge_api.execution.stops import MarketClosed, RealMoneyDisabled, TradingHalted
+from bridge_api.ledger import settlement
+from bridge_api.ledger.settlement import Settlement
 from bridge_api.notifications.alerts import open_alerts, raise_alert
 
 log = logging.getLogger(__name__)
@@ -194,7 +196,15 @@ class Engine:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> list[int]:
-        """Resume any batch a dead engine left executing, then run ready batches until none."""
+        """Settle what is due today, resume any batch a dead engine left executing, then run
+        ready batches until none. On a day NSE does not trade nothing is sent (`MarketClosed`)."""
+        self.settle()
+        if not self.clock.trades_today():
+            raise MarketClosed(
+                f"{self.config.trade_date} is not an NSE session (a weekend or an exchange "
+                "holiday): nothing is sent",
+                hint="run the engine on a trading day",
+            )
         done: list[int] = []
         while True:
             self._renew()
@@ -203,6 +213,11 @@ class Engine:
                 return done
             self.execute(batch_id)
             done.append(batch_id)
+
+    def settle(self) -> Settlement:
+        """Settle what is due on the trade date (T+1 on NSE's calendar), before its trading."""
+        with self._sessions() as session, session.begin():
+            return settlement.settle(session, today=self.config.trade_date)
 
     def _next_batch(self) -> int | None:
         with self._sessions() as session, session.begin():

@@ -157,6 +157,12 @@ def _await_open(
 ) -> None:
     """Before NSE opens, wait (holding the lease). After the close nothing new starts, but a
     batch of today left executing is still finished (its orders are final at Kite by then)."""
+    if not clock.trades_today():
+        raise MarketClosed(
+            f"{ist_today()} is not an NSE session (a weekend or an exchange holiday): "
+            "nothing is sent",
+            hint="run the engine on a trading day",
+        )
     if clock.passed(Deadline.CLOSE):
         if _executing_today(sessions, ist_today()):
             return

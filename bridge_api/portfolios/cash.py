@@ -8,6 +8,7 @@ book below zero, so no intent can spend cash that is not there.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -107,8 +108,11 @@ def release(
     amount: Decimal,
     bucket: Bucket,
     memo: str,
+    effective_on: date | None = None,
 ) -> JournalEntry:
-    """Return a subscription's cash to its investor's free cash, in the same bucket."""
+    """Return a subscription's cash to its investor's free cash, in the same bucket, dated by
+    the day it happens in the market (`effective_on`, e.g. the trade date of the exit that
+    freed it), today by default."""
     return post(
         session,
         cause=Cause.RELEASE,
@@ -116,7 +120,7 @@ def release(
             Leg(subscription_account(session, subscription_id), CASH, -amount, bucket),
             Leg(investor_account(session, user_id), CASH, amount, bucket),
         ],
-        effective_on=ist_today(),
+        effective_on=effective_on or ist_today(),
         memo=memo,
     )
 

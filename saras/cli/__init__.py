@@ -10,7 +10,19 @@ from typing import Annotated
 
 import typer
 
-from saras.cli import allocator, backtest, data, db, demo, engine, kite, lean, reconcile, serve
+from saras.cli import (
+    allocator,
+    backtest,
+    data,
+    db,
+    demo,
+    engine,
+    kite,
+    lean,
+    ledger,
+    reconcile,
+    serve,
+)
 from saras.cli.console import command_group, set_verbosity
 
 app = command_group(add_completion=False, help="Saras: pooled smallcase execution.")
@@ -40,6 +52,7 @@ app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)
 app.command("backtest")(backtest.backtest_command)
 app.command("reconcile")(reconcile.reconcile_command)
+app.command("settle")(ledger.settle_command)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from bridge_api.db.models.kite import (
     ReconciliationReport,
 )
 from bridge_api.db.models.ledger import (
+    AccountSettlement,
     Balance,
     Bucket,
     Cause,
@@ -36,7 +37,6 @@ from bridge_api.db.models.ledger import (
     LedgerKind,
     LotConsumption,
     Posting,
-    SettledEntry,
     TaxLot,
 )
 from bridge_api.db.models.market import Bar, Instrument
@@ -58,6 +58,7 @@ from bridge_api.db.models.subscriptions import (
 from bridge_api.db.models.users import Kyc, KycStatus, LoginAttempt, Role, User
 
 __all__ = [
+    "AccountSettlement",
     "Alert",
     "AuditRecord",
     "Balance",
@@ -102,7 +103,6 @@ __all__ = [
     "RateLimiter",
     "ReconciliationReport",
     "Role",
-    "SettledEntry",
     "SliceStatus",
     "Smallcase",
     "SmallcaseStatus",

@@ -81,17 +81,18 @@ class JournalEntry(Base):
     created_at: Mapped[Created]
 
 
-class SettledEntry(Base):
-    """An entry whose unsettled postings a settlement entry moved to settled (each once).
+class AccountSettlement(Base):
+    """One account's unsettled postings of one entry, moved to settled by a settlement entry
+    (each pair once). `settlement_id` is None when what the account had unsettled in the
+    entries settled with it netted to nothing (no settlement leg was needed)."""
 
-    `settlement_id` is the settlement entry, or the entry itself when what it and the entries
-    settled with it left unsettled netted to nothing (no settlement entry was needed).
-    """
-
-    __tablename__ = "settled_entries"
+    __tablename__ = "account_settlements"
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    settlement_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.id"), index=True
+    )
 
 
 class Posting(Base):

@@ -27,7 +27,7 @@ def test_an_exit_sells_everything_closes_the_subscription_and_returns_its_cash(
 ):
     _, manager, smallcase, (investor,) = make_investors(client, session, ["90000.00"])
     run_batch(client, session, manager, smallcase)
-    settlement.settle(session, as_of=date(2026, 11, 26))
+    settlement.settle(session, today=date(2026, 11, 26))
     (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
     assert (
         client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(investor)).status_code

@@ -109,15 +109,39 @@ def assert_exactly_once_at_kite(committed, fake, settings) -> None:
     assert throttled == 0, (fake.throttled_by, Counter(fake.requests))
 
 
+def saras_env(sessions: sessionmaker[Session], **environment: str) -> dict[str, str]:
+    """The environment of a ``saras`` process on `sessions`' database."""
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, **environment}
+    env.pop("SARAS_DATABASE_URL", None)
+    return env
+
+
+def saras(
+    sessions: sessionmaker[Session], *arguments: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``saras <arguments>`` run to its end on `sessions`' database."""
+    return subprocess.run(
+        [sys.executable, "-m", "saras", *arguments],
+        env=saras_env(sessions),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
+        check=False,
+    )
+
+
 def engine_process(
     sessions: sessionmaker[Session], *options: str, **environment: str
 ) -> subprocess.Popen[str]:
     """``saras engine run <options>`` as a process of its own on `sessions`' database, with
     `environment` added (``SARAS_CRASH_AT`` kills it at a named point)."""
-    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, **environment}
-    env.pop("SARAS_DATABASE_URL", None)
     command = [sys.executable, "-m", "saras", "engine", "run", "--lease-seconds", "2", *options]
     return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=saras_env(sessions, **environment),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )

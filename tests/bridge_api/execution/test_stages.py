@@ -172,7 +172,7 @@ def test_crossing_books_transfers_between_subscriptions_at_the_reference_price(
 ):
     admin, manager, smallcase, (seller,) = make_investors(client, session, ["90000.00"])
     run_batch(client, session, manager, smallcase)
-    settlement.settle(session, as_of=date(2026, 11, 26))
+    settlement.settle(session, today=date(2026, 11, 26))
     (subscription,) = client.get("/portfolio", headers=auth(seller)).json()["subscriptions"]
     client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(seller))
     buyer = make_user(session)

@@ -26,14 +26,14 @@ def test_settlement_settles_only_earlier_days_and_each_entry_once(
     run_batch(client, session, manager, smallcase)
     (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
 
-    same_day = settlement.settle(session, as_of=DAY)
-    next_day = settlement.settle(session, as_of=date(2026, 11, 26))
-    again = settlement.settle(session, as_of=date(2026, 11, 27))
+    same_day = settlement.settle(session, today=DAY)
+    next_day = settlement.settle(session, today=date(2026, 11, 26))
+    again = settlement.settle(session, today=date(2026, 11, 27))
     view = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"][0]
 
-    assert same_day == 0
-    assert next_day > 0
-    assert again == 0
+    assert same_day.entries == 0
+    assert next_day.entries > 0
+    assert again.entries == 0
     assert subscription["holdings"] == view["holdings"]
     unsettled = session.execute(
         select(func.count())

@@ -5,34 +5,16 @@ the snapshot, the charges true-up and the reconciliation."""
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
 from bridge_api.config import REPOSITORY
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.ledger.totals import pooled_cash
-from tests.bridge_api.execution.support import INVESTORS, ready_batch
+from tests.bridge_api.execution.support import INVESTORS, ready_batch, saras
 
 pytestmark = pytest.mark.integration
-
-
-def _saras(committed, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    url = committed.kw["bind"].url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url}
-    env.pop("SARAS_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "saras", *arguments],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input=stdin,
-        check=False,
-    )
 
 
 def _redirect(fake, status: str = "success") -> str:
@@ -41,12 +23,12 @@ def _redirect(fake, status: str = "success") -> str:
 
 
 def test_login_status_and_lean_live_config(committed, fake, kite_settings, tmp_path):
-    before = _saras(committed, "kite", "status")
-    login = _saras(committed, "kite", "login", "--redirect-url", _redirect(fake))
-    status = _saras(committed, "kite", "status")
+    before = saras(committed, "kite", "status")
+    login = saras(committed, "kite", "login", "--redirect-url", _redirect(fake))
+    status = saras(committed, "kite", "status")
     target = tmp_path / "lean" / "live.json"
-    config = _saras(committed, "lean", "config", "--live", "--out", str(target))
-    inside = _saras(committed, "lean", "config", "--live", "--out", str(REPOSITORY / "x.json"))
+    config = saras(committed, "lean", "config", "--live", "--out", str(target))
+    inside = saras(committed, "lean", "config", "--live", "--out", str(REPOSITORY / "x.json"))
 
     assert before.returncode == 3
     assert "saras kite login" in before.stdout
@@ -70,7 +52,7 @@ def test_login_status_and_lean_live_config(committed, fake, kite_settings, tmp_p
 
 
 def test_a_login_kite_reported_as_failed_is_refused(committed, fake, kite_settings):
-    result = _saras(committed, "kite", "login", "--redirect-url", _redirect(fake, "failure"))
+    result = saras(committed, "kite", "login", "--redirect-url", _redirect(fake, "failure"))
 
     assert result.returncode == 2
     assert "failure" in result.stderr
@@ -79,7 +61,7 @@ def test_a_login_kite_reported_as_failed_is_refused(committed, fake, kite_settin
 def test_the_interactive_login_prints_the_url_and_reads_the_redirect(
     committed, fake, kite_settings
 ):
-    result = _saras(committed, "kite", "login", stdin=_redirect(fake) + "\n")
+    result = saras(committed, "kite", "login", stdin=_redirect(fake) + "\n")
 
     assert result.returncode == 0, result.stderr
     assert "https://kite.zerodha.com/connect/login?api_key=" in result.stdout
@@ -91,15 +73,15 @@ def test_a_day_traded_through_kite_is_snapshotted_trued_up_and_reconciled(
     batch = ready_batch(committed, INVESTORS, FIRST_DAY)
     with committed() as session:
         fake.cash = pooled_cash(session)
-    _saras(committed, "kite", "login", "--redirect-url", _redirect(fake))
+    saras(committed, "kite", "login", "--redirect-url", _redirect(fake))
 
-    traded = _saras(committed, "engine", "run", "--broker", "kite", "--fake-market")
+    traded = saras(committed, "engine", "run", "--broker", "kite", "--fake-market")
     fake.close_market()  # 15:30: the exchange closes and the day's charges are debited
-    snapshot = _saras(committed, "kite", "snapshot")
-    mismatch = _saras(committed, "reconcile")
-    true_up = _saras(committed, "kite", "true-up", "--any-time")
-    again = _saras(committed, "kite", "true-up", "--any-time")
-    reconciled = _saras(committed, "reconcile")
+    snapshot = saras(committed, "kite", "snapshot")
+    mismatch = saras(committed, "reconcile")
+    true_up = saras(committed, "kite", "true-up", "--any-time")
+    again = saras(committed, "kite", "true-up", "--any-time")
+    reconciled = saras(committed, "reconcile")
 
     assert traded.returncode == 0, traded.stderr
     assert f"traded 1 batches: [{batch}]" in traded.stdout
@@ -123,7 +105,7 @@ def test_the_engine_refuses_real_kite_unless_real_money_is_switched_on(
     monkeypatch.setenv("SARAS_KITE_ROOT", "https://api.kite.trade")
     monkeypatch.setenv("SARAS_REAL_MONEY", "false")
 
-    result = _saras(committed, "engine", "run", "--broker", "kite")
+    result = saras(committed, "engine", "run", "--broker", "kite")
 
     assert result.returncode == 2
     assert "SARAS_REAL_MONEY=true" in result.stderr
