@@ -131,11 +131,12 @@ class LeanBroker:
         return added
 
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
-        """The last price on the tick, with a ±20% band; no price yet halts trading."""
+        """The last price on the tick, with a ±20% band; a symbol not subscribed (no such
+        instrument) is left out, and one with no price yet halts trading until it has one."""
         quotes = {}
         for ticker in sorted(set(symbols)):
             if ticker not in self._symbols:
-                raise BrokerUnavailable(f"{ticker} is not subscribed yet")
+                continue  # no such instrument: the batch skips it
             last = self._algorithm.securities[self._symbols[ticker]].price
             if not last > 0:
                 raise BrokerUnavailable(f"no price for {ticker} yet")

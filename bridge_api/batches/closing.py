@@ -37,6 +37,11 @@ from bridge_api.notifications import jobs
 from bridge_api.notifications.jobs import enqueue
 from bridge_api.portfolios.cash import release
 
+FUNDS = "funds"
+"""A skip's reason: the allocator cut the buy to what the subscription's own cash covers."""
+NO_QUOTE = "no quote"
+"""A skip's reason: the broker had no quote for the symbol (suspended, renamed, delisted)."""
+
 
 def finish_batch(session: Session, batch_id: int) -> Batch:
     """Close a batch whose orders are all final.
@@ -62,12 +67,17 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
         if filled.get(o.id, 0) < o.quantity
     ]
     cut = session.execute(
-        select(BatchSkip.symbol, func.sum(BatchSkip.quantity))
-        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason == "funds")
-        .group_by(BatchSkip.symbol)
-        .order_by(BatchSkip.symbol)
+        select(BatchSkip.symbol, BatchSkip.reason, func.sum(BatchSkip.quantity))
+        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason.in_([FUNDS, NO_QUOTE]))
+        .group_by(BatchSkip.symbol, BatchSkip.reason)
+        .order_by(BatchSkip.symbol, BatchSkip.reason)
     ).all()
-    short += [f"{symbol} {quantity} cut for funds" for symbol, quantity in cut]
+    short += [
+        f"{symbol} {quantity} cut for funds"
+        if reason == FUNDS
+        else f"{symbol} {quantity}: {reason}"
+        for symbol, reason, quantity in cut
+    ]
     move_batch(batch, BatchState.PARTIALLY_COMPLETED if short else BatchState.COMPLETED)
     batch.reason = "; ".join(short)[:500]
     _close_participants(session, batch)

@@ -81,13 +81,15 @@ class PaperVenue:
     # -- market data ---------------------------------------------------------------------
 
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
-        """Last close before the session day, and the band around it."""
+        """Last close before the session day, and the band around it (a symbol with no such
+        close or no instrument is left out)."""
         self._check_connected()
         wanted = sorted(set(symbols))
         with self._sessions() as session:
-            return {s: self._quote(session, s) for s in wanted}
+            quotes = {s: self._quote(session, s) for s in wanted}
+        return {s: q for s, q in quotes.items() if q is not None}
 
-    def _quote(self, session: Session, symbol: str) -> Quote:
+    def _quote(self, session: Session, symbol: str) -> Quote | None:
         reference = session.execute(
             select(Bar.close)
             .where(Bar.symbol == symbol, Bar.day < self.session_day)
@@ -98,9 +100,7 @@ class PaperVenue:
             select(Instrument.tick_size).where(Instrument.symbol == symbol)
         ).scalar_one_or_none()
         if reference is None or tick is None:
-            raise BrokerRejected(
-                f"{symbol}: no such instrument or no price before {self.session_day}"
-            )
+            return None
         lower = _to_tick(reference * (1 - self.band), tick, ROUND_CEILING)
         upper = _to_tick(reference * (1 + self.band), tick, ROUND_FLOOR)
         return Quote(symbol=symbol, price=reference, lower=lower, upper=upper)
@@ -160,6 +160,8 @@ class PaperVenue:
         if order.price % tick:
             return f"price {order.price} is not a multiple of the tick {tick}"
         quote = self._quote(session, order.symbol)
+        if quote is None:
+            return f"no price for {order.symbol} before {self.session_day}"
         if not quote.lower <= order.price <= quote.upper:
             return f"price {order.price} is outside the band {quote.lower}-{quote.upper}"
         return None

@@ -109,7 +109,8 @@ class Broker(Protocol):
     trading is switched on)."""
 
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
-        """Reference prices and price bands."""
+        """Reference prices and price bands of the symbols the broker quotes; a symbol it has
+        no quote for (suspended, renamed, delisted) is left out."""
 
     def place_limit_order(
         self, *, tag: str, symbol: str, side: Side, quantity: int, price: Decimal

@@ -2,11 +2,12 @@
 trades two sessions through the paper venue, and every book reconciles with the venue (the
 same reconciliation the operator runs against Kite).
 
-Day 1 (`FIRST_DAY`): Asha and Vikram invest in Nifty Leaders, Vikram and Meera in IT
-Bellwethers; the manager batches each smallcase and the engine trades them. Before day 2 the
-trades settle (T+1). Day 2: the manager publishes a new version of Nifty Leaders (ITC out, SBIN
-and LT in); Asha and Vikram accept it; Meera exits IT Bellwethers; Vikram buys 20 RELIANCE
-directly. The engine trades day 2.
+Day 1 (`FIRST_DAY`, Wednesday 18 November): Asha and Vikram invest in Nifty Leaders, Vikram
+and Meera in IT Bellwethers; the manager batches each smallcase and the engine trades them.
+Day 2 (`SECOND_DAY`, Friday 20 November, two sessions later, so the shares bought on day 1 are
+no longer T1 and selling them credits cash at once): the engine settles what is due, the
+manager publishes a new version of Nifty Leaders (ITC out, SBIN and LT in); Asha and Vikram
+accept it; Meera exits IT Bellwethers; Vikram buys 20 RELIANCE directly; the engine trades.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ LEADERS_V2 = {
     "SBIN": "10",
     "LT": "10",
 }
-FIRST_DAY = date(2026, 11, 19)
+FIRST_DAY = date(2026, 11, 18)
 SECOND_DAY = date(2026, 11, 20)
 
 

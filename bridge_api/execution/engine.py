@@ -84,6 +84,7 @@ EVENTS: dict[str, tuple[int, str]] = {
     "allocated": (logging.INFO, "order {order} allocated: {filled} of {of} ({reason})"),
     "finished": (logging.INFO, "batch {batch} {state} {reason}"),
     "stray": (logging.WARNING, "order under the stray tag {tag} ({filled} filled) cancelled"),
+    "unquoted": (logging.WARNING, "batch {batch}: no quote for {symbols}; their trades skipped"),
     "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
     "waiting": (logging.INFO, "waiting for {for}"),
 }
@@ -314,10 +315,16 @@ class Engine:
         with self._sessions() as session, session.begin():
             batch = session.get(Batch, batch_id, with_for_update=True)
             assert batch is not None
-            symbols = session.execute(
-                select(BatchTarget.symbol).where(BatchTarget.batch_id == batch_id).distinct()
-            ).scalars()
+            symbols = set(
+                session.execute(
+                    select(BatchTarget.symbol).where(BatchTarget.batch_id == batch_id).distinct()
+                ).scalars()
+            )
             quotes = self._ask(lambda: self.broker.quotes(symbols))
+            unquoted = sorted(symbols - set(quotes))
+            side = Side.SELL if phase == 1 else Side.BUY
+            if planning.record_unquoted(session, batch, unquoted, side=side):
+                self._progress("unquoted", {"batch": batch_id, "symbols": ", ".join(unquoted)})
             limits = replace(self.config.limits, orders_used_today=self.limiter.used_today())
             request = planning.plan_request(
                 session,
@@ -328,6 +335,7 @@ class Engine:
                 min_trade_value=self.config.min_trade_value,
                 prices={s: q.price for s, q in quotes.items()},
                 buys_only=phase == 2,
+                exclude=unquoted,
             )
             result = _within_band(plan(request), quotes)
             orders = planning.record_plan(

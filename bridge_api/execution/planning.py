@@ -5,15 +5,16 @@ statements, slices with their client tags, skips) before anything of it is sent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator import Account, Limits, Plan, PlanRequest, Side
-from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
+from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR, PAISA
+from bridge_api.batches.closing import NO_QUOTE
 from bridge_api.batches.states import move_batch
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
@@ -25,7 +26,9 @@ from bridge_api.db.models import (
     Bucket,
     Cause,
     Instrument,
+    JournalEntry,
     OrderSlice,
+    Posting,
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
@@ -39,6 +42,8 @@ from bridge_api.ledger.service import (
     subscription_accounts,
     take_out,
 )
+
+ZERO = Decimal("0.00")
 
 
 def claim_ready_batch(session: Session) -> Batch | None:
@@ -64,14 +69,17 @@ def plan_request(
     min_trade_value: Decimal = Decimal("0.00"),
     prices: Mapping[str, Decimal] | None = None,
     buys_only: bool = False,
+    exclude: Collection[str] = (),
 ) -> PlanRequest:
     """The allocator's input for a batch: its allocation table, each subscription's own cash,
     and per-symbol order caps from the instrument list.
 
-    `prices` replace the allocation table's (fresh quotes at execution). With `buys_only`
-    (phase 2), holdings are the ledger's after the sells, no target is below a holding, and
-    nothing is crossed: what remains is each subscription's buys, funded by its own cash
-    including what its sells raised.
+    `prices` replace the allocation table's (fresh quotes at execution); symbols in `exclude`
+    (no quote: suspended, renamed, delisted) are left out. With `buys_only` (phase 2),
+    holdings are the ledger's after the sells, no target is below a holding, and nothing is
+    crossed: what remains is each subscription's buys, funded by its own cash including what
+    its sells raised today, except the proceeds of shares sold while still T1 (bought the
+    session before), which the broker credits only the next day.
     """
     rows = session.execute(
         select(
@@ -85,6 +93,8 @@ def plan_request(
     positions: dict[int, tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
     reference: dict[str, Decimal] = {}
     for sid, symbol, holding, target, price in rows:
+        if symbol in exclude:
+            continue
         held, wanted = positions[sid]
         held[symbol], wanted[symbol] = holding, target
         reference[symbol] = price
@@ -92,6 +102,7 @@ def plan_request(
         reference.update({s: p for s, p in prices.items() if s in reference})
     accounts = subscription_accounts(session, positions)
     books = books_of(session, accounts.values())
+    blocked = t1_sale_proceeds(session, batch.id) if buys_only else {}
     if buys_only:
         for sid, (held, wanted) in positions.items():
             now = books[accounts[sid]].shares
@@ -105,7 +116,10 @@ def plan_request(
     caps = {i.symbol: i.max_order_quantity for i in instruments if i.max_order_quantity}
     accounts_in = [
         Account(
-            account=account_name(sid), holdings=held, targets=wanted, cash=books[accounts[sid]].cash
+            account=account_name(sid),
+            holdings=held,
+            targets=wanted,
+            cash=max(books[accounts[sid]].cash - blocked.get(accounts[sid], ZERO), ZERO),
         )
         for sid, (held, wanted) in sorted(positions.items())
     ]
@@ -128,6 +142,65 @@ def plan_request(
         min_trade_value=min_trade_value,
         cross=batch.cross and not buys_only,
     )
+
+def t1_sale_proceeds(session: Session, batch_id: int) -> dict[int, Decimal]:
+    """Per subscription account, what the batch's sells raised from shares that were still T1
+    (the unsettled part of each sale, pro rata, rounded up to the paisa): the broker credits
+    the sale of T1 shares a day later (Zerodha: "t1-holdings-proceeds")."""
+    shares = Posting.asset != CASH
+    rows = session.execute(
+        select(
+            Posting.account_id,
+            func.sum(Posting.amount).filter(shares, Posting.bucket == Bucket.UNSETTLED),
+            func.sum(Posting.amount).filter(shares),
+            func.sum(Posting.amount).filter(Posting.asset == CASH),
+        )
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .join(BatchOrder, BatchOrder.id == JournalEntry.order_id)
+        .where(
+            JournalEntry.batch_id == batch_id,
+            JournalEntry.cause == Cause.ORDER_ALLOCATION,
+            BatchOrder.side == str(Side.SELL),
+        )
+        .group_by(Posting.entry_id, Posting.account_id)
+    ).all()
+    blocked: dict[int, Decimal] = defaultdict(Decimal)
+    for account, t1, sold, raised in rows:
+        if t1 and sold and raised and raised > 0:
+            share = (raised * t1 / sold).quantize(PAISA, ROUND_CEILING)
+            blocked[account] += min(share, raised)
+    return dict(blocked)
+
+
+def record_unquoted(
+    session: Session, batch: Batch, symbols: Collection[str], *, side: Side
+) -> int:
+    """Skip, with the reason `NO_QUOTE`, every participant's trade of `side` in `symbols`
+    (the broker had no quote for them); returns how many were skipped."""
+    if not symbols:
+        return 0
+    rows = session.execute(
+        select(
+            BatchTarget.subscription_id,
+            BatchTarget.symbol,
+            BatchTarget.holding,
+            BatchTarget.target,
+        )
+        .where(BatchTarget.batch_id == batch.id, BatchTarget.symbol.in_(symbols))
+        .order_by(BatchTarget.subscription_id, BatchTarget.symbol)
+    ).all()
+    skipped = [
+        (batch.id, sid, symbol, str(side), abs(target - holding), NO_QUOTE)
+        for sid, symbol, holding, target in rows
+        if (target < holding if side is Side.SELL else target > holding)
+    ]
+    return copy_rows(
+        session,
+        "batch_skips",
+        ("batch_id", "subscription_id", "symbol", "side", "quantity", "reason"),
+        skipped,
+    )
+
 
 def record_plan(
     session: Session, batch: Batch, plan: Plan, *, trade_date: date, phase: int

@@ -1,14 +1,20 @@
 """T+1 settlement: the unsettled cash and shares of earlier days become settled.
 
-NSE settles a trade on the next clearing day (T+1; weekends and exchange holidays do not
-count). So on trading day `as_of`, every unsettled posting of an entry dated before the last
-session on or before `as_of` is due. What is settled is each account's postings of each entry,
-once: per account and asset the due postings are netted (a day's buy may have spent that day's
-unsettled sale proceeds, so only the net can move without taking a book below zero) and moved
-to settled by one settlement entry. An investor's or subscription's book that cannot settle
-(its net would take a bucket below zero) is left for a later run and alerted; the others settle.
+NSE settles a trade on the next clearing day T+1 (weekends and exchange holidays do not
+count). Cash: a sale's proceeds settle on T+1 (the pay-out then makes them withdrawable).
+Shares: a buy's shares are credited to the demat account through T+1's pay-out, so during T+1
+the broker still holds them as T1 (selling them then gives credit only the next day); they are
+settled from the session after T+1. So on day D (`as_of`, the last session on or before it),
+an unsettled cash posting is due when its entry is dated before D, a share posting when its
+entry is dated before the session before D.
 
-`settle` is idempotent: what it settled is linked once per (entry, account) in
+What is settled is each account's due postings of each asset in each entry, once: per account
+and asset they are netted (a day's buy may have spent that day's unsettled sale proceeds, so
+only the net can move without taking a book below zero) and moved to settled by one settlement
+entry. An investor's or subscription's book that cannot settle (its net would take a bucket
+below zero) is left for a later run and alerted; the others settle.
+
+`settle` is idempotent: what it settled is linked once per (entry, account, asset) in
 `account_settlements`, and a transaction-scoped advisory lock serialises concurrent runs.
 """
 
@@ -17,10 +23,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bridge_api import logs
@@ -36,6 +42,7 @@ from bridge_api.db.models import (
     LedgerKind,
     Posting,
 )
+from bridge_api.db.models.ledger import CASH
 from bridge_api.ledger.service import Leg, among, post
 from bridge_api.notifications.alerts import open_alerts, raise_alert
 
@@ -61,16 +68,21 @@ def settle(session: Session, *, today: date) -> Settlement:
     """Settle everything due on `today` (see the module doc)."""
     session.execute(select(func.pg_advisory_xact_lock(LOCK)))
     as_of = latest_session(today)
+    shares_before = latest_session(as_of - timedelta(days=1))
     rows = session.execute(
         select(Posting.entry_id, Posting.account_id, Posting.asset, func.sum(Posting.amount))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(
-            JournalEntry.effective_on < as_of,
+            or_(
+                and_(Posting.asset == CASH, JournalEntry.effective_on < as_of),
+                and_(Posting.asset != CASH, JournalEntry.effective_on < shares_before),
+            ),
             JournalEntry.cause != Cause.SETTLEMENT,
             Posting.bucket == Bucket.UNSETTLED,
             ~exists().where(
                 AccountSettlement.entry_id == Posting.entry_id,
                 AccountSettlement.account_id == Posting.account_id,
+                AccountSettlement.asset == Posting.asset,
             ),
         )
         .group_by(Posting.entry_id, Posting.account_id, Posting.asset)
@@ -78,22 +90,22 @@ def settle(session: Session, *, today: date) -> Settlement:
     if not rows:
         return Settlement(as_of=as_of)
     net: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    pairs: dict[int, set[int]] = defaultdict(set)
+    pairs: dict[int, set[tuple[int, str]]] = defaultdict(set)
     for entry_id, account, asset, amount in rows:
         net[(account, asset)] += amount
-        pairs[account].add(entry_id)
+        pairs[account].add((entry_id, asset))
     refused = _refused(session, net)
     legs = []
-    moved: set[int] = set()
+    moved: set[tuple[int, str]] = set()
     for (account, asset), amount in sorted(net.items()):
         if amount and account not in refused:
             legs += [
                 Leg(account, asset, -amount, Bucket.UNSETTLED),
                 Leg(account, asset, amount, Bucket.SETTLED),
             ]
-            moved.add(account)
-    settled = {a: e for a, e in pairs.items() if a not in refused}
-    entries = {e for ids in settled.values() for e in ids}
+            moved.add((account, asset))
+    settled = {a: keys for a, keys in pairs.items() if a not in refused}
+    entries = {entry_id for keys in settled.values() for entry_id, _ in keys}
     entry = None
     if legs:
         entry = post(
@@ -106,11 +118,11 @@ def settle(session: Session, *, today: date) -> Settlement:
     copy_rows(
         session,
         "account_settlements",
-        ("entry_id", "account_id", "settlement_id"),
+        ("entry_id", "account_id", "asset", "settlement_id"),
         (
-            (entry_id, account, entry.id if entry is not None and account in moved else None)
-            for account, ids in sorted(settled.items())
-            for entry_id in sorted(ids)
+            (entry_id, account, asset, entry.id if (account, asset) in moved and entry else None)
+            for account, keys in sorted(settled.items())
+            for entry_id, asset in sorted(keys)
         ),
     )
     result = Settlement(

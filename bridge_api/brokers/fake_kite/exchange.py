@@ -128,6 +128,11 @@ class FakeExchange:
                 band=band,
             )
 
+    def delist(self, symbol: str) -> None:
+        """Take a symbol off the market (suspended, renamed, delisted): no quote, no orders."""
+        with self._lock:
+            self._market.delist(symbol)
+
     def set_price(self, symbol: str, price: Decimal) -> None:
         """Move the last traded price (within the day's circuit limits, else `ValueError`)."""
         with self._lock:

@@ -124,6 +124,12 @@ class Market:
         self.instruments[symbol] = instrument
         self._by_token[token] = instrument
 
+    def delist(self, symbol: str) -> None:
+        """Take a symbol off the market (suspended, renamed, delisted): no quote, no orders."""
+        instrument = self.get(symbol)
+        del self.instruments[symbol]
+        del self._by_token[instrument.token]
+
     def set_price(self, symbol: str, price: Decimal) -> None:
         """Move the last traded price (within the day's circuit limits, else `ValueError`)."""
         instrument = self.get(symbol)

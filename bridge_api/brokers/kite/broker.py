@@ -182,7 +182,8 @@ class KiteBroker:
         return [_trade(row, tags) for row in trades]
 
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
-        """Last prices and the day's circuit limits, at most 500 instruments per call."""
+        """Last prices and the day's circuit limits, at most 500 instruments per call; a symbol
+        Kite does not quote is left out."""
         wanted = sorted(set(symbols))
         found: dict[str, Quote] = {}
         for chunk in _chunks(wanted, QUOTES_PER_CALL):
@@ -199,7 +200,7 @@ class KiteBroker:
                 )
         missing = [s for s in wanted if s not in found]
         if missing:
-            raise BrokerUnavailable(f"Kite has no quote for {', '.join(missing[:10])}")
+            log.warning("Kite has no quote for %s", ", ".join(missing[:10]))
         return found
 
     def holdings(self) -> dict[str, int]:

@@ -82,14 +82,15 @@ class JournalEntry(Base):
 
 
 class AccountSettlement(Base):
-    """One account's unsettled postings of one entry, moved to settled by a settlement entry
-    (each pair once). `settlement_id` is None when what the account had unsettled in the
-    entries settled with it netted to nothing (no settlement leg was needed)."""
+    """One account's unsettled postings of one asset in one entry, moved to settled by a
+    settlement entry (each once). `settlement_id` is None when what the account had unsettled
+    of the asset in the entries settled with it netted to nothing (no leg was needed)."""
 
     __tablename__ = "account_settlements"
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    asset: Mapped[str] = mapped_column(String(32), primary_key=True)
     settlement_id: Mapped[int | None] = mapped_column(
         ForeignKey("journal_entries.id"), index=True
     )

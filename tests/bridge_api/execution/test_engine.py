@@ -4,11 +4,13 @@ rejected placements, disconnects and resumption; every book reconciles with the 
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.db.models import (
+    Bar,
     Batch,
+    BatchSkip,
     OrderSlice,
     SliceStatus,
 )
@@ -126,3 +128,23 @@ def test_every_engine_event_is_a_log_record_carrying_its_batch_order_and_slice(c
     unknown = next(r for r in events if r["event"] == "unknown")
     assert unknown["level"] == "warning"
     assert "looking it up" in unknown["message"]
+
+
+def test_a_symbol_the_venue_has_no_price_for_is_skipped_and_the_batch_goes_on(committed):
+    batch = ready_batch(committed, {"vikram@saras.demo": "600000.00"}, FIRST_DAY)
+    with committed() as session, session.begin():  # ITC suspended: no close to quote
+        session.execute(delete(Bar).where(Bar.symbol == "ITC"))
+    venue = PaperVenue(committed, session_day=FIRST_DAY)
+
+    _engine(committed, venue).run()
+
+    assert _state(committed, batch) == "partially_completed"
+    with committed() as session:
+        reason = session.get(Batch, batch).reason
+        skipped = session.execute(
+            select(BatchSkip.symbol, BatchSkip.reason).where(BatchSkip.batch_id == batch)
+        ).all()
+    assert "ITC" in reason
+    assert "no quote" in reason
+    assert set(skipped) == {("ITC", "no quote")}
+    assert_exactly_once(committed, FIRST_DAY)

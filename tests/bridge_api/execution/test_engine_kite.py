@@ -213,3 +213,27 @@ def test_after_the_close_a_resumed_batch_sends_nothing_and_no_new_batch_starts(
     assert batch_state(committed, waiting) == "ready"
     with committed() as session:
         assert "the market closed before sending" in session.get(Batch, stranded).reason
+
+
+def test_a_symbol_kite_no_longer_quotes_is_skipped_with_its_reason_and_the_rest_trades(
+    committed, fake, kite_settings
+):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    log_in(committed, fake)
+    fake.delist("ITC")  # renamed or suspended after the batch was sized
+
+    kite_engine(committed, fake, kite_settings).run()
+
+    assert batch_state(committed, batch) == "partially_completed"
+    with committed() as session:
+        reason = session.get(Batch, batch).reason
+    assert "ITC" in reason
+    assert "no quote" in reason
+    assert {o["tradingsymbol"] for o in fake.orders()} == {
+        "HDFCBANK",
+        "ICICIBANK",
+        "INFY",
+        "RELIANCE",
+        "TCS",
+    }
+    assert_exactly_once_at_kite(committed, fake, kite_settings)

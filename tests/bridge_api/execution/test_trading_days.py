@@ -4,6 +4,7 @@ Real path: the engine, the paper venue and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -28,9 +29,10 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.db.models.ledger import CASH
-from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
+from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2, SECOND_DAY
 from bridge_api.execution.clocks import LiveClock, PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
+from bridge_api.execution.planning import t1_sale_proceeds
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.stops import MarketClosed
 from bridge_api.ledger.service import (
@@ -44,6 +46,7 @@ from bridge_api.ledger.service import (
 )
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payout
+from bridge_api.smallcases import service as smallcases
 from tests.bridge_api.execution.support import INVESTORS, ready_batch
 
 FAST = RateLimits(per_second=1000, per_minute=100_000)
@@ -169,7 +172,8 @@ def test_a_book_that_cannot_settle_is_alerted_and_every_other_book_settles(
             memo="test: one INFY share moved out unsettled",
         )
 
-    _trade(committed, SECOND_DAY)
+    _trade(committed, SECOND_DAY)  # cash settles; shares bought on the 19th are still T1
+    _trade(committed, MONDAY)  # now the shares are due
 
     with committed() as session:
         unsettled = {
@@ -181,3 +185,48 @@ def test_a_book_that_cannot_settle_is_alerted_and_every_other_book_settles(
     assert unsettled[asha] > 0, "the broken book waits"
     assert [a.details["account_id"] for a in alerts] == [broken]
     assert f"subscription:{asha}" in alerts[0].message
+
+
+def test_the_proceeds_of_shares_sold_while_still_t1_are_not_spent_the_same_day(
+    committed: sessionmaker[Session],
+):
+    bought_on, sold_on = date(2026, 11, 19), date(2026, 11, 20)
+    ready_batch(committed, {"vikram@saras.demo": "600000.00"}, bought_on)
+    _trade(committed, bought_on)
+    with committed() as session, session.begin():
+        manager, vikram = _user(session, "manager@saras.demo"), _user(session, "vikram@saras.demo")
+        leaders = session.execute(
+            select(Smallcase).where(Smallcase.name == "Nifty Leaders")
+        ).scalar_one()
+        smallcases.new_version(
+            session,
+            manager,
+            leaders.id,
+            constituents=[Weight(s, Decimal(w)) for s, w in LEADERS_V2.items()],
+            note="ITC out; SBIN and LT in",
+            description=None,
+        )
+        subscription = session.execute(
+            select(Subscription).where(Subscription.user_id == vikram.id)
+        ).scalar_one()
+        intents.decide_rebalance(session, vikram, subscription_id=subscription.id, accept=True)
+        batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=sold_on)
+        batches.approve(session, manager, batch.id)
+
+    _trade(committed, sold_on)  # ITC bought on the 19th is T1 on the 20th
+
+    with committed() as session:
+        done = session.get(Batch, batch.id)
+        blocked = t1_sale_proceeds(session, batch.id)
+        account = subscription_account(session, subscription.id)
+        cash = balance(session, account)
+    assert done.state is BatchState.PARTIALLY_COMPLETED
+    assert "cut for funds" in done.reason
+    assert blocked[account] > 0, "ITC's proceeds came from T1 shares"
+    assert cash >= blocked[account], "and were not spent on the day's buys"
+
+
+@dataclass(frozen=True)
+class Weight:
+    symbol: str
+    weight: Decimal

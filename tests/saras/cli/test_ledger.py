@@ -23,13 +23,15 @@ def test_settle_moves_what_is_due_once_and_says_so(committed: sessionmaker[Sessi
         committed, venue, PaperClock(venue), limiter=limiter, config=EngineConfig(FIRST_DAY)
     ).run()
 
-    same_day = saras(committed, "settle", "--day", "2026-11-19")
+    same_day = saras(committed, "settle", "--day", "2026-11-18")  # FIRST_DAY: bought today
+    t1_day = saras(committed, "settle", "--day", "2026-11-19")  # the shares are still T1
     next_day = saras(committed, "settle", "--day", "2026-11-21")  # a Saturday: Friday's due
-    again = saras(committed, "settle", "--day", "2026-11-21")
+    again = saras(committed, "settle", "--day", "2026-11-20")
     bad = saras(committed, "settle", "--day", "someday")
 
     assert same_day.returncode == 0, same_day.stderr
-    assert "Settled 0 entries of 0 books due by 2026-11-19." in same_day.stdout
+    assert "Settled 0 entries of 0 books due by 2026-11-18." in same_day.stdout
+    assert "Settled 0 entries of 0 books due by 2026-11-19." in t1_day.stdout
     assert next_day.returncode == 0, next_day.stderr
     assert "due by 2026-11-20" in next_day.stdout
     assert "Settled 0 entries" not in next_day.stdout

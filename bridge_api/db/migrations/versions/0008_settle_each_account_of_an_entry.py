@@ -1,10 +1,11 @@
-"""settle each account of an entry
+"""settle each account and asset of an entry
 
 Settlement was one all-or-nothing netted entry over every book, so one book that could not
 settle (a release dated by the wall clock, an overdrawn house) stopped it for everyone. Now
-what is settled is an account's unsettled postings of an entry: each (entry, account) once,
-so a book that cannot settle waits (and is alerted) while the others go on. Existing links are
-carried over to every account the entry left unsettled postings in.
+what is settled is an account's unsettled postings of one asset in an entry: each (entry,
+account, asset) once, so a book that cannot settle waits (and is alerted) while the others go
+on, and cash can settle on T+1 while shares bought that day stay T1 until the day after.
+Existing links are carried over to every account and asset the entry left unsettled.
 
 Revision ID: 0008
 Revises: 0007
@@ -27,6 +28,7 @@ def upgrade() -> None:
         "account_settlements",
         sa.Column("entry_id", sa.BigInteger(), nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("asset", sa.String(length=32), nullable=False),
         sa.Column("settlement_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["entry_id"],
@@ -43,7 +45,9 @@ def upgrade() -> None:
             ["journal_entries.id"],
             name=op.f("fk_account_settlements_settlement_id_journal_entries"),
         ),
-        sa.PrimaryKeyConstraint("entry_id", "account_id", name=op.f("pk_account_settlements")),
+        sa.PrimaryKeyConstraint(
+            "entry_id", "account_id", "asset", name=op.f("pk_account_settlements")
+        ),
     )
     op.create_index(
         op.f("ix_account_settlements_settlement_id"),
@@ -52,8 +56,8 @@ def upgrade() -> None:
         unique=False,
     )
     op.execute(
-        "INSERT INTO account_settlements (entry_id, account_id, settlement_id) "
-        "SELECT DISTINCT s.entry_id, p.account_id, "
+        "INSERT INTO account_settlements (entry_id, account_id, asset, settlement_id) "
+        "SELECT DISTINCT s.entry_id, p.account_id, p.asset, "
         "NULLIF(s.settlement_id, s.entry_id) "
         "FROM settled_entries s JOIN postings p ON p.entry_id = s.entry_id "
         "WHERE p.bucket = 'unsettled'"
