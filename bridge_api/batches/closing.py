@@ -19,6 +19,7 @@ from bridge_api.db.models import (
     BatchParticipant,
     BatchSkip,
     BatchState,
+    BatchTarget,
     BrokerTrade,
     Bucket,
     Intent,
@@ -49,7 +50,9 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     It is completed when every order filled in full and no buy was cut for funds; otherwise
     partially completed, with each short leg named (the manager then repairs or archives it).
     An exit whose sells all filled closes its subscription and returns its cash; one that did
-    not goes back to pending for the next batch.
+    not goes back to pending for the next batch. A subscription follows a rebalance's new
+    version only once it holds that version's targets; otherwise the rebalance goes back to
+    pending and the next batch retries it.
     """
     batch = _executing(session, batch_id)
     if batch.phase == 0:
@@ -81,23 +84,7 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     move_batch(batch, BatchState.PARTIALLY_COMPLETED if short else BatchState.COMPLETED)
     batch.reason = "; ".join(short)[:500]
     _close_participants(session, batch)
-    intents = (
-        session.execute(
-            select(Intent).where(Intent.batch_id == batch.id).order_by(Intent.subscription_id)
-        )
-        .scalars()
-        .all()
-    )
-    subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
-    day = batch.trade_date or ist_today()  # the exit's cash is returned on its trade date
-    for intent in intents:
-        intent.status = IntentStatus.DONE
-        subscription = subscriptions[intent.subscription_id]
-        if intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
-            subscription.version_id = intent.version_id
-        if intent.kind is IntentKind.EXIT and not _close_if_empty(session, subscription, day):
-            intent.status, intent.batch_id = IntentStatus.PENDING, None
-            intent.note = f"exit not complete in batch {batch.id}; waiting for the next batch"
+    _conclude_intents(session, batch, traded=True)
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
 
@@ -105,8 +92,8 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
 def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     """End an executing batch that cannot go on, once nothing of it is live at the broker.
 
-    If nothing traded, its intents go back to pending; otherwise they are done and the
-    residue is for a repair batch.
+    Its intents end as a finished batch's do (see `finish_batch`), except that when nothing
+    traded at all every intent goes back to pending.
     """
     batch = _executing(session, batch_id)
     live = session.execute(
@@ -134,13 +121,54 @@ def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     move_batch(batch, BatchState.FAILED)
     batch.reason = reason[:500]
     _close_participants(session, batch)
-    for intent in session.execute(select(Intent).where(Intent.batch_id == batch.id)).scalars():
-        if traded or crossed:
-            intent.status = IntentStatus.DONE
-        else:
-            intent.status, intent.batch_id = IntentStatus.PENDING, None
+    _conclude_intents(session, batch, traded=traded or bool(crossed))
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
+
+
+def _conclude_intents(session: Session, batch: Batch, *, traded: bool) -> None:
+    """Each intent of the batch done, or pending again where what it asked for is not what
+    the subscription now holds (see `finish_batch`)."""
+    intents = (
+        session.execute(
+            select(Intent).where(Intent.batch_id == batch.id).order_by(Intent.subscription_id)
+        )
+        .scalars()
+        .all()
+    )
+    subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
+    day = batch.trade_date or ist_today()  # the exit's cash is returned on its trade date
+    for intent in intents:
+        subscription = subscriptions[intent.subscription_id]
+        if not traded:
+            waiting = "nothing traded"
+        elif intent.kind is IntentKind.EXIT:
+            waiting = "" if _close_if_empty(session, subscription, day) else "exit not complete"
+        elif intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
+            reached = _holds_targets(session, batch.id, subscription.id)
+            waiting = "" if reached else "the new version's targets not reached"
+            if reached:
+                subscription.version_id = intent.version_id
+        else:
+            waiting = ""
+        if waiting:
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+            intent.note = f"{waiting} in batch {batch.id}; waiting for the next batch"
+        else:
+            intent.status = IntentStatus.DONE
+
+
+def _holds_targets(session: Session, batch_id: int, subscription_id: int) -> bool:
+    """Whether the subscription now holds exactly its targets in the batch."""
+    targets = dict(
+        session.execute(
+            select(BatchTarget.symbol, BatchTarget.target).where(
+                BatchTarget.batch_id == batch_id, BatchTarget.subscription_id == subscription_id
+            )
+        ).all()
+    )
+    held = holdings(session, subscription_account(session, subscription_id))
+    return all(held.get(symbol, 0) == target for symbol, target in targets.items())
 
 
 def _executing(session: Session, batch_id: int) -> Batch:

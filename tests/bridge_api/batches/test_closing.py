@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allocator import plan
 from bridge_api.batches import closing
 from bridge_api.db.models import (
     TaxLot,
@@ -16,6 +17,8 @@ from bridge_api.errors import Conflict
 from bridge_api.execution import planning
 from bridge_api.ledger import settlement
 from tests.bridge_api.batch_life import (
+    DAY,
+    fill_everything,
     make_investors,
     run_batch,
 )
@@ -99,3 +102,32 @@ def test_a_batch_that_traded_nothing_can_be_failed_and_its_intents_wait_again(
 
     assert failed.json()["state"] == "failed"
     assert [i["status"] for i in intents] == ["pending"]
+
+
+def test_a_failed_batch_leaves_an_unfinished_exit_pending_and_its_subscription_open(
+    client: TestClient, session: Session
+):
+    admin, manager, smallcase, (investor,) = make_investors(client, session, ["90000.00"])
+    run_batch(client, session, manager, smallcase)
+    (subscription,) = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
+    client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(investor))
+    batch_id = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase}
+    ).json()["id"]
+    client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
+    batch = planning.claim_ready_batch(session)
+    sells = planning.record_plan(
+        session, batch, plan(planning.plan_request(session, batch)), trade_date=DAY, phase=1
+    )
+    fill_everything(session, sells, short={sells[0].key: 1})  # one share is left unsold
+
+    failed = client.post(
+        f"/batches/{batch_id}/fail", headers=auth(admin), json={"reason": "venue down"}
+    )
+    intents = client.get("/intents", headers=auth(investor)).json()
+    view = client.get("/portfolio", headers=auth(investor)).json()["subscriptions"]
+
+    assert failed.json()["state"] == "failed"
+    exit_intent = next(i for i in intents if i["kind"] == "exit")
+    assert exit_intent["status"] == "pending"
+    assert [s["status"] for s in view] == ["active"]
