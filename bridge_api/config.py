@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     """The share of a buy's value held back for its charges when it is sized."""
     real_money: bool = False
     """Trading real money through Kite is off unless this is set (``SARAS_REAL_MONEY=true``)."""
+    crossing_cleared: bool = False
+    """Internal crossing with real money, allowed only once a compliance review has cleared it
+    (``SARAS_CROSSING_CLEARED=true``); without real money crossing is the manager's choice."""
     kite_api_key: str | None = None
     kite_api_secret: SecretStr | None = None
     kite_root: str = "https://api.kite.trade"

@@ -77,6 +77,12 @@ def create(
     """
     if smallcase_id is None and manager.role is not Role.ADMIN:
         raise Forbidden("only an admin batches intents across every smallcase")
+    settings = get_settings()
+    if cross and settings.real_money and not settings.crossing_cleared:
+        raise Forbidden(
+            "internal crossing is refused while trading real money: pooling clients' trades "
+            "needs a compliance review first (then SARAS_CROSSING_CLEARED=true)"
+        )
     if smallcase_id is not None:
         smallcases.owned(session, manager, smallcase_id)
     pending = _pending_intents(session, smallcase_id)

@@ -161,6 +161,14 @@ class EngineConfig:
     attempts: int = 3
     """How many tags a slice may be sent under before it is given up as rejected."""
     real_money: bool = False
+    crossing_cleared: bool = False
+    """With real money, internal crossing only once a compliance review cleared it; a crossing
+    batch otherwise trades all of it at the exchange."""
+
+    @property
+    def may_cross(self) -> bool:
+        """Whether a crossing batch may cross internally here."""
+        return self.crossing_cleared or not self.real_money
 
 
 class Engine:
@@ -336,6 +344,7 @@ class Engine:
                 prices={s: q.price for s, q in quotes.items()},
                 buys_only=phase == 2,
                 exclude=unquoted,
+                crossing=self.config.may_cross,
             )
             result = _within_band(plan(request), quotes)
             orders = planning.record_plan(

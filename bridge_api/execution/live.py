@@ -92,6 +92,7 @@ def run_kite(
                     collar=settings.buy_collar,
                     buy_charges_rate=settings.buy_charges_rate,
                     real_money=settings.real_money,
+                    crossing_cleared=settings.crossing_cleared,
                     lookup_pause=1.0,
                     resend_unseen=False,
                 ),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator import Account, Limits, Plan, PlanRequest, Side
+from allocator.apportion import split
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR, PAISA
 from bridge_api.batches.closing import NO_QUOTE
 from bridge_api.batches.states import move_batch
@@ -59,6 +60,7 @@ def claim_ready_batch(session: Session) -> Batch | None:
         move_batch(batch, BatchState.EXECUTING)
     return batch
 
+
 def plan_request(
     session: Session,
     batch: Batch,
@@ -70,16 +72,18 @@ def plan_request(
     prices: Mapping[str, Decimal] | None = None,
     buys_only: bool = False,
     exclude: Collection[str] = (),
+    crossing: bool = True,
 ) -> PlanRequest:
     """The allocator's input for a batch: its allocation table, each subscription's own cash,
     and per-symbol order caps from the instrument list.
 
     `prices` replace the allocation table's (fresh quotes at execution); symbols in `exclude`
-    (no quote: suspended, renamed, delisted) are left out. With `buys_only` (phase 2),
-    holdings are the ledger's after the sells, no target is below a holding, and nothing is
-    crossed: what remains is each subscription's buys, funded by its own cash including what
-    its sells raised today, except the proceeds of shares sold while still T1 (bought the
-    session before), which the broker credits only the next day.
+    (no quote: suspended, renamed, delisted) are left out; `crossing` False plans even a
+    crossing batch without internal crossing (real money not cleared for it). With
+    `buys_only` (phase 2), holdings are the ledger's after the sells, no target is below a
+    holding, and nothing is crossed: what remains is each subscription's buys, funded by its
+    own cash including what its sells raised today, except the proceeds of shares sold while
+    still T1 (bought the session before), which the broker credits only the next day.
     """
     rows = session.execute(
         select(
@@ -140,8 +144,9 @@ def plan_request(
         collar=collar,
         buy_charges_rate=buy_charges_rate,
         min_trade_value=min_trade_value,
-        cross=batch.cross and not buys_only,
+        cross=batch.cross and crossing and not buys_only,
     )
+
 
 def t1_sale_proceeds(session: Session, batch_id: int) -> dict[int, Decimal]:
     """Per subscription account, what the batch's sells raised from shares that were still T1
@@ -172,9 +177,7 @@ def t1_sale_proceeds(session: Session, batch_id: int) -> dict[int, Decimal]:
     return dict(blocked)
 
 
-def record_unquoted(
-    session: Session, batch: Batch, symbols: Collection[str], *, side: Side
-) -> int:
+def record_unquoted(session: Session, batch: Batch, symbols: Collection[str], *, side: Side) -> int:
     """Skip, with the reason `NO_QUOTE`, every participant's trade of `side` in `symbols`
     (the broker had no quote for them); returns how many were skipped."""
     if not symbols:
@@ -282,33 +285,51 @@ def record_plan(
     session.flush()
     return orders
 
+
 def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date) -> None:
     """One journal entry per crossed symbol: shares and cash change hands at the reference
-    price; buyers open lots, sellers consume theirs (all in bulk)."""
+    price; buyers open lots, sellers consume theirs (all in bulk).
+
+    Buckets stay true: each side gives settled first, then unsettled, and what the other side
+    receives is settled and unsettled in the same totals, split pro rata (shares among the
+    buyers by quantity, cash among the sellers by value; largest remainder, seed
+    ``b<batch>:<symbol>``). With settlement at the start of the day this is almost always all
+    settled."""
     by_symbol: dict[str, list[tuple[int, Side, int, Decimal]]] = defaultdict(list)
     for c in plan.crossings:
         by_symbol[c.symbol].append((subscription_of(c.account), c.side, c.quantity, c.price))
     accounts = subscription_accounts(session, [subscription_of(c.account) for c in plan.crossings])
     for symbol, crossed in sorted(by_symbol.items()):
-        cash = balances_of(
-            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.BUY], CASH
+        buyers = [(sid, q, p) for sid, side, q, p in crossed if side is Side.BUY]
+        sellers = [(sid, q, p) for sid, side, q, p in crossed if side is Side.SELL]
+        cash = balances_of(session, [accounts[sid] for sid, _, _ in buyers], CASH)
+        shares = balances_of(session, [accounts[sid] for sid, _, _ in sellers], symbol)
+        paid = [
+            take_out(accounts[sid], CASH, p * q, cash[accounts[sid]][Bucket.SETTLED])
+            for sid, q, p in buyers
+        ]
+        given = [
+            take_out(accounts[sid], symbol, Decimal(q), shares[accounts[sid]][Bucket.SETTLED])
+            for sid, q, _ in sellers
+        ]
+        seed = f"{batch.id}:{symbol}"
+        legs = [leg for out in (*paid, *given) for leg in out]
+        legs += _receive(
+            [accounts[sid] for sid, _, _ in sellers],
+            [int(p * q * 100) for _, q, p in sellers],
+            unsettled=_unsettled(paid) * 100,
+            asset=CASH,
+            seed=seed,
+            unit=PAISA,
         )
-        shares = balances_of(
-            session, [accounts[sid] for sid, side, _, _ in crossed if side is Side.SELL], symbol
+        legs += _receive(
+            [accounts[sid] for sid, _, _ in buyers],
+            [q for _, q, _ in buyers],
+            unsettled=_unsettled(given),
+            asset=symbol,
+            seed=seed,
+            unit=Decimal(1),
         )
-        legs: list[Leg] = []
-        for sid, side, quantity, price in crossed:
-            account, value = accounts[sid], price * quantity
-            if side is Side.BUY:
-                legs += [
-                    *take_out(account, CASH, value, cash[account][Bucket.SETTLED]),
-                    Leg(account, symbol, Decimal(quantity)),
-                ]
-            else:
-                legs += [
-                    *take_out(account, symbol, Decimal(quantity), shares[account][Bucket.SETTLED]),
-                    Leg(account, CASH, value),
-                ]
         entry = post(
             session,
             cause=Cause.CROSSING,
@@ -329,3 +350,30 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
         ]
         add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=bought)
         consume_fifo_many(session, symbol=symbol, sales=sold, sold_on=trade_date, entry_id=entry.id)
+
+
+def _unsettled(legs: list[list[Leg]]) -> Decimal:
+    """How much of what left came out of unsettled buckets."""
+    return -sum((leg.amount for out in legs for leg in out if leg.bucket is Bucket.UNSETTLED), ZERO)
+
+
+def _receive(
+    accounts: list[int],
+    amounts: list[int],
+    *,
+    unsettled: Decimal,
+    asset: str,
+    seed: str,
+    unit: Decimal,
+) -> list[Leg]:
+    """Legs giving each account its amount (in whole `unit`s), `unsettled` of the total in the
+    unsettled bucket, split pro rata by largest remainder."""
+    keys = [str(a) for a in accounts]
+    late = split(int(unsettled), amounts, keys, seed) if unsettled else [0] * len(amounts)
+    legs = []
+    for account, amount, part in zip(accounts, amounts, late, strict=True):
+        if amount - part:
+            legs.append(Leg(account, asset, Decimal(amount - part) * unit, Bucket.SETTLED))
+        if part:
+            legs.append(Leg(account, asset, Decimal(part) * unit, Bucket.UNSETTLED))
+    return legs

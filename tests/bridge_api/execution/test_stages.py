@@ -7,16 +7,22 @@ from fractions import Fraction
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator import plan
 from bridge_api.batches import closing
+from bridge_api.config import get_settings
 from bridge_api.db.models import (
     Bucket,
+    Cause,
+    JournalEntry,
+    Posting,
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
 from bridge_api.execution import allocation, fills, planning
+from bridge_api.execution.engine import EngineConfig
 from bridge_api.ledger import settlement
 from bridge_api.portfolios.cash import release
 from tests.bridge_api.batch_life import (
@@ -264,3 +270,81 @@ def test_a_trade_beyond_the_limit_price_is_refused(client: TestClient, session: 
             price=order.limit_price + Decimal("0.05"),
             traded_at=AT,
         )
+
+
+def test_crossing_keeps_buckets_true_what_was_unsettled_arrives_unsettled(
+    client: TestClient, session: Session
+):
+    admin, manager, smallcase, (seller,) = make_investors(client, session, ["90000.00"])
+    run_batch(client, session, manager, smallcase)  # the seller's shares are still unsettled
+    (subscription,) = client.get("/portfolio", headers=auth(seller)).json()["subscriptions"]
+    client.post(f"/subscriptions/{subscription['id']}/exit", headers=auth(seller))
+    buyer = make_user(session)
+    pay_in(client, admin, buyer, "500000.00")
+    client.post(
+        "/invest", headers=auth(buyer), json={"smallcase_id": smallcase, "amount": "45000.00"}
+    )
+
+    detail = run_batch(client, session, manager, smallcase, cross=True)
+
+    assert detail["crossings"]
+    entry = (
+        session.execute(  # one crossing entry per symbol: look at the first
+            select(JournalEntry.id)
+            .where(JournalEntry.batch_id == detail["id"], JournalEntry.cause == Cause.CROSSING)
+            .order_by(JournalEntry.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert entry is not None
+    by_bucket: dict[tuple[str, str, bool], Decimal] = defaultdict(Decimal)
+    for posting in session.execute(select(Posting).where(Posting.entry_id == entry)).scalars():
+        by_bucket[(posting.asset, str(posting.bucket), posting.amount > 0)] += posting.amount
+    symbol = next(asset for asset, _, _ in by_bucket if asset != CASH)
+    unsettled_out = -by_bucket[(symbol, "unsettled", False)]
+    assert unsettled_out > 0, "the seller's shares were unsettled"
+    assert by_bucket[(symbol, "unsettled", True)] == unsettled_out, "so the buyer's are"
+    assert by_bucket[(symbol, "settled", True)] == -by_bucket[(symbol, "settled", False)]
+    assert by_bucket[(CASH, "unsettled", True)] == -by_bucket[(CASH, "unsettled", False)]
+
+
+def test_crossing_is_refused_while_trading_real_money_unless_a_review_cleared_it(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+):
+    _, manager, smallcase, _ = make_investors(client, session, ["80000.00"])
+    monkeypatch.setenv("SARAS_REAL_MONEY", "true")
+    get_settings.cache_clear()
+    try:
+        refused = client.post(
+            "/batches", headers=auth(manager), json={"smallcase_id": smallcase, "cross": True}
+        )
+        monkeypatch.setenv("SARAS_CROSSING_CLEARED", "true")
+        get_settings.cache_clear()
+        cleared = client.post(
+            "/batches", headers=auth(manager), json={"smallcase_id": smallcase, "cross": True}
+        )
+    finally:
+        get_settings.cache_clear()
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "compliance review" in refused.json()["detail"]
+    assert cleared.status_code == 201
+
+
+def test_an_engine_trading_real_money_plans_a_crossing_batch_without_crossing(
+    client: TestClient, session: Session
+):
+    _, manager, smallcase, _ = make_investors(client, session, ["80000.00"])
+    batch_id = client.post(
+        "/batches", headers=auth(manager), json={"smallcase_id": smallcase, "cross": True}
+    ).json()["id"]
+    client.post(f"/batches/{batch_id}/approve", headers=auth(manager))
+    batch = planning.claim_ready_batch(session)
+
+    assert planning.plan_request(session, batch).cross
+    assert not planning.plan_request(session, batch, crossing=False).cross
+    assert not EngineConfig(trade_date=DAY, real_money=True).may_cross
+    assert EngineConfig(trade_date=DAY, real_money=True, crossing_cleared=True).may_cross
+    assert EngineConfig(trade_date=DAY).may_cross
