@@ -84,6 +84,10 @@ EVENTS: dict[str, tuple[int, str]] = {
     "allocated": (logging.INFO, "order {order} allocated: {filled} of {of} ({reason})"),
     "finished": (logging.INFO, "batch {batch} {state} {reason}"),
     "stray": (logging.WARNING, "order under the stray tag {tag} ({filled} filled) cancelled"),
+    "stray_fill": (
+        logging.WARNING,
+        "stray fill under {tag}: {side} {quantity} {symbol} booked to the house",
+    ),
     "unquoted": (logging.WARNING, "batch {batch}: no quote for {symbols}; their trades skipped"),
     "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
     "waiting": (logging.INFO, "waiting for {for}"),
@@ -531,6 +535,18 @@ class Engine:
         trades = self._ask(self.broker.trades)
         with self._sessions() as session, session.begin():
             new = fills.sync_trades(session, batch_id, trades)
+            for stray in fills.record_stray_trades(
+                session, trades, trade_date=self.config.trade_date
+            ):
+                self._progress(
+                    "stray_fill",
+                    {
+                        "tag": stray.tag,
+                        "side": str(stray.side),
+                        "quantity": stray.quantity,
+                        "symbol": stray.symbol,
+                    },
+                )
         if new:
             self._progress("trades", {"batch": batch_id, "side": str(side), "new": new})
         return new

@@ -5,7 +5,7 @@ times it is reported. Trades under a tag Saras no longer trades under are strays
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -22,9 +22,11 @@ from bridge_api.db.models import (
     OrderSlice,
     OrderStatus,
     SliceStatus,
+    StrayTrade,
 )
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.execution.tags import client_tag
+from bridge_api.ledger.house import book_stray_fill
 
 
 def record_broker_order(session: Session, *, tag: str, broker_order_id: str) -> OrderSlice:
@@ -43,6 +45,7 @@ def record_broker_order(session: Session, *, tag: str, broker_order_id: str) -> 
     if order.status is OrderStatus.PLANNED:
         move_order(order, OrderStatus.OPEN)
     return piece
+
 
 def record_trade(
     session: Session,
@@ -108,6 +111,7 @@ def record_trade(
     ).first()
     return inserted is not None
 
+
 def mark_slice(
     session: Session, slice_id: int, status: SliceStatus, message: str | None = None
 ) -> OrderSlice:
@@ -118,6 +122,7 @@ def mark_slice(
     move_slice(piece, status)
     piece.message = message
     return piece
+
 
 def retry_slice(session: Session, slice_id: int) -> OrderSlice:
     """A slice whose placement provably never reached the broker gets a new attempt and tag."""
@@ -131,6 +136,7 @@ def retry_slice(session: Session, slice_id: int) -> OrderSlice:
     move_slice(piece, SliceStatus.PLANNED)
     piece.message = None
     return piece
+
 
 def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeReport]) -> int:
     """Record the broker's trades of this batch's working slices (each once); returns how many
@@ -162,27 +168,74 @@ def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeRep
         )
     return new
 
+
+def record_stray_trades(
+    session: Session, trades: Sequence[BrokerTradeReport], *, trade_date: date
+) -> list[BrokerTradeReport]:
+    """Book each trade of a stray order (`strays`) to the house, once; returns the new ones.
+    No investor ordered them, so the house owns them (and pays their charges) until the
+    operator decides what to do with them."""
+    stray_tags = _stray_tags(session, {t.tag for t in trades if t.tag})
+    candidates = [t for t in trades if t.tag in stray_tags]
+    if not candidates:
+        return []
+    known = set(
+        session.execute(
+            select(StrayTrade.broker_order_id, StrayTrade.broker_trade_id).where(
+                StrayTrade.tag.in_(stray_tags)
+            )
+        ).all()
+    )
+    new = [t for t in candidates if (t.broker_order_id, t.trade_id) not in known]
+    for trade in new:
+        entry = book_stray_fill(
+            session,
+            symbol=trade.symbol,
+            side=trade.side,
+            quantity=trade.quantity,
+            price=trade.price,
+            trade_date=trade_date,
+            memo=f"stray fill {trade.trade_id} of order {trade.broker_order_id} ({trade.tag})",
+        )
+        session.add(
+            StrayTrade(
+                broker_order_id=trade.broker_order_id,
+                broker_trade_id=trade.trade_id,
+                tag=trade.tag,
+                symbol=trade.symbol,
+                side=str(trade.side),
+                quantity=trade.quantity,
+                price=trade.price,
+                traded_at=trade.at,
+                entry_id=entry.id,
+            )
+        )
+    session.flush()
+    return new
+
+
 def was_sent(session: Session, tag: str) -> bool:
     """Whether the rate limiter granted a placement under `tag` (it records each before the
     broker is called, so a tag it never granted never reached the broker)."""
     return session.execute(select(OrderSend.id).where(OrderSend.tag == tag)).first() is not None
 
+
 def strays(session: Session, orders: Sequence[BrokerOrder]) -> list[BrokerOrder]:
     """Of the broker's orders, those under a tag Saras sent (per the rate limiter's record)
     whose slice no longer trades under it: superseded by a new attempt, or given up."""
-    tags = [o.tag for o in orders if o.tag]
+    stray_tags = _stray_tags(session, {o.tag for o in orders if o.tag})
+    return [o for o in orders if o.tag in stray_tags]
+
+
+def _stray_tags(session: Session, tags: set[str]) -> set[str]:
+    """Of `tags`, those Saras sent (per the rate limiter's record) whose slice no longer
+    trades under them: superseded by a new attempt, or given up."""
     if not tags:
-        return []
-    sent = set(
-        session.execute(select(OrderSend.tag).where(OrderSend.tag.in_(tags))).scalars()
-    )
+        return set()
+    sent = set(session.execute(select(OrderSend.tag).where(OrderSend.tag.in_(tags))).scalars())
     status = dict(
         session.execute(
             select(OrderSlice.tag, OrderSlice.status).where(OrderSlice.tag.in_(tags))
         ).all()
     )
-    return [
-        o
-        for o in orders
-        if o.tag in sent and status.get(o.tag, SliceStatus.REJECTED) is SliceStatus.REJECTED
-    ]
+    return {tag for tag in sent if status.get(tag, SliceStatus.REJECTED) is SliceStatus.REJECTED}

@@ -3,7 +3,9 @@
 One reconciliation serves every broker through the port: shares must agree exactly, symbol by
 symbol, with what the broker holds (settled, still settling, and today's net). Cash is compared
 too (``scope="full"``) where the broker keeps cash (Kite's equity funds after the close, once
-the day's charges are trued up). Every report is stored; a difference raises an operator alert.
+the day's charges are trued up). The house's position is part of every report, and a house
+below zero is a difference of its own: the investors' claims then exceed what the account
+holds, until the operator funds it. Every report is stored; a difference raises an alert.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import ChargesTrueUp, ReconciliationReport
+from bridge_api.ledger.house import position
 from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
 from bridge_api.notifications.alerts import raise_alert
 
@@ -52,6 +55,8 @@ class Report:
     differences: list[Difference] = field(default_factory=list)
     charges: dict[str, str] | None = None
     """The day's charges true-up (estimated, actual, difference), once it has run."""
+    house: dict[str, Any] = field(default_factory=dict)
+    """The house's cash (settled, unsettled) and shares."""
 
     @property
     def matches(self) -> bool:
@@ -68,6 +73,7 @@ class Report:
             "cash_broker": None if self.cash_broker is None else str(self.cash_broker),
             "double_entry_holds": self.double_entry_holds,
             "charges": self.charges,
+            "house": self.house,
             "differences": [
                 {"asset": d.asset, "books": d.books, "broker": d.broker} for d in self.differences
             ],
@@ -98,6 +104,9 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
             cash_books = pooled_cash(session)
             if cash_books != cash_broker:
                 differences.append(Difference("INR", str(cash_books), str(cash_broker)))
+    house = position(session)
+    if house.shortfall:
+        differences.append(Difference("house cash", str(house.cash), "fund the house"))
     return Report(
         scope=scope,
         shares_books=books,
@@ -107,6 +116,11 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
         double_entry_holds=ledger_balances(session),
         differences=differences,
         charges=charges,
+        house={
+            "settled": str(house.settled),
+            "unsettled": str(house.unsettled),
+            "shares": house.shares,
+        },
     )
 
 
@@ -152,6 +166,18 @@ def render(report: Report) -> str:
         )
     elif report.scope == "full":
         lines.append("  charges today: not trued up yet (`saras kite true-up`)")
+    if report.house:
+        held = ", ".join(f"{q} {s}" for s, q in report.house["shares"].items()) or "no shares"
+        lines.append(
+            f"  the house: {report.house['settled']} settled, {report.house['unsettled']} "
+            f"unsettled, {held}"
+        )
+    short = [d for d in report.differences if d.asset == "house cash"]
+    if short:
+        lines.append(
+            f"  the house is below zero ({short[0].books}): the investors' claims exceed the "
+            "account's cash; fund it (saras house fund)"
+        )
     if not report.double_entry_holds:
         lines.append("  the ledger's balances do not sum to zero per asset")
     return "\n".join(lines)

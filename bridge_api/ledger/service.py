@@ -55,6 +55,16 @@ _NEW_SUBSCRIPTION_ACCOUNTS = text(
 )
 
 
+def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
+    """A positive amount of whole paise."""
+    if amount <= 0 or amount % PAISA:
+        raise Invalid(
+            f"{field} must be positive whole paise, was {amount}",
+            errors=[{"field": field, "message": "must be positive, in whole paise"}],
+        )
+    return amount
+
+
 REVERSIBLE = frozenset({Cause.PAYIN, Cause.PAYOUT, Cause.EARMARK, Cause.RELEASE})
 """Causes whose entries only move cash between books, so negating them corrects them whole."""
 

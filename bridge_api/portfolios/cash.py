@@ -13,30 +13,20 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from allocator.constants import PAISA
 from bridge_api.audit.service import record
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, User
 from bridge_api.db.models.ledger import CASH
-from bridge_api.errors import Invalid, NotFound
+from bridge_api.errors import NotFound
 from bridge_api.ledger.service import (
     BANK,
     Leg,
+    check_amount,
     investor_account,
     named_account,
     post,
     subscription_account,
 )
-
-
-def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
-    """A positive amount of whole paise."""
-    if amount <= 0 or amount % PAISA:
-        raise Invalid(
-            f"{field} must be positive whole paise, was {amount}",
-            errors=[{"field": field, "message": "must be positive, in whole paise"}],
-        )
-    return amount
 
 
 def payin(

@@ -29,9 +29,9 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.errors import Conflict, Invalid, NotFound
-from bridge_api.ledger.service import balance, holdings, subscription_account
+from bridge_api.ledger.service import balance, check_amount, holdings, subscription_account
 from bridge_api.market.prices import latest_closes, tick_sizes
-from bridge_api.portfolios.cash import check_amount, earmark, release
+from bridge_api.portfolios.cash import earmark, release
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.service import require_verified_kyc
 

@@ -17,6 +17,7 @@ from saras.cli import (
     db,
     demo,
     engine,
+    house,
     kite,
     lean,
     ledger,
@@ -45,6 +46,7 @@ app.add_typer(allocator.app, name="allocator")
 app.add_typer(engine.app, name="engine")
 app.add_typer(db.app, name="db")
 app.add_typer(kite.app, name="kite")
+app.add_typer(house.app, name="house")
 app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
 app.command("seed")(db.seed_command)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from saras.cli.failures import fail, failures, parse_day
+from saras.cli.failures import fail, failures, parse_day, parse_rupees
 
 if TYPE_CHECKING:
     from bridge_api.backtest.run import BacktestRun
@@ -39,10 +39,7 @@ def backtest_command(
 ) -> None:
     """Backtest a smallcase through the engine and the paper venue; write an HTML report."""
     first, last = parse_day(BACKTEST, "--start", start), parse_day(BACKTEST, "--end", end)
-    try:
-        money = Decimal(amount)
-    except InvalidOperation:
-        fail(BACKTEST, f"--amount: not a number of rupees: {amount!r}")
+    money = parse_rupees(BACKTEST, "--amount", amount)
     if smallcase is None and weights is None and from_lean is None:
         smallcase = "Nifty Leaders"
     if smallcase is not None and smallcase not in ("Nifty Leaders", "IT Bellwethers"):

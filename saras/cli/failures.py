@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
 import typer
@@ -69,3 +70,14 @@ def parse_day(command: str, option: str, value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(command, f"{option}: not a date (YYYY-MM-DD): {value!r}")
+
+
+def parse_rupees(command: str, option: str, value: str) -> Decimal:
+    """A plain decimal number of rupees given to `option`, or a refusal naming it."""
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        fail(command, f"{option}: not a number of rupees: {value!r}")
+    return amount

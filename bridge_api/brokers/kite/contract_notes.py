@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from allocator import Side
 from bridge_api.brokers.kite.broker import KiteBroker, rupees
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import KiteSnapshot, OrderSlice
+from bridge_api.db.models import KiteSnapshot, OrderSend
 from bridge_api.errors import Conflict
 from bridge_api.ledger.true_up import ChargedOrder
 
@@ -50,8 +50,9 @@ class KiteContractNotes:
 
 
 def executed_orders(session: Session, book: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The contract note's request: every executed order Saras placed, at its filled size."""
-    tags = set(session.execute(select(OrderSlice.tag)).scalars())
+    """The contract note's request: every executed order Saras placed (any tag the rate limiter
+    granted, strays included: their charges are the house's), at its filled size."""
+    tags = set(session.execute(select(OrderSend.tag)).scalars())
     return [
         {
             "order_id": str(row["order_id"]),

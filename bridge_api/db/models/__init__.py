@@ -15,6 +15,7 @@ from bridge_api.db.models.batches import (
     OrderSlice,
     OrderStatus,
     SliceStatus,
+    StrayTrade,
 )
 from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
 from bridge_api.db.models.kite import (
@@ -107,6 +108,7 @@ __all__ = [
     "Smallcase",
     "SmallcaseStatus",
     "SmallcaseVersion",
+    "StrayTrade",
     "Subscription",
     "SubscriptionKind",
     "SubscriptionStatus",

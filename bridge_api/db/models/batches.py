@@ -195,6 +195,26 @@ class BrokerTrade(Base):
     recorded_at: Mapped[Created]
 
 
+class StrayTrade(Base):
+    """A broker trade of an order under a tag Saras no longer trades under (an attempt the
+    broker showed only after its slice was sent again or given up), recorded once with the
+    entry that booked it to the house."""
+
+    __tablename__ = "stray_trades"
+    __table_args__ = (UniqueConstraint("broker_order_id", "broker_trade_id"),)
+
+    id: Mapped[Id]
+    broker_order_id: Mapped[str] = mapped_column(String(64))
+    broker_trade_id: Mapped[str] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(20))
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))
+    quantity: Mapped[Shares]
+    price: Mapped[Price]
+    traded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+
+
 class BatchSkip(Base):
     """Part of a change the plan left out (small change, or not enough cash)."""
 

@@ -51,6 +51,9 @@ class Cause(enum.StrEnum):
     SETTLEMENT = "settlement"
     CORRECTION = "correction"
     CORPORATE_ACTION = "corporate_action"
+    HOUSE_FUNDING = "house_funding"
+    HOUSE_SWEEP = "house_sweep"
+    STRAY_FILL = "stray_fill"
 
 
 class LedgerAccount(Base):

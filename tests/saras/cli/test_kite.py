@@ -11,6 +11,7 @@ import pytest
 
 from bridge_api.config import REPOSITORY
 from bridge_api.demo.scenario import FIRST_DAY
+from bridge_api.ledger import house
 from bridge_api.ledger.totals import pooled_cash
 from tests.bridge_api.execution.support import INVESTORS, ready_batch, saras
 
@@ -81,6 +82,21 @@ def test_a_day_traded_through_kite_is_snapshotted_trued_up_and_reconciled(
     mismatch = saras(committed, "reconcile")
     true_up = saras(committed, "kite", "true-up", "--any-time")
     again = saras(committed, "kite", "true-up", "--any-time")
+    short = saras(committed, "reconcile")
+    status = saras(committed, "house", "status")
+    with committed() as session:
+        shortfall = house.position(session).shortfall
+    funded = saras(
+        committed,
+        "house",
+        "fund",
+        str(shortfall),
+        "--reference",
+        "UTR9",
+        "--by",
+        "admin@saras.demo",
+    )
+    fake.cash += shortfall  # the operator's transfer arrives in the account
     reconciled = saras(committed, "reconcile")
 
     assert traded.returncode == 0, traded.stderr
@@ -94,6 +110,14 @@ def test_a_day_traded_through_kite_is_snapshotted_trued_up_and_reconciled(
     assert "contract note" in true_up.stdout
     assert again.returncode == 2
     assert "already trued up" in again.stderr
+    # the house paid what no investor could be charged, so it is short until the operator funds it
+    assert shortfall > 0
+    assert short.returncode == 1
+    assert "the house is below zero" in short.stdout
+    assert status.returncode == 1
+    assert f"It is {shortfall} short" in status.stdout
+    assert funded.returncode == 0, funded.stderr
+    assert f"House funded: {shortfall}" in funded.stdout
     assert reconciled.returncode == 0, reconciled.stdout
     assert "Reconciliation (full): OK" in reconciled.stdout
     assert "the house absorbed" in reconciled.stdout
