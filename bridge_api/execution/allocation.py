@@ -39,6 +39,7 @@ from bridge_api.db.models import (
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.execution.tags import account_name, subscription_of
+from bridge_api.ledger.dp import charge_dp_here
 from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
 from bridge_api.ledger.service import (
     HOUSE,
@@ -65,7 +66,8 @@ def finalize_order(
 ) -> OrderAllocation | None:
     """Allocate a final order's trades once and post them; None if it was already allocated.
 
-    `charges` (components) default to the delivery charges of the order's own trades. A
+    `charges` (components) default to the delivery charges of the order's own trades, the
+    DP charge only if no earlier sale of the scrip that day carried it (`ledger.dp`). A
     participant whose cash cannot cover its share of the charges pays what it has; the house
     account pays the rest (a rounding residue, visible in the journal).
     """
@@ -102,6 +104,10 @@ def finalize_order(
             ],
         )
         charges = {name: value for name, value in breakdown.rupees().items() if name != "total"}
+        if breakdown.dp and not charge_dp_here(
+            session, day=trade_date, symbol=order.symbol, charged_with=order.key
+        ):
+            charges["dp"] = Decimal("0.00")  # an earlier sale of the scrip today carried it
     unknown = set(charges) - set(COMPONENTS) - {"total"}
     if unknown:
         raise Conflict(f"unknown charge components {sorted(unknown)}")
@@ -131,6 +137,7 @@ def finalize_order(
             move_slice(piece, SliceStatus.FINAL)
     enqueue(session, jobs.order_allocated, order_id=order.id, key=order.key, filled=result.filled)
     return result
+
 
 def _post_allocation(
     session: Session, order: BatchOrder, side: Side, result: OrderAllocation, trade_date: date
@@ -202,6 +209,7 @@ def _post_allocation(
                 session, symbol=symbol, sales=sales, sold_on=trade_date, entry_id=entry.id
             )
 
+
 def _post_charges(
     session: Session,
     order: BatchOrder,
@@ -247,6 +255,7 @@ def _post_charges(
             memo=f"charges of {order.key}",
         )
     return paid
+
 
 def _components(charges: Charges) -> dict[str, Decimal]:
     """Charges as components; a bare total counts as the component ``total``."""

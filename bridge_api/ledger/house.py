@@ -24,6 +24,7 @@ from bridge_api.calendar import ist_today
 from bridge_api.db.models import Balance, Bucket, Cause, JournalEntry, LedgerKind, Role, User
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, Forbidden
+from bridge_api.ledger.dp import charge_dp_here
 from bridge_api.ledger.service import (
     BANK,
     HOUSE,
@@ -156,6 +157,10 @@ def book_stray_fill(
     charges = delivery_charges(
         trade_date, [Trade(symbol=symbol, side=side, quantity=quantity, price=price)]
     ).rupees()
+    if charges["dp"] and not charge_dp_here(
+        session, day=trade_date, symbol=symbol, charged_with=memo
+    ):
+        charges["dp"] = Decimal("0.00")
     paid = [(name, charges[name]) for name in COMPONENTS if charges.get(name)]
     if paid:
         post(

@@ -143,9 +143,7 @@ def settle(session: Session, *, today: date) -> Settlement:
     return result
 
 
-def _refused(
-    session: Session, net: dict[tuple[int, str], Decimal]
-) -> dict[int, tuple[str, str]]:
+def _refused(session: Session, net: dict[tuple[int, str], Decimal]) -> dict[int, tuple[str, str]]:
     """The investors' and subscriptions' books whose net would take a bucket below zero."""
     guarded = dict(
         session.execute(
@@ -179,9 +177,7 @@ def _refused(
     return refused
 
 
-def _alert(
-    session: Session, refused: dict[int, tuple[str, str]], as_of: date
-) -> dict[str, str]:
+def _alert(session: Session, refused: dict[int, tuple[str, str]], as_of: date) -> dict[str, str]:
     """One open alert per book that could not settle; returns the refusals by book name."""
     known = {a.details.get("account_id") for a in open_alerts(session, "settlement")}
     for account, (name, why) in sorted(refused.items()):

@@ -103,9 +103,9 @@ def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
     """Compare the day's estimate with the contract note and post the difference (once)."""
     if session.get(ChargesTrueUp, day) is not None:
         raise Conflict(f"charges for {day} are already trued up")
-    executing = session.execute(
-        select(Batch.id).where(Batch.state == BatchState.EXECUTING)
-    ).scalars().all()
+    executing = (
+        session.execute(select(Batch.id).where(Batch.state == BatchState.EXECUTING)).scalars().all()
+    )
     if executing:
         raise Conflict(f"batches {list(executing)} are still executing: true up after they end")
     orders = notes.charged_orders(session, day)

@@ -99,6 +99,19 @@ class AccountSettlement(Base):
     )
 
 
+class DpCharge(Base):
+    """The depository's charge for debiting one scrip from the account's demat on one day:
+    levied once per scrip per day however many sell orders there were, so it is charged with
+    the first sale of the day that is allocated (`charged_with` names it)."""
+
+    __tablename__ = "dp_charges"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    charged_with: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[Created]
+
+
 class Posting(Base):
     """One leg of a journal entry: `amount` of `asset` into (or, negative, out of) an account."""
 
