@@ -203,10 +203,22 @@ def _post_allocation(
         records,
     )
     if entry is not None:
-        add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=lots)
+        add_lots(
+            session,
+            symbol=symbol,
+            acquired_on=trade_date,
+            entry_id=entry.id,
+            lots=lots,
+            stt_paid=True,
+        )
         if sales:
             consume_fifo_many(
-                session, symbol=symbol, sales=sales, sold_on=trade_date, entry_id=entry.id
+                session,
+                symbol=symbol,
+                sales=sales,
+                sold_on=trade_date,
+                entry_id=entry.id,
+                stt_paid=True,
             )
 
 

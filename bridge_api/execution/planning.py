@@ -348,8 +348,23 @@ def _book_crossings(session: Session, batch: Batch, plan: Plan, trade_date: date
             for sid, side, quantity, price in crossed
             if side is Side.SELL
         ]
-        add_lots(session, symbol=symbol, acquired_on=trade_date, entry_id=entry.id, lots=bought)
-        consume_fifo_many(session, symbol=symbol, sales=sold, sold_on=trade_date, entry_id=entry.id)
+        # No exchange trade, so no STT on either side (the lots say so).
+        add_lots(
+            session,
+            symbol=symbol,
+            acquired_on=trade_date,
+            entry_id=entry.id,
+            lots=bought,
+            stt_paid=False,
+        )
+        consume_fifo_many(
+            session,
+            symbol=symbol,
+            sales=sold,
+            sold_on=trade_date,
+            entry_id=entry.id,
+            stt_paid=False,
+        )
 
 
 def _unsettled(legs: list[list[Leg]]) -> Decimal:

@@ -1,4 +1,5 @@
-"""FIFO tax lots per subscription and symbol, for realised gains as Indian tax reports them.
+"""FIFO tax lots per subscription and symbol, for realised gains as Indian tax reports them
+(the convention, and why per subscription: "Tax lots" in docs/ledger.md).
 
 A lot's cost is what the shares cost including charges, except STT (not deductible for
 capital gains on listed equity); a sale's proceeds are net of its charges except STT. Lots
@@ -34,6 +35,7 @@ def add_lot(
     quantity: int,
     cost: Decimal,
     entry_id: int,
+    stt_paid: bool,
 ) -> None:
     """Record shares acquired (a buy, a crossing, or a bonus/split adjustment)."""
     add_lots(
@@ -42,6 +44,7 @@ def add_lot(
         acquired_on=acquired_on,
         entry_id=entry_id,
         lots=[(subscription_id, quantity, cost)],
+        stt_paid=stt_paid,
     )
 
 
@@ -61,8 +64,10 @@ def add_lots(
     acquired_on: date,
     entry_id: int,
     lots: Sequence[tuple[int, int, Decimal]],
+    stt_paid: bool,
 ) -> None:
-    """Many acquisitions of one symbol at once: (subscription id, quantity, cost) each."""
+    """Many acquisitions of one symbol at once: (subscription id, quantity, cost) each;
+    `stt_paid` for an exchange trade, not for a crossing."""
     copy_rows(
         session,
         "tax_lots",
@@ -75,8 +80,12 @@ def add_lots(
             "open_quantity",
             "open_cost",
             "entry_id",
+            "stt_paid",
         ),
-        ((sid, symbol, acquired_on, q, cost, q, cost, entry_id) for sid, q, cost in lots),
+        (
+            (sid, symbol, acquired_on, q, cost, q, cost, entry_id, stt_paid)
+            for sid, q, cost in lots
+        ),
     )
 
 
@@ -89,6 +98,7 @@ def consume_fifo(
     proceeds: Decimal,
     sold_on: date,
     entry_id: int,
+    stt_paid: bool,
 ) -> list[LotConsumption]:
     """Take `quantity` shares out of the oldest open lots, splitting `proceeds` across them."""
     return consume_fifo_many(
@@ -97,13 +107,21 @@ def consume_fifo(
         sales=[Sale(subscription_id, quantity, proceeds)],
         sold_on=sold_on,
         entry_id=entry_id,
+        stt_paid=stt_paid,
     )
 
 
 def consume_fifo_many(
-    session: Session, *, symbol: str, sales: Sequence[Sale], sold_on: date, entry_id: int
+    session: Session,
+    *,
+    symbol: str,
+    sales: Sequence[Sale],
+    sold_on: date,
+    entry_id: int,
+    stt_paid: bool,
 ) -> list[LotConsumption]:
-    """Consume lots for many sales of one symbol at once (one locked read, one bulk update)."""
+    """Consume lots for many sales of one symbol at once (one locked read, one bulk update);
+    `stt_paid` for an exchange trade, not for a crossing."""
     by_subscription: dict[int, list[TaxLot]] = defaultdict(list)
     wanted = sorted({sale.subscription_id for sale in sales})
     if wanted:
@@ -157,6 +175,7 @@ def consume_fifo_many(
                     quantity=take,
                     cost=cost,
                     proceeds=Decimal(part).scaleb(-2),
+                    stt_paid=stt_paid,
                 )
             )
             updates.append(
@@ -169,8 +188,11 @@ def consume_fifo_many(
     copy_rows(
         session,
         "lot_consumptions",
-        ("lot_id", "entry_id", "sold_on", "quantity", "cost", "proceeds"),
-        ((c.lot_id, entry_id, sold_on, c.quantity, c.cost, c.proceeds) for c in consumptions),
+        ("lot_id", "entry_id", "sold_on", "quantity", "cost", "proceeds", "stt_paid"),
+        (
+            (c.lot_id, entry_id, sold_on, c.quantity, c.cost, c.proceeds, stt_paid)
+            for c in consumptions
+        ),
     )
     return consumptions
 

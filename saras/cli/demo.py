@@ -139,7 +139,10 @@ def _print(console: Console, result: DemoResult, market: str) -> None:
             str(b.id), b.day.isoformat(), b.smallcase, str(b.orders), b.state, b.reason or "-"
         )
     console.print(batches)
-    investors = Table(title="Investors at the last closes (rupees)")
+    investors = Table(
+        title="Investors at the last closes (rupees)",
+        caption="realised: FIFO per subscription (docs/ledger.md, Tax lots)",
+    )
     for column in (
         "investor",
         "paid in",

@@ -142,7 +142,8 @@ class Balance(Base):
 
 
 class TaxLot(Base):
-    """Shares of one symbol bought on one day by one subscription, with their full cost."""
+    """Shares of one symbol bought on one day by one subscription, with their full cost
+    (FIFO per subscription: see "Tax lots" in docs/ledger.md)."""
 
     __tablename__ = "tax_lots"
     __table_args__ = (
@@ -159,6 +160,8 @@ class TaxLot(Base):
     open_quantity: Mapped[Shares]
     open_cost: Mapped[Money]
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    stt_paid: Mapped[bool]
+    """Whether STT was paid on the acquisition (an exchange trade); a crossing pays none."""
 
 
 class LotConsumption(Base):
@@ -173,4 +176,6 @@ class LotConsumption(Base):
     quantity: Mapped[Shares]
     cost: Mapped[Money]
     proceeds: Mapped[Money]
+    stt_paid: Mapped[bool]
+    """Whether STT was paid on the sale (an exchange trade); a crossing pays none."""
     created_at: Mapped[Created]

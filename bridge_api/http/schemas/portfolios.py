@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bridge_api.http.fields import DecimalString, Identifier, Rupees
 
+REALISED = (
+    "Realised capital gain, FIFO per subscription (each subscription's lots as if in a demat "
+    "account of its own; not the pooled account's FIFO under s.45(2A), which is the "
+    "operator's): sale proceeds net of charges other than STT, less the cost of the lots sold "
+    "(charges other than STT included). See docs/ledger.md, Tax lots."
+)
+
 
 class CashIn(BaseModel):
     """A pay-in or pay-out an admin records for an investor."""
@@ -120,7 +127,7 @@ class SubscriptionOut(BaseModel):
     unsettled_cash: Rupees
     market_value: Rupees
     unrealised: Rupees
-    realised: Rupees
+    realised: Rupees = Field(description=REALISED)
     charges_paid: Rupees
     holdings: list[HoldingOut]
 
@@ -135,7 +142,7 @@ class PortfolioOut(BaseModel):
     cash: Rupees
     market_value: Rupees
     unrealised: Rupees
-    realised: Rupees
+    realised: Rupees = Field(description=REALISED)
     charges_paid: Rupees
     total_value: Rupees
     subscriptions: list[SubscriptionOut]

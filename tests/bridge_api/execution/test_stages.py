@@ -17,7 +17,9 @@ from bridge_api.db.models import (
     Bucket,
     Cause,
     JournalEntry,
+    LotConsumption,
     Posting,
+    TaxLot,
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict
@@ -205,6 +207,21 @@ def test_crossing_books_transfers_between_subscriptions_at_the_reference_price(
             f["quantity"] for f in order["fills"]
         )
     assert after[CASH] > 0
+    # A crossing is no exchange trade: its lots and the sales out of lots say no STT was paid,
+    # while the lots the exchange filled say it was.
+    lots = session.execute(
+        select(JournalEntry.cause, TaxLot.stt_paid).join(
+            JournalEntry, JournalEntry.id == TaxLot.entry_id
+        )
+    ).all()
+    sales = session.execute(
+        select(JournalEntry.cause, LotConsumption.stt_paid).join(
+            JournalEntry, JournalEntry.id == LotConsumption.entry_id
+        )
+    ).all()
+    assert {(str(c), paid) for c, paid in lots} == {("crossing", False), ("order_allocation", True)}
+    assert ("crossing", False) in {(str(c), paid) for c, paid in sales}
+    assert all(paid is (str(c) != "crossing") for c, paid in [*lots, *sales])
 
 
 def test_buys_cut_for_funds_leave_the_batch_partially_completed_with_the_reason(

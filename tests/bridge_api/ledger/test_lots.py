@@ -31,6 +31,7 @@ def test_sales_take_the_oldest_lots_first_with_their_cost(session: Session):
         quantity=10,
         cost=Decimal("15000.00"),
         entry_id=entry,
+        stt_paid=True,
     )
     add_lot(
         session,
@@ -40,6 +41,7 @@ def test_sales_take_the_oldest_lots_first_with_their_cost(session: Session):
         quantity=10,
         cost=Decimal("17000.00"),
         entry_id=entry,
+        stt_paid=True,
     )
     session.flush()
 
@@ -51,6 +53,7 @@ def test_sales_take_the_oldest_lots_first_with_their_cost(session: Session):
         proceeds=Decimal("24000.00"),
         sold_on=date(2026, 1, 5),
         entry_id=entry,
+        stt_paid=True,
     )
 
     assert [(c.quantity, c.cost) for c in taken] == [
@@ -71,6 +74,7 @@ def test_selling_more_than_the_lots_hold_is_refused(session: Session):
         quantity=3,
         cost=Decimal("9000.00"),
         entry_id=entry,
+        stt_paid=True,
     )
     session.flush()
 
@@ -83,6 +87,7 @@ def test_selling_more_than_the_lots_hold_is_refused(session: Session):
             proceeds=Decimal("1.00"),
             sold_on=date(2026, 1, 5),
             entry_id=entry,
+            stt_paid=True,
         )
 
 
@@ -104,6 +109,7 @@ def test_lot_costs_are_conserved_to_the_paisa_across_partial_sales(session: Sess
             quantity=quantity,
             cost=Decimal(cost) / 100,
             entry_id=entry,
+            stt_paid=True,
         )
     session.flush()
     held = sum(q for q, _ in lots)
@@ -119,6 +125,7 @@ def test_lot_costs_are_conserved_to_the_paisa_across_partial_sales(session: Sess
             proceeds=Decimal(proceeds) / 100,
             sold_on=date(2026, 1, 1),
             entry_id=entry,
+            stt_paid=True,
         )
         held -= quantity
         taken_cost += sum(c.cost for c in taken)

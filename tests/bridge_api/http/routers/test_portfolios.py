@@ -358,3 +358,12 @@ def test_only_cash_movements_are_reversed_by_a_plain_correction(
 
     assert response.status_code == 409
     assert "not reversed by a plain correction" in response.json()["detail"]
+
+
+def test_every_realised_figure_names_its_tax_lot_convention(client: TestClient):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    for name in ("PortfolioOut", "SubscriptionOut"):
+        described = schemas[name]["properties"]["realised"]["description"]
+        assert "FIFO per subscription" in described, name
+        assert "STT" in described
