@@ -6,7 +6,15 @@ rupees, computed internally in integer paise. `allocator.columnar` holds the num
 large batches, which give the same results.
 """
 
-from allocator.charges import ChargeBreakdown, Trade, delivery_charges, rates_on, split_charges
+from allocator.charges import (
+    ChargeBreakdown,
+    ScripDay,
+    Trade,
+    delivery_charges,
+    netted_charges,
+    rates_on,
+    split_charges,
+)
 from allocator.domain import (
     Account,
     Allocation,
@@ -58,6 +66,7 @@ __all__ = [
     "Participant",
     "Plan",
     "PlanRequest",
+    "ScripDay",
     "Side",
     "Sizing",
     "Skip",
@@ -66,6 +75,7 @@ __all__ = [
     "allocate",
     "delivery_charges",
     "minimum_amount",
+    "netted_charges",
     "order_id",
     "plan",
     "rates_on",

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from allocator.apportion import split
 from allocator.checks import positive_paise, require_count
@@ -53,6 +54,10 @@ class DeliveryRates:
     gst: Rate
     dp_per_scrip_paise: int
     dp_gst: Rate
+    stt_intraday_sell: Rate
+    """STT on the sell side of a same-day buy and sell netted by the exchange (intraday)."""
+    stamp_intraday_buy: Rate
+    """Stamp duty on the buy side of a netted same-day buy and sell."""
     source: str
 
 
@@ -66,10 +71,13 @@ RATE_TABLE: tuple[DeliveryRates, ...] = (
         gst=Rate.of(Decimal("0.18"), "gst"),
         dp_per_scrip_paise=1300,
         dp_gst=Rate.of(Decimal("0.18"), "dp_gst"),
+        stt_intraday_sell=Rate.of(Decimal("0.00025"), "stt_intraday_sell"),
+        stamp_intraday_buy=Rate.of(Decimal("0.00003"), "stamp_intraday_buy"),
         source=(
             "Zerodha charges page (delivery): brokerage 0, STT 0.1% both sides, NSE transaction "
             "0.00297% from 1 Oct 2024, SEBI Rs 10/crore, stamp 0.015% on buys, GST 18%, "
-            "DP Rs 13 + GST per scrip per day sold"
+            "DP Rs 13 + GST per scrip per day sold; a same-day buy and sell netted as intraday: "
+            "STT 0.025% on the sell side only, stamp 0.003% on the buy side, no DP"
         ),
     ),
 )
@@ -144,6 +152,68 @@ def delivery_charges(day: date, trades: Sequence[Trade]) -> ChargeBreakdown:
     dp_each = rates.dp_per_scrip_paise + _round_half_up(rates.dp_per_scrip_paise, rates.dp_gst, 1)
     dp = dp_each * sum(1 for s in scrips if sold[s] > 0)
     return ChargeBreakdown(stt=stt, exchange=exchange, sebi=sebi, stamp=stamp, gst=gst, dp=dp)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScripDay:
+    """One scrip's executed trades of one day in one account, per side (values in paise)."""
+
+    bought: int
+    bought_value: int
+    sold: int
+    sold_value: int
+
+
+SIDE_COMPONENTS = ("stt", "stamp", "dp")
+"""The components a same-day buy and sell changes; the others follow turnover either way."""
+
+
+def netted_charges(day: date, scrip: ScripDay) -> dict[Side, dict[str, int]]:
+    """STT, stamp and DP of one scrip's day per side (paise), as the exchange nets a same-day
+    buy and sell in one account: the matched quantity ``min(bought, sold)`` is intraday (STT
+    0.025 % of its sell value only, stamp 0.003 % of its buy value, no DP) and the rest is
+    delivery; DP is charged only when more was sold than bought (the demat is debited). A
+    side's value is split between its intraday and delivery parts pro rata to quantity, and
+    each side's STT and stamp round to the rupee (half up), as `delivery_charges` rounds them.
+    With nothing matched this is exactly `delivery_charges`' STT, stamp and DP."""
+    rates = rates_on(day)
+    for name in ("bought", "bought_value", "sold", "sold_value"):
+        require_count(f"scrip.{name}", getattr(scrip, name), minimum=0)
+    matched = min(scrip.bought, scrip.sold)
+
+    def part(value: int, quantity: int, of: int) -> Fraction:
+        return Fraction(value * quantity, of) if of else Fraction(0)
+
+    sell_intraday = part(scrip.sold_value, matched, scrip.sold)
+    sell_delivery = Fraction(scrip.sold_value) - sell_intraday
+    buy_intraday = part(scrip.bought_value, matched, scrip.bought)
+    buy_delivery = Fraction(scrip.bought_value) - buy_intraday
+    dp_each = rates.dp_per_scrip_paise + _round_half_up(rates.dp_per_scrip_paise, rates.dp_gst, 1)
+    return {
+        Side.SELL: {
+            "stt": _rupee(
+                sell_intraday * _f(rates.stt_intraday_sell) + sell_delivery * _f(rates.stt)
+            ),
+            "stamp": 0,
+            "dp": dp_each if scrip.sold > scrip.bought else 0,
+        },
+        Side.BUY: {
+            "stt": _rupee(buy_delivery * _f(rates.stt)),
+            "stamp": _rupee(
+                buy_intraday * _f(rates.stamp_intraday_buy) + buy_delivery * _f(rates.stamp_buy)
+            ),
+            "dp": 0,
+        },
+    }
+
+
+def _f(rate: Rate) -> Fraction:
+    return Fraction(rate.num, rate.den)
+
+
+def _rupee(paise: Fraction) -> int:
+    """`paise` rounded half up to whole rupees (in paise)."""
+    return int((paise / 100 + Fraction(1, 2)).__floor__()) * 100
 
 
 def split_charges(

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     crossing_cleared: bool = False
     """Internal crossing with real money, allowed only once a compliance review has cleared it
     (``SARAS_CROSSING_CLEARED=true``); without real money crossing is the manager's choice."""
+    opposite_same_day: bool = False
+    """Send an order in a symbol already traded on the other side today
+    (``SARAS_OPPOSITE_SAME_DAY=true``, the operator's override). Off, that side waits for the
+    next session: the exchange would net the two as intraday (docs/ledger.md)."""
     kite_api_key: str | None = None
     kite_api_secret: SecretStr | None = None
     kite_root: str = "https://api.kite.trade"

@@ -42,6 +42,9 @@ FUNDS = "funds"
 """A skip's reason: the allocator cut the buy to what the subscription's own cash covers."""
 NO_QUOTE = "no quote"
 """A skip's reason: the broker had no quote for the symbol (suspended, renamed, delisted)."""
+DEFERRED = "deferred: other side today"
+"""A skip's reason: the symbol was traded on the other side today, and the exchange would net
+the two as intraday; the trade waits for the next session (the batch's `repair`)."""
 
 
 def finish_batch(session: Session, batch_id: int) -> Batch:
@@ -71,7 +74,7 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     ]
     cut = session.execute(
         select(BatchSkip.symbol, BatchSkip.reason, func.sum(BatchSkip.quantity))
-        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason.in_([FUNDS, NO_QUOTE]))
+        .where(BatchSkip.batch_id == batch.id, BatchSkip.reason.in_([FUNDS, NO_QUOTE, DEFERRED]))
         .group_by(BatchSkip.symbol, BatchSkip.reason)
         .order_by(BatchSkip.symbol, BatchSkip.reason)
     ).all()

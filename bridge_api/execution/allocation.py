@@ -38,6 +38,7 @@ from bridge_api.db.models import (
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
+from bridge_api.execution import netting
 from bridge_api.execution.tags import account_name, subscription_of
 from bridge_api.ledger.dp import charge_dp_here
 from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
@@ -67,7 +68,9 @@ def finalize_order(
     """Allocate a final order's trades once and post them; None if it was already allocated.
 
     `charges` (components) default to the delivery charges of the order's own trades, the
-    DP charge only if no earlier sale of the scrip that day carried it (`ledger.dp`). A
+    DP charge only if no earlier sale of the scrip that day carried it (`ledger.dp`), and STT,
+    stamp and DP as the exchange nets the day when the other side traded earlier that day
+    (`netting`). A
     participant whose cash cannot cover its share of the charges pays what it has; the house
     account pays the rest (a rounding residue, visible in the journal).
     """
@@ -104,7 +107,18 @@ def finalize_order(
             ],
         )
         charges = {name: value for name, value in breakdown.rupees().items() if name != "total"}
-        if breakdown.dp and not charge_dp_here(
+        earlier = netting.earlier_today(session, order.symbol, trade_date, excluding=order.id)
+        if fills and any(t.side is not side for t in earlier):
+            charges |= netting.own_charges(
+                session,
+                order,
+                side,
+                quantity=sum(f.quantity for f in fills),
+                value=sum(int(f.price * 100) * f.quantity for f in fills),
+                trade_date=trade_date,
+                earlier=earlier,
+            )
+        elif breakdown.dp and not charge_dp_here(
             session, day=trade_date, symbol=order.symbol, charged_with=order.key
         ):
             charges["dp"] = Decimal("0.00")  # an earlier sale of the scrip today carried it
@@ -120,7 +134,9 @@ def finalize_order(
         fills=fills,
         charges=dict(charges),
     )
-    _post_allocation(session, order, side, result, trade_date)
+    # A buy wholly netted as intraday paid no STT; its lots say so.
+    stt_paid = side is Side.SELL or bool(charges.get("stt"))
+    _post_allocation(session, order, side, result, trade_date, stt_paid=stt_paid)
     move_order(order, OrderStatus.FINAL)
     order.final_reason, order.allocated_at = reason, datetime.now(UTC)
     for piece in session.execute(
@@ -140,7 +156,13 @@ def finalize_order(
 
 
 def _post_allocation(
-    session: Session, order: BatchOrder, side: Side, result: OrderAllocation, trade_date: date
+    session: Session,
+    order: BatchOrder,
+    side: Side,
+    result: OrderAllocation,
+    trade_date: date,
+    *,
+    stt_paid: bool,
 ) -> None:
     """Post the order's value and shares, then its charges, then its lots, all in bulk."""
     market = named_account(session, MARKET, LedgerKind.EXTERNAL)
@@ -209,7 +231,7 @@ def _post_allocation(
             acquired_on=trade_date,
             entry_id=entry.id,
             lots=lots,
-            stt_paid=True,
+            stt_paid=stt_paid,
         )
         if sales:
             consume_fifo_many(

@@ -36,6 +36,7 @@ from allocator import Limits, Plan, Side, plan
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from bridge_api import logs
 from bridge_api.batches import closing
+from bridge_api.batches.closing import DEFERRED, NO_QUOTE
 from bridge_api.brokers.port import (
     Broker,
     BrokerOrder,
@@ -89,6 +90,11 @@ EVENTS: dict[str, tuple[int, str]] = {
         "stray fill under {tag}: {side} {quantity} {symbol} booked to the house",
     ),
     "unquoted": (logging.WARNING, "batch {batch}: no quote for {symbols}; their trades skipped"),
+    "deferred": (
+        logging.WARNING,
+        "batch {batch}: {side} of {symbols} deferred to the next session (other side traded "
+        "today)",
+    ),
     "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
     "waiting": (logging.INFO, "waiting for {for}"),
 }
@@ -168,6 +174,10 @@ class EngineConfig:
     crossing_cleared: bool = False
     """With real money, internal crossing only once a compliance review cleared it; a crossing
     batch otherwise trades all of it at the exchange."""
+    opposite_same_day: bool = False
+    """Send an order in a symbol already traded on the other side today (the operator's
+    override; the exchange nets the two as intraday and the books charge it so). By default
+    that side is deferred to the next session."""
 
     @property
     def may_cross(self) -> bool:
@@ -335,8 +345,14 @@ class Engine:
             quotes = self._ask(lambda: self.broker.quotes(symbols))
             unquoted = sorted(symbols - set(quotes))
             side = Side.SELL if phase == 1 else Side.BUY
-            if planning.record_unquoted(session, batch, unquoted, side=side):
+            if planning.skip_symbols(session, batch, unquoted, side=side, reason=NO_QUOTE):
                 self._progress("unquoted", {"batch": batch_id, "symbols": ", ".join(unquoted)})
+            deferred = sorted(self._deferred(session, symbols - set(unquoted), side))
+            if planning.skip_symbols(session, batch, deferred, side=side, reason=DEFERRED):
+                self._progress(
+                    "deferred",
+                    {"batch": batch_id, "side": str(side), "symbols": ", ".join(deferred)},
+                )
             limits = replace(self.config.limits, orders_used_today=self.limiter.used_today())
             request = planning.plan_request(
                 session,
@@ -347,7 +363,7 @@ class Engine:
                 min_trade_value=self.config.min_trade_value,
                 prices={s: q.price for s, q in quotes.items()},
                 buys_only=phase == 2,
-                exclude=unquoted,
+                exclude=[*unquoted, *deferred],
                 crossing=self.config.may_cross,
             )
             result = _within_band(plan(request), quotes)
@@ -364,6 +380,16 @@ class Engine:
                 },
             )
         self._crash.reach(f"planned_{phase}")
+
+    def _deferred(self, session: Session, symbols: set[str], side: Side) -> set[str]:
+        """The symbols this side must wait for: traded on the other side today, unless the
+        operator allows same-day opposite orders."""
+        if self.config.opposite_same_day:
+            return set()
+        other = Side.BUY if side is Side.SELL else Side.SELL
+        return planning.traded_today(
+            session, symbols, side=other, trade_date=self.config.trade_date
+        )
 
     def _orders(self, batch_id: int, side: Side) -> list[BatchOrder]:
         with self._sessions() as session:

@@ -93,6 +93,7 @@ def run_kite(
                     buy_charges_rate=settings.buy_charges_rate,
                     real_money=settings.real_money,
                     crossing_cleared=settings.crossing_cleared,
+                    opposite_same_day=settings.opposite_same_day,
                     lookup_pause=1.0,
                     resend_unseen=False,
                 ),

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from allocator import Account, Limits, Plan, PlanRequest, Side
 from allocator.apportion import split
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR, PAISA
-from bridge_api.batches.closing import NO_QUOTE
 from bridge_api.batches.states import move_batch
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
@@ -24,6 +23,7 @@ from bridge_api.db.models import (
     BatchOrder,
     BatchState,
     BatchTarget,
+    BrokerTrade,
     Bucket,
     Cause,
     Instrument,
@@ -177,9 +177,11 @@ def t1_sale_proceeds(session: Session, batch_id: int) -> dict[int, Decimal]:
     return dict(blocked)
 
 
-def record_unquoted(session: Session, batch: Batch, symbols: Collection[str], *, side: Side) -> int:
-    """Skip, with the reason `NO_QUOTE`, every participant's trade of `side` in `symbols`
-    (the broker had no quote for them); returns how many were skipped."""
+def skip_symbols(
+    session: Session, batch: Batch, symbols: Collection[str], *, side: Side, reason: str
+) -> int:
+    """Skip, with `reason` (`NO_QUOTE`, `DEFERRED`), every participant's trade of `side` in
+    `symbols`; returns how many were skipped."""
     if not symbols:
         return 0
     rows = session.execute(
@@ -193,7 +195,7 @@ def record_unquoted(session: Session, batch: Batch, symbols: Collection[str], *,
         .order_by(BatchTarget.subscription_id, BatchTarget.symbol)
     ).all()
     skipped = [
-        (batch.id, sid, symbol, str(side), abs(target - holding), NO_QUOTE)
+        (batch.id, sid, symbol, str(side), abs(target - holding), reason)
         for sid, symbol, holding, target in rows
         if (target < holding if side is Side.SELL else target > holding)
     ]
@@ -202,6 +204,28 @@ def record_unquoted(session: Session, batch: Batch, symbols: Collection[str], *,
         "batch_skips",
         ("batch_id", "subscription_id", "symbol", "side", "quantity", "reason"),
         skipped,
+    )
+
+
+def traded_today(
+    session: Session, symbols: Collection[str], *, side: Side, trade_date: date
+) -> set[str]:
+    """Of `symbols`, those with a fill on `side` on `trade_date` in any batch: an order on the
+    other side would be netted with it by the exchange as intraday."""
+    if not symbols:
+        return set()
+    return set(
+        session.execute(
+            select(BatchOrder.symbol)
+            .join(Batch, Batch.id == BatchOrder.batch_id)
+            .where(
+                Batch.trade_date == trade_date,
+                BatchOrder.side == str(side),
+                BatchOrder.symbol.in_(symbols),
+                select(BrokerTrade.id).where(BrokerTrade.order_id == BatchOrder.id).exists(),
+            )
+            .distinct()
+        ).scalars()
     )
 
 

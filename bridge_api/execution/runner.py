@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.brokers.paper import Faults, PaperVenue
 from bridge_api.brokers.port import Broker, BrokerError
+from bridge_api.config import get_settings
 from bridge_api.db.session import session_factory
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig, Progress
@@ -52,7 +53,9 @@ def run_paper(
             venue,
             PaperClock(venue),
             limiter=OrderRateLimiter(sessions, limits=limits),
-            config=EngineConfig(trade_date=session_day),
+            config=EngineConfig(
+                trade_date=session_day, opposite_same_day=get_settings().opposite_same_day
+            ),
             lease=lease,
             progress=progress,
         )

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocator import Side, Trade, delivery_charges, rates_on
+from allocator import ScripDay, Side, Trade, delivery_charges, netted_charges, rates_on
 from allocator.errors import InvalidInput
 from tests.allocator.strategies import paise
 
@@ -84,3 +84,83 @@ def test_a_date_before_the_rate_table_is_refused():
 def test_a_trade_of_no_shares_is_refused():
     with pytest.raises(InvalidInput, match=r"trades\[0\]\.quantity"):
         delivery_charges(DAY, [Trade(symbol="A", side=Side.BUY, quantity=0, price=Decimal(1))])
+
+
+def test_a_same_day_round_trip_netted_by_the_exchange_pays_intraday_rates_and_no_dp():
+    # Rs 1 lakh bought and sold the same day in one account: intraday, so STT 0.025% of the
+    # sell value (Rs 25), stamp 0.003% of the buy value (Rs 3), and no DP (nothing left the
+    # demat), against Rs 200 + Rs 15 + Rs 15.34 at delivery rates.
+    scrip = ScripDay(bought=100, bought_value=100 * 100_000, sold=100, sold_value=100 * 100_000)
+
+    charges = netted_charges(DAY, scrip)
+
+    assert charges[Side.SELL] == {"stt": 2500, "stamp": 0, "dp": 0}
+    assert charges[Side.BUY] == {"stt": 0, "stamp": 300, "dp": 0}
+
+
+def test_only_the_matched_quantity_is_intraday_and_a_larger_sale_still_debits_the_demat():
+    # Sold 150 at Rs 1,000 (100 of them matched by a buy of 100 at Rs 1,010): STT on the sale is
+    # 0.025% of Rs 1 lakh + 0.1% of Rs 50,000 = Rs 75; the buy is all intraday (no STT, stamp
+    # 0.003% of Rs 1,01,000 = Rs 3.03 -> Rs 3); 50 shares leave the demat, so DP is charged.
+    scrip = ScripDay(bought=100, bought_value=100 * 101_000, sold=150, sold_value=150 * 100_000)
+
+    charges = netted_charges(DAY, scrip)
+
+    assert charges[Side.SELL] == {"stt": 7500, "stamp": 0, "dp": 1534}
+    assert charges[Side.BUY] == {"stt": 0, "stamp": 300, "dp": 0}
+
+
+@given(
+    side=st.sampled_from([Side.BUY, Side.SELL]),
+    quantity=st.integers(1, 10_000),
+    price=st.integers(1, 5_000_000),
+)
+def test_with_nothing_matched_the_netted_charges_are_the_delivery_charges(side, quantity, price):
+    value = quantity * price
+    scrip = ScripDay(
+        bought=quantity if side is Side.BUY else 0,
+        bought_value=value if side is Side.BUY else 0,
+        sold=quantity if side is Side.SELL else 0,
+        sold_value=value if side is Side.SELL else 0,
+    )
+    delivery = delivery_charges(
+        DAY, [Trade(symbol="X", side=side, quantity=quantity, price=Decimal(price) / 100)]
+    )
+
+    charges = netted_charges(DAY, scrip)
+
+    assert charges[side] == {"stt": delivery.stt, "stamp": delivery.stamp, "dp": delivery.dp}
+    other = Side.SELL if side is Side.BUY else Side.BUY
+    assert all(amount == 0 for amount in charges[other].values())
+
+
+@given(
+    bought=st.integers(0, 5_000),
+    sold=st.integers(0, 5_000),
+    buy_price=st.integers(1, 500_000),
+    sell_price=st.integers(1, 500_000),
+)
+def test_netting_never_costs_more_than_delivery_and_dp_follows_the_demat(
+    bought, sold, buy_price, sell_price
+):
+    scrip = ScripDay(
+        bought=bought, bought_value=bought * buy_price, sold=sold, sold_value=sold * sell_price
+    )
+    netted = netted_charges(DAY, scrip)
+    alone = {
+        side: netted_charges(
+            DAY,
+            ScripDay(
+                bought=bought if side is Side.BUY else 0,
+                bought_value=bought * buy_price if side is Side.BUY else 0,
+                sold=sold if side is Side.SELL else 0,
+                sold_value=sold * sell_price if side is Side.SELL else 0,
+            ),
+        )[side]
+        for side in (Side.BUY, Side.SELL)
+    }
+
+    for side in (Side.BUY, Side.SELL):
+        for name in ("stt", "stamp", "dp"):
+            assert netted[side][name] <= alone[side][name]
+    assert (netted[Side.SELL]["dp"] > 0) == (sold > bought)

@@ -75,15 +75,18 @@ INVESTORS = {"asha@saras.demo": "150000.00", "vikram@saras.demo": "600000.00"}
 KITE_LIMITS = RateLimits(per_second=10, per_minute=400)
 
 
-def kite_engine(committed, fake, settings, progress=None) -> Engine:
-    """An engine on today's Kite session against the fake, reconciling after each batch."""
+def kite_engine(committed, fake, settings, progress=None, **config: object) -> Engine:
+    """An engine on today's Kite session against the fake, reconciling after each batch
+    (`config`: more `EngineConfig` fields)."""
     broker = kite_broker(committed, settings)
     return Engine(
         committed,
         broker,
         ImmediateClock(fake.close_market, poll_seconds=0.01),
         limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
-        config=EngineConfig(trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False),
+        config=EngineConfig(
+            trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False, **config
+        ),
         progress=progress,
         after_batch=lambda batch_id: reconcile_batch(committed, broker, batch_id),
     )
