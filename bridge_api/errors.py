@@ -46,3 +46,7 @@ class Conflict(DomainError):
 
 class TooManyAttempts(DomainError):
     """Throttled: too many recent failures."""
+
+
+class Unavailable(DomainError):
+    """An outside service Saras needs (the broker) did not answer; try again later."""

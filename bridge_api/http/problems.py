@@ -21,6 +21,7 @@ from bridge_api.errors import (
     NotFound,
     TooManyAttempts,
     Unauthorized,
+    Unavailable,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -32,6 +33,7 @@ STATUS: dict[type[DomainError], tuple[int, str, str]] = {
     NotFound: (404, "not-found", "Not found"),
     Conflict: (409, "conflict", "Conflict"),
     TooManyAttempts: (429, "too-many-attempts", "Too many attempts"),
+    Unavailable: (503, "unavailable", "Service unavailable"),
 }
 """Status, problem type and title of each domain error class (subclasses inherit theirs)."""
 BAD_REQUEST = (400, "bad-request", "Bad request")
@@ -64,6 +66,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         409: "Conflicts with the current state",
         422: "Invalid input, each problem against its field",
         429: "Too many attempts",
+        500: "Unexpected error (the body names the request id to quote)",
+        503: "An outside service did not answer; try again",
     }.items()
 }
 """Error responses documented on every route."""

@@ -82,10 +82,7 @@ def add_lots(
             "entry_id",
             "stt_paid",
         ),
-        (
-            (sid, symbol, acquired_on, q, cost, q, cost, entry_id, stt_paid)
-            for sid, q, cost in lots
-        ),
+        ((sid, symbol, acquired_on, q, cost, q, cost, entry_id, stt_paid) for sid, q, cost in lots),
     )
 
 

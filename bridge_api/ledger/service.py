@@ -65,8 +65,10 @@ def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     return amount
 
 
-REVERSIBLE = frozenset({Cause.PAYIN, Cause.PAYOUT, Cause.EARMARK, Cause.RELEASE})
-"""Causes whose entries only move cash between books, so negating them corrects them whole."""
+REVERSIBLE = frozenset({Cause.PAYIN, Cause.PAYOUT})
+"""Causes whose entries only move cash between a book and the bank, so negating them corrects
+them whole. An earmark or a release belongs to an investing intent (and a subscription's
+cash), so negating it alone would leave the intent with nothing behind it: it is refused."""
 
 
 class InsufficientBalance(Conflict):
@@ -163,6 +165,11 @@ def reverse(
     original = session.get(JournalEntry, entry_id)
     if original is None:
         raise NotFound(f"no journal entry {entry_id}")
+    if original.cause in (Cause.EARMARK, Cause.RELEASE):
+        raise Conflict(
+            f"entry {entry_id} is an {original.cause} of an investing intent: withdraw or exit "
+            "the subscription instead, so the intent and its cash move together"
+        )
     if original.cause not in REVERSIBLE:
         raise Conflict(
             f"entry {entry_id} is a {original.cause}: trades, charges and settlements also move "

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, User
+from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, Role, User
 from bridge_api.db.models.ledger import CASH
-from bridge_api.errors import NotFound
+from bridge_api.errors import Conflict, NotFound
 from bridge_api.ledger.service import (
     BANK,
     Leg,
@@ -119,4 +119,6 @@ def _investor(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
+    if user.role is not Role.INVESTOR:
+        raise Conflict(f"user {user_id} is a {user.role}: pay-ins and pay-outs are for investors")
     return user

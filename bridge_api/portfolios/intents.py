@@ -126,15 +126,9 @@ def buy(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
     settings = get_settings()
     price = latest_closes(session, [symbol])[symbol]
     tick = tick_sizes(session, [symbol])[symbol]
-    limit = buy_limit(
-        int(price * 100), int(tick * 100), Rate.of(settings.buy_collar, "collar")
-    )
+    limit = buy_limit(int(price * 100), int(tick * 100), Rate.of(settings.buy_collar, "collar"))
     cost = (
-        Decimal(
-            with_reserve_ceil(
-                quantity * limit, Rate.of(settings.buy_charges_rate, "reserve")
-            )
-        )
+        Decimal(with_reserve_ceil(quantity * limit, Rate.of(settings.buy_charges_rate, "reserve")))
         / 100
     )
     subscription = _direct(session, user)

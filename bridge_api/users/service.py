@@ -11,13 +11,17 @@ from bridge_api.audit.service import record
 from bridge_api.config import Settings
 from bridge_api.db.models import Kyc, KycStatus, LoginAttempt, Role, User
 from bridge_api.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
+from bridge_api.users import sessions
 from bridge_api.users.security import (
     TokenPair,
     decode,
     hash_password,
-    issue_tokens,
     verify_password,
 )
+
+_NOBODY = hash_password("the password of no user")
+"""Checked against when the email is unknown, so that an unknown email costs the same hash as
+a known one and the time to answer does not tell which emails are registered."""
 
 
 class BadCredentials(Unauthorized):
@@ -105,28 +109,66 @@ def login(session: Session, *, email: str, password: str, settings: Settings) ->
     user = session.execute(
         select(User).where(func.lower(User.email) == address)
     ).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    matches = verify_password(password, user.password_hash if user else _NOBODY)
+    if user is None or not user.active or not matches:
         session.add(LoginAttempt(email=address, succeeded=False))
         raise BadCredentials("wrong email or password")
     session.add(LoginAttempt(email=address, succeeded=True))
-    return issue_tokens(user.id, user.role, settings)
+    return sessions.start(session, user, settings)
 
 
 def refresh(session: Session, *, token: str, settings: Settings) -> TokenPair:
-    """A new token pair for a valid refresh token of an active user."""
-    claims = decode(token, "refresh", settings)
-    user = session.get(User, int(claims["sub"]))
-    if user is None or not user.active:
-        raise Unauthorized("the user no longer exists or is disabled")
-    return issue_tokens(user.id, user.role, settings)
+    """The next token pair of a refresh token's session (the token is spent; see `sessions`)."""
+    return sessions.rotate(session, token, settings)
 
 
 def user_from_access_token(session: Session, token: str, settings: Settings) -> User:
-    """The active user an access token was issued to."""
+    """The active user an access token was issued to, while its session is open."""
+    return sessions.user_of(session, decode(token, "access", settings))
+
+
+def sign_out(session: Session, token: str, settings: Settings) -> None:
+    """End the session of an access token."""
     claims = decode(token, "access", settings)
-    user = session.get(User, int(claims["sub"]))
-    if user is None or not user.active:
-        raise Unauthorized("the user no longer exists or is disabled")
+    sessions.end(session, claims["sid"], "signed out")
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str, settings: Settings
+) -> TokenPair:
+    """Set a new password once the current one is given; every session of the user ends,
+    and a new one starts for this device (audited)."""
+    if not verify_password(current, user.password_hash):
+        raise Invalid(
+            "the current password is wrong",
+            errors=[{"field": "current_password", "message": "does not match"}],
+        )
+    user.password_hash = hash_password(new)
+    sessions.end_all(session, user.id, "password changed")
+    record(session, actor=user, action="user.password", entity="user", entity_id=user.id)
+    return sessions.start(session, user, settings)
+
+
+def set_active(session: Session, admin: User, *, user_id: int, active: bool) -> User:
+    """An admin deactivates (every session ends) or reactivates a user (audited)."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    if user.id == admin.id and not active:
+        raise Conflict("an admin cannot deactivate themselves")
+    before = {"active": user.active}
+    user.active = active
+    if not active:
+        sessions.end_all(session, user.id, "deactivated")
+    record(
+        session,
+        actor=admin,
+        action="user.active",
+        entity="user",
+        entity_id=user_id,
+        before=before,
+        after={"active": active},
+    )
     return user
 
 
@@ -147,6 +189,8 @@ def submit_kyc(
     kyc = session.get(Kyc, user.id, with_for_update=True)
     if kyc is not None and kyc.status is KycStatus.VERIFIED:
         raise Conflict("KYC is already verified")
+    if _pan_holder(session, pan) not in (None, user.id):
+        raise Conflict("this PAN belongs to another account: one PAN, one investor")
     if kyc is None:
         kyc = Kyc(user_id=user.id, pan=pan, legal_name=legal_name, date_of_birth=date_of_birth)
         session.add(kyc)
@@ -176,6 +220,11 @@ def decide_kyc(
         raise NotFound(f"user {user_id} has not submitted KYC")
     if kyc.status is not KycStatus.PENDING:
         raise Conflict(f"KYC of user {user_id} is already {kyc.status}")
+    if status is KycStatus.VERIFIED:
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"pan:{kyc.pan}"))))
+        holder = _pan_holder(session, kyc.pan)
+        if holder is not None and holder != user_id:
+            raise Conflict(f"this PAN is already verified for user {holder}: one PAN, one investor")
     before = {"status": str(kyc.status)}
     kyc.status, kyc.reason = status, reason
     kyc.decided_at, kyc.decided_by = datetime.now(UTC), admin.id
@@ -189,6 +238,13 @@ def decide_kyc(
         after={"status": str(status), "reason": reason},
     )
     return kyc
+
+
+def _pan_holder(session: Session, pan: str) -> int | None:
+    """The user for whom `pan` is verified, if any."""
+    return session.execute(
+        select(Kyc.user_id).where(Kyc.pan == pan, Kyc.status == KycStatus.VERIFIED)
+    ).scalar_one_or_none()
 
 
 def require_verified_kyc(session: Session, user: User) -> None:
@@ -205,6 +261,7 @@ def set_role(session: Session, admin: User, *, user_id: int, role: Role) -> User
         raise NotFound(f"no user {user_id}")
     before = {"role": str(user.role)}
     user.role = role
+    sessions.end_all(session, user.id, "role changed")  # tokens carry the role they had
     record(
         session,
         actor=admin,

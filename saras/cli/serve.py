@@ -29,4 +29,11 @@ def serve(host: str, port: int) -> None:
 
     from bridge_api.http.app import create_app  # noqa: PLC0415
 
-    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_config=None)
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )

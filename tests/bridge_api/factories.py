@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from bridge_api.config import get_settings
 from bridge_api.db.models import KycStatus, Role, User
-from bridge_api.users.security import hash_password, issue_tokens
+from bridge_api.users.security import hash_password
 from bridge_api.users.service import add_user
+from bridge_api.users.sessions import start
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -36,11 +37,17 @@ def make_user(
     )
 
 
-def auth(user: User) -> dict[str, str]:
-    """Bearer headers for `user`."""
-    return {
-        "Authorization": f"Bearer {issue_tokens(user.id, user.role, get_settings()).access_token}"
-    }
+def auth(user: User, sessions: sessionmaker[Session] | None = None) -> dict[str, str]:
+    """Bearer headers for `user`: a sign-in session started as `/login` would, in the user's
+    own database session, or committed through `sessions` for a detached user."""
+    attached = object_session(user)
+    if attached is not None:
+        pair = start(attached, user, get_settings())
+    else:
+        assert sessions is not None, "a detached user needs `sessions` to sign in through"
+        with sessions() as session, session.begin():
+            pair = start(session, session.get(User, user.id), get_settings())
+    return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 def pay_in(client, admin: User, user: User, amount: str) -> None:

@@ -41,6 +41,8 @@ def parse(body: bytes, api_secret: str) -> dict[str, Any]:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Invalid(f"postback: not JSON ({error})") from error
+    except RecursionError:
+        raise Invalid("postback: nested too deeply") from None
     if not isinstance(payload, dict) or not all(
         isinstance(payload.get(name), str) for name in ("order_id", "order_timestamp", "checksum")
     ):
@@ -48,7 +50,22 @@ def parse(body: bytes, api_secret: str) -> dict[str, Any]:
     expected = checksum(payload["order_id"], payload["order_timestamp"], api_secret)
     if not hmac.compare_digest(expected.encode(), payload["checksum"].encode()):
         raise Forbidden("postback: checksum does not match (not from Kite)")
+    filled = payload.get("filled_quantity")
+    if filled is not None and not _count(filled):
+        raise Invalid(
+            f"postback: filled_quantity must be a whole number, was {str(filled)[:40]!r}",
+            errors=[{"field": "filled_quantity", "message": "must be a whole number"}],
+        )
     return payload
+
+
+def _count(value: object) -> bool:
+    """A whole number of shares as Kite sends one (an integer, or its digits as a string)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < 2**63
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19
 
 
 def record(session: Session, body: bytes, payload: dict[str, Any]) -> bool:

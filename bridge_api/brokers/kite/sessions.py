@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import requests
 from cryptography.fernet import Fernet, InvalidToken
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
@@ -25,7 +26,7 @@ from bridge_api.brokers.kite.throttle import app_throttles
 from bridge_api.calendar import IST
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import KiteLoginRequest, KiteSession
-from bridge_api.errors import Conflict, Unauthorized
+from bridge_api.errors import Conflict, Unauthorized, Unavailable
 from bridge_api.notifications.alerts import raise_alert
 
 EXPIRY = time(6, 0)
@@ -111,8 +112,12 @@ def complete_login(
         data: dict[str, Any] = limit.call(
             lambda: kite.generate_session(request_token, api_secret=secret)
         )
+    except kite_errors.NetworkException as error:
+        raise Unavailable(f"Kite's gateway did not answer the login: {error}") from error
     except kite_errors.KiteException as error:
         raise LoginFailed(f"Kite refused the login: {error}") from error
+    except requests.RequestException as error:
+        raise Unavailable(f"Kite did not answer the login ({type(error).__name__})") from error
     login_time = _aware(data["login_time"])
     end_current(session, "replaced by a new login")
     row = KiteSession(

@@ -57,12 +57,21 @@ from bridge_api.db.models.subscriptions import (
     SubscriptionKind,
     SubscriptionStatus,
 )
-from bridge_api.db.models.users import Kyc, KycStatus, LoginAttempt, Role, User
+from bridge_api.db.models.users import (
+    AuthSession,
+    Kyc,
+    KycStatus,
+    LoginAttempt,
+    RefreshToken,
+    Role,
+    User,
+)
 
 __all__ = [
     "AccountSettlement",
     "Alert",
     "AuditRecord",
+    "AuthSession",
     "Balance",
     "Bar",
     "Batch",
@@ -105,6 +114,7 @@ __all__ = [
     "Posting",
     "RateLimiter",
     "ReconciliationReport",
+    "RefreshToken",
     "Role",
     "SliceStatus",
     "Smallcase",

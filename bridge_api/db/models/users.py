@@ -43,9 +43,18 @@ class User(Base):
 
 
 class Kyc(Base):
-    """A user's KYC details; the PAN is stored whole and only ever shown masked."""
+    """A user's KYC details; the PAN is stored whole and only ever shown masked. One PAN is
+    verified for one user at most."""
 
     __tablename__ = "kyc"
+    __table_args__ = (
+        Index(
+            "uq_kyc_verified_pan",
+            "pan",
+            unique=True,
+            postgresql_where=text("status = 'verified'"),
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     pan: Mapped[str] = mapped_column(String(10))
@@ -68,3 +77,30 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     succeeded: Mapped[bool]
     at: Mapped[Created]
+
+
+class AuthSession(Base):
+    """One sign-in and the chain of refresh tokens it rotates through; every access token
+    names it, so ending it (sign-out, a reused refresh token, a password or role change,
+    deactivation) ends them all at once."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[Created]
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefreshToken(Base):
+    """A refresh token issued (by its id, never the token): usable once."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("auth_sessions.id"), index=True)
+    issued_at: Mapped[Created]
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,13 +6,15 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Kyc, User
-from bridge_api.http.deps import Admin, CurrentUser, SessionDep, SettingsDep
+from bridge_api.http.deps import Admin, BearerToken, CurrentUser, SessionDep, SettingsDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.users import (
+    ActiveIn,
     KycDecisionIn,
     KycIn,
     KycOut,
     LoginIn,
+    PasswordIn,
     RefreshIn,
     RegisterIn,
     RoleIn,
@@ -73,6 +75,25 @@ def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> Toke
     )
 
 
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(token: BearerToken, session: SessionDep, settings: SettingsDep) -> None:
+    """Sign out: this session's access and refresh tokens stop working at once."""
+    service.sign_out(session, token, settings)
+
+
+@router.put("/me/password")
+def change_password(
+    body: PasswordIn, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> TokensOut:
+    """Change the password: every session ends, and a new one starts here."""
+    pair = service.change_password(
+        session, user, current=body.current_password, new=body.new_password, settings=settings
+    )
+    return TokensOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
 @router.get("/me")
 def me(user: CurrentUser, session: SessionDep) -> UserOut:
     """The signed-in user's profile (PAN masked)."""
@@ -101,7 +122,15 @@ def decide_kyc(user_id: IdPath, body: KycDecisionIn, admin: Admin, session: Sess
     return out
 
 
+@router.put("/admin/users/{user_id}/active")
+def set_active(user_id: IdPath, body: ActiveIn, admin: Admin, session: SessionDep) -> UserOut:
+    """Deactivate a user (every session of theirs ends) or reactivate one (admin)."""
+    return _user_out(
+        session, service.set_active(session, admin, user_id=user_id, active=body.active)
+    )
+
+
 @router.put("/admin/users/{user_id}/role")
 def set_role(user_id: IdPath, body: RoleIn, admin: Admin, session: SessionDep) -> UserOut:
-    """Give a user a role (admin)."""
+    """Give a user a role (admin); their sessions end, as their tokens carry the old role."""
     return _user_out(session, service.set_role(session, admin, user_id=user_id, role=body.role))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bridge_api.http.fields import DecimalString, Identifier, Rupees
+from bridge_api.http.fields import DecimalString, Identifier, Quantity, Rupees
 
 REALISED = (
     "Realised capital gain, FIFO per subscription (each subscription's lots as if in a demat "
@@ -79,7 +79,7 @@ class TradeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(ge=1, le=10_000_000)
+    quantity: Quantity
 
 
 class IntentOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from bridge_api.db.models import KycStatus, Role
 
@@ -90,3 +90,20 @@ class RoleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
+
+
+class PasswordIn(BaseModel):
+    """Change the password: the current one, and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(min_length=10, max_length=128)
+
+
+class ActiveIn(BaseModel):
+    """Deactivate (false) or reactivate (true) a user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: StrictBool

@@ -79,7 +79,7 @@ def test_concurrent_pay_ins_all_count(committed: sessionmaker[Session]):
         12,
         lambda c: c.post(
             "/cash/payin",
-            headers=auth(admin),
+            headers=auth(admin, committed),
             json={"user_id": investor.id, "amount": "100.00", "reference": "UTR"},
         ),
     )
@@ -93,11 +93,11 @@ def test_concurrent_buys_never_spend_more_than_the_free_cash(committed: sessionm
     with TestClient(_app(committed)) as client:
         client.post(
             "/cash/payin",
-            headers=auth(admin),
+            headers=auth(admin, committed),
             json={"user_id": investor.id, "amount": "10000.00", "reference": "UTR"},
         )
         quote = client.post(
-            "/buy", headers=auth(investor), json={"symbol": "ITC", "quantity": 1}
+            "/buy", headers=auth(investor, committed), json={"symbol": "ITC", "quantity": 1}
         ).json()["amount"]
     cost = Decimal(quote)
     affordable = int((Decimal("10000.00") - cost) // cost)
@@ -105,7 +105,9 @@ def test_concurrent_buys_never_spend_more_than_the_free_cash(committed: sessionm
     codes = _concurrently(
         committed,
         affordable + 6,
-        lambda c: c.post("/buy", headers=auth(investor), json={"symbol": "ITC", "quantity": 1}),
+        lambda c: c.post(
+            "/buy", headers=auth(investor, committed), json={"symbol": "ITC", "quantity": 1}
+        ),
     )
 
     assert codes == {201: affordable, 409: 6}
