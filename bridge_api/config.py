@@ -29,12 +29,15 @@ class Settings(BaseSettings):
 
     environment: Literal["dev", "test", "prod"] = "dev"
     log_format: Literal["auto", "json", "text"] = "auto"
+    """Log records as JSON lines or readable text; ``auto``: JSON in production."""
     market_holidays: list[date] = []
     """NSE trading holidays to add to the exchange calendar's (JSON list of ISO dates)."""
-    """Log records as JSON lines or readable text; ``auto``: JSON in production."""
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SARAS_DATABASE_URL")
     )
+    migration_database_url: str | None = None
+    """Where migrations run as the tables' owner (``SARAS_MIGRATION_DATABASE_URL``); unset, the
+    database URL's user runs them (and must be able to become the application role)."""
     data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("saras"))
     market_data_dir: Path = REPOSITORY / "data"
     jwt_secret: SecretStr | None = None

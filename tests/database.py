@@ -21,6 +21,7 @@ from bridge_api.config import REPOSITORY, get_settings
 from bridge_api.db import session as db_session
 from bridge_api.db.embedded import embedded_url, ensure_database
 from bridge_api.db.migrate import upgrade
+from bridge_api.db.roles import app_engine
 from bridge_api.market.loader import load_bars, load_instruments
 
 
@@ -62,9 +63,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     get_settings.cache_clear()
     db_session.get_engine.cache_clear()
     db_session.session_factory.cache_clear()
-    engine = create_engine(url)
-    with engine.begin() as connection:
+    owner = create_engine(url)
+    with owner.begin() as connection:
         upgrade(connection=connection)
+    owner.dispose()
+    engine = app_engine(url)  # the tests act as the processes do: the application role
     with Session(engine) as session, session.begin():
         load_instruments(session, REPOSITORY / "data")
         load_bars(session, REPOSITORY / "data")
@@ -126,7 +129,7 @@ def committed(template_database: tuple[str, str]) -> Iterator[sessionmaker[Sessi
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"')
     url = make_url(template).set(database=name).render_as_string(hide_password=False)
-    fresh = create_engine(url)
+    fresh = app_engine(url)
     try:
         yield sessionmaker(fresh, expire_on_commit=False)
     finally:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import (
@@ -25,6 +25,7 @@ from bridge_api.db.models import (
     OrderSlice,
     SliceStatus,
 )
+from bridge_api.db.roles import app_engine
 from bridge_api.execution import planning
 
 IN_FLIGHT = (SliceStatus.SENDING, SliceStatus.UNKNOWN, SliceStatus.SENT)
@@ -46,7 +47,7 @@ def open_sessions(url: str) -> sessionmaker[Session]:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
-    return sessionmaker(create_engine(url, pool_pre_ping=True), expire_on_commit=False)
+    return sessionmaker(app_engine(url, pool_pre_ping=True), expire_on_commit=False)
 
 
 def instrument_ticks(sessions: sessionmaker[Session], symbols: Iterable[str]) -> dict[str, Decimal]:

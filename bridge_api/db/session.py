@@ -6,29 +6,40 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.config import get_settings
 from bridge_api.db.embedded import embedded_url
+from bridge_api.db.roles import app_engine
 
 
 def database_url() -> str:
     """``DATABASE_URL`` if set (normalised to psycopg 3), else the embedded server's."""
     settings = get_settings()
     if settings.database_url:
-        url = settings.database_url
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix) :]
-        return url
+        return _psycopg(settings.database_url)
     return embedded_url(settings.data_dir)
+
+
+def _psycopg(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def migration_url() -> str:
+    """Where migrations run, as the tables' owner: ``SARAS_MIGRATION_DATABASE_URL`` if set,
+    else `database_url` (whose user must then be able to become the application role)."""
+    given = get_settings().migration_database_url
+    return _psycopg(given) if given else database_url()
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
-    """The process's engine (created on first use)."""
-    return create_engine(database_url(), pool_pre_ping=True, future=True)
+    """The process's engine (created on first use), acting as the application role."""
+    return app_engine(database_url(), pool_pre_ping=True, future=True)
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,10 @@
 """Posting balanced journal entries and keeping balances current in the same transaction.
 
 Every movement of cash or shares goes through `post`. It checks the legs balance per asset,
-writes the entry and its postings, and adds each leg to its balance row with one atomic
-``INSERT ... ON CONFLICT DO UPDATE`` (row-locked, in a fixed order, so concurrent postings
-serialise instead of losing updates). An investor's or a subscription's balance may never go
+writes the entry and its postings, and has the database add them to the balance rows with one
+atomic ``INSERT ... ON CONFLICT DO UPDATE`` (row-locked, in a fixed order, so concurrent
+postings serialise instead of losing updates) in ``saras_apply_entry``, the only way the
+application role can change a balance. An investor's or a subscription's balance may never go
 below zero; the outside world and the house may.
 """
 
@@ -40,14 +41,10 @@ MARKET = "external:market"
 HOUSE = "house"
 CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
-_UPSERT_BALANCES = text(
-    "INSERT INTO balances (account_id, asset, bucket, amount) "
-    "SELECT * FROM unnest(CAST(:accounts AS bigint[]), CAST(:assets AS varchar[]), "
-    "CAST(:buckets AS varchar[]), CAST(:amounts AS numeric[])) "
-    "ON CONFLICT (account_id, asset, bucket) "
-    "DO UPDATE SET amount = balances.amount + EXCLUDED.amount "
-    "RETURNING account_id, asset, bucket, amount"
-)
+_APPLY_ENTRY = text("SELECT account_id, asset, bucket, amount FROM saras_apply_entry(:entry)")
+"""The only way balances change: the entry's postings, netted per book, asset and bucket, added
+in one ``INSERT ... ON CONFLICT DO UPDATE`` in a fixed row order, once per entry (a database
+function the application role may call; it cannot write `balances` itself)."""
 _NEW_SUBSCRIPTION_ACCOUNTS = text(
     "INSERT INTO ledger_accounts (kind, name, subscription_id) "
     "SELECT 'subscription', 'subscription:' || s, s FROM unnest(CAST(:ids AS bigint[])) AS s "
@@ -150,7 +147,7 @@ def post(
     session.add(entry)
     session.flush()
     _insert_postings(session, entry.id, legs)
-    _apply(session, legs)
+    _apply(session, entry.id)
     return entry
 
 
@@ -225,23 +222,8 @@ def _check_legs(legs: Sequence[Leg]) -> None:
         raise Invalid(f"journal entry does not balance: {unbalanced}")
 
 
-def _apply(session: Session, legs: Iterable[Leg]) -> None:
-    deltas: dict[tuple[int, str, Bucket], Decimal] = defaultdict(Decimal)
-    for leg in legs:
-        deltas[(leg.account_id, leg.asset, leg.bucket)] += leg.amount
-    keys = sorted(k for k, v in deltas.items() if v)
-    if not keys:
-        return
-    # One statement whatever the number of rows: arrays, not thousands of bound values.
-    negative = session.execute(
-        _UPSERT_BALANCES,
-        {
-            "accounts": [a for a, _, _ in keys],
-            "assets": [s for _, s, _ in keys],
-            "buckets": [str(b) for _, _, b in keys],
-            "amounts": [deltas[k] for k in keys],
-        },
-    ).all()
+def _apply(session: Session, entry_id: int) -> None:
+    negative = session.execute(_APPLY_ENTRY, {"entry": entry_id}).all()
     negative = [row for row in negative if row.amount < 0]
     if not negative:
         return

@@ -87,7 +87,6 @@ def run(
 ) -> Path:
     """Run (or read) the backtest, write the report, print where it is and the headline."""
     from rich.console import Console  # noqa: PLC0415
-    from sqlalchemy import create_engine  # noqa: PLC0415
     from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
 
     from bridge_api.backtest.lean_result import read_lean_result  # noqa: PLC0415
@@ -95,6 +94,7 @@ def run(
     from bridge_api.backtest.report import write_report  # noqa: PLC0415
     from bridge_api.backtest.scenario import BacktestSpec, run_backtest  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.roles import app_engine  # noqa: PLC0415
     from bridge_api.demo.database import demo_database  # noqa: PLC0415
     from bridge_api.demo.seed import DEMO_SMALLCASES  # noqa: PLC0415
 
@@ -120,7 +120,7 @@ def run(
         with console.status("Preparing a fresh backtest database...") as status:
             url = demo_database(DATABASE)
             upgrade(url)
-            engine = create_engine(url)
+            engine = app_engine(url)
             result = run_backtest(
                 sessionmaker(engine, expire_on_commit=False),
                 spec,

@@ -23,10 +23,10 @@ def instruments_command() -> None:
     """Sync NSE equities (symbol, name, tick, lot, Kite token) from Kite's instruments dump."""
     from bridge_api.brokers.kite.sessions import connected_client  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415  (keeps the CLI light)
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.market.instruments import sync_instruments  # noqa: PLC0415
 
-    upgrade(database_url())
+    upgrade()
     with failures("data instruments"), unit_of_work() as session:
         result = sync_instruments(session, connected_client(session))
     typer.echo(
@@ -83,9 +83,9 @@ def fetch_command(
     symbols = [s.strip().upper() for s in symbol] if symbol else None
 
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
 
-    upgrade(database_url())
+    upgrade()
     with unit_of_work() as session:
         _fetch(session, symbols, first, last, folder)
 

@@ -33,10 +33,10 @@ def seed_command(
     """Load the sample instruments and bars from data/ (and, with --demo, demo accounts)."""
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.demo.seed import DEMO_PASSWORD, load_market, seed_demo  # noqa: PLC0415
 
-    upgrade(database_url())
+    upgrade()
     with unit_of_work() as session:
         instruments, bars = load_market(session, get_settings().market_data_dir)
         typer.echo(f"{instruments} instruments, {bars} new daily bars (synthetic sample data)")

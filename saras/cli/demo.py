@@ -53,12 +53,12 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
     `broker` is ``paper`` (the paper venue) or ``fake-kite`` (the Kite broker and the real
     `kiteconnect` client against the fake Kite server on this machine)."""
     from rich.console import Console  # noqa: PLC0415
-    from sqlalchemy import create_engine  # noqa: PLC0415
     from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
 
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db import session as db_session  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
+    from bridge_api.db.roles import app_engine  # noqa: PLC0415
     from bridge_api.demo.database import demo_database  # noqa: PLC0415
     from bridge_api.demo.markets import DemoMarket, FakeKiteMarket, PaperMarket  # noqa: PLC0415
     from bridge_api.demo.scenario import run_demo  # noqa: PLC0415
@@ -67,7 +67,7 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
     with console.status("Preparing a fresh demo database...") as status:
         url = demo_database()
         upgrade(url)
-        engine = create_engine(url)
+        engine = app_engine(url)
         sessions = sessionmaker(engine, expire_on_commit=False)
 
         def progress(event: str, info: dict[str, object]) -> None:

@@ -75,7 +75,6 @@ def _run_kite(limits: RateLimits, lease: timedelta, wait_for_login: bool, fake: 
     from bridge_api.brokers.kite.sessions import is_loopback  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url  # noqa: PLC0415
     from bridge_api.execution.clocks import ImmediateClock  # noqa: PLC0415
     from bridge_api.execution.live import run_kite  # noqa: PLC0415
 
@@ -85,7 +84,7 @@ def _run_kite(limits: RateLimits, lease: timedelta, wait_for_login: bool, fake: 
         if not is_loopback(settings.kite_root):
             fail(COMMAND, "--fake-market needs SARAS_KITE_ROOT on this machine (the fake server)")
         clock = ImmediateClock(lambda: close_market(settings.kite_root))
-    upgrade(database_url())
+    upgrade()
     return run_kite(
         limits=limits,
         clock=clock,

@@ -20,11 +20,11 @@ By = Annotated[str, typer.Option("--by", help="Email of the admin recording it."
 def status_command() -> None:
     """Show the house's cash (settled, unsettled) and shares; exit 1 when it is below zero."""
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.ledger.house import position  # noqa: PLC0415
 
     with failures("house status"):
-        upgrade(database_url())
+        upgrade()
         with unit_of_work() as session:
             house = position(session)
     held = ", ".join(f"{q} {s}" for s, q in house.shares.items()) or "no shares"
@@ -54,7 +54,7 @@ def _move(action: str, amount: str, reference: str, by: str) -> None:
 
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.db.models import User  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.ledger import house  # noqa: PLC0415
 
     command = f"house {action}"
@@ -63,7 +63,7 @@ def _move(action: str, amount: str, reference: str, by: str) -> None:
         fail(command, "--reference: give the bank transfer's reference")
     start_logging()
     with failures(command):
-        upgrade(database_url())
+        upgrade()
         with unit_of_work() as session:
             admin = session.execute(
                 select(User).where(func.lower(User.email) == by.strip().lower())

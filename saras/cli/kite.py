@@ -22,10 +22,10 @@ def with_broker(command: str, work: Callable[[Any, Any], T]) -> T:
     from bridge_api.brokers.kite.account import kite_broker  # noqa: PLC0415
     from bridge_api.config import get_settings  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, session_factory  # noqa: PLC0415
+    from bridge_api.db.session import session_factory  # noqa: PLC0415
 
     with failures(command):
-        upgrade(database_url())
+        upgrade()
         sessions = session_factory()
         broker = kite_broker(sessions, get_settings())
         with sessions() as session, session.begin():
@@ -55,10 +55,10 @@ def login_command(
     """Log in to Kite for today: open the URL, sign in, give back the redirect."""
     from bridge_api.brokers.kite import sessions  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
 
     with failures("kite login"):
-        upgrade(database_url())
+        upgrade()
         if request_token is None:
             if redirect_url is None:
                 with unit_of_work() as session:
@@ -79,10 +79,10 @@ def status_command() -> None:
     """Whether today's Kite session is valid, and when it ends (exit 3 when not valid)."""
     from bridge_api.brokers.kite import sessions  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.notifications.alerts import open_alerts  # noqa: PLC0415
 
-    upgrade(database_url())
+    upgrade()
     with unit_of_work() as session:
         active = sessions.current(session)
         row = sessions.latest(session)

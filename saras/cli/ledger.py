@@ -19,13 +19,13 @@ def settle_command(
     exit 1 when a book could not settle (it is alerted; the others settle)."""
     from bridge_api.calendar import ist_today  # noqa: PLC0415
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url, unit_of_work  # noqa: PLC0415
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
     from bridge_api.ledger.settlement import settle  # noqa: PLC0415
 
     when = ist_today() if day is None else parse_day("settle", "--day", day)
     start_logging()
     with failures("settle"):
-        upgrade(database_url())
+        upgrade()
         with unit_of_work() as session:
             result = settle(session, today=when)
     typer.echo(

@@ -15,10 +15,9 @@ def serve_command(
 ) -> None:
     """Migrate, then serve the bridge API with uvicorn until stopped."""
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.session import database_url  # noqa: PLC0415
 
     start_logging()
-    upgrade(database_url())
+    upgrade()
     serve(host, port)
 
 

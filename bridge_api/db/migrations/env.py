@@ -7,7 +7,7 @@ from sqlalchemy import Connection, create_engine
 
 import bridge_api.db.models  # noqa: F401  (registers every table)
 from bridge_api.db.base import Base
-from bridge_api.db.session import database_url
+from bridge_api.db.session import migration_url
 
 target_metadata = Base.metadata
 
@@ -35,7 +35,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url") or database_url())
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url") or migration_url())
     with engine.connect() as fresh:
         _run(fresh)
     engine.dispose()

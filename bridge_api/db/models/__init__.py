@@ -30,6 +30,7 @@ from bridge_api.db.models.kite import (
 )
 from bridge_api.db.models.ledger import (
     AccountSettlement,
+    AppliedEntry,
     Balance,
     Bucket,
     Cause,
@@ -70,6 +71,7 @@ from bridge_api.db.models.users import (
 __all__ = [
     "AccountSettlement",
     "Alert",
+    "AppliedEntry",
     "AuditRecord",
     "AuthSession",
     "Balance",

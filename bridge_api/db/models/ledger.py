@@ -13,7 +13,7 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge_api.db.base import Base, Created, Id, Money, Shares, enum_column
@@ -128,6 +128,17 @@ class Posting(Base):
     asset: Mapped[str] = mapped_column(String(32))
     bucket: Mapped[Bucket] = enum_column(Bucket)
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+
+
+class AppliedEntry(Base):
+    """A journal entry whose postings `saras_apply_entry` has added to `balances` (each once;
+    the application role cannot touch this table or `balances` directly)."""
+
+    __tablename__ = "applied_entries"
+
+    entry_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("journal_entries.id"), primary_key=True, autoincrement=False
+    )
 
 
 class Balance(Base):

@@ -2,11 +2,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import Bucket, Cause, LedgerKind
+from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, Posting
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Invalid
 from bridge_api.ledger.service import (
@@ -75,13 +75,62 @@ def test_the_database_itself_refuses_an_unbalanced_entry(session: Session):
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE postings SET amount = amount * 2", "DELETE FROM journal_entries", "TRUNCATE postings"],
+    [
+        "UPDATE postings SET amount = amount * 2",
+        "DELETE FROM journal_entries",
+        "TRUNCATE postings",
+        "TRUNCATE order_allocations",
+        "TRUNCATE account_settlements",
+        "TRUNCATE stray_trades",
+        "TRUNCATE dp_charges",
+    ],
 )
-def test_the_journal_is_append_only(session: Session, statement: str):
+def test_the_journal_is_append_only_for_the_application_and_for_the_owner(
+    session: Session, statement: str
+):
     _funded(session, "10.00")
 
-    with pytest.raises(DBAPIError, match="append-only"):
+    with pytest.raises(DBAPIError, match="permission denied"), session.begin_nested():
+        session.execute(text(statement))  # the processes act as saras_app
+    session.execute(text("RESET ROLE"))  # the owner (here a superuser) meets the triggers
+    try:
+        with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(text(statement))
+    finally:
+        session.execute(text("SET ROLE saras_app"))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE postings DISABLE TRIGGER postings_append_only",
+        "ALTER TABLE journal_entries DISABLE TRIGGER ALL",
+        "DROP TRIGGER postings_append_only ON postings",
+        "UPDATE balances SET amount = amount + 1",
+        "INSERT INTO balances (account_id, asset, bucket, amount) VALUES (1, 'INR', 'settled', 1)",
+        "DELETE FROM applied_entries",
+        "UPDATE journal_entries SET memo = 'rewritten'",
+    ],
+)
+def test_the_application_role_cannot_switch_off_the_rules_or_write_balances(
+    session: Session, statement: str
+):
+    _funded(session, "10.00")
+
+    with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
         session.execute(text(statement))
+
+
+def test_an_entry_is_added_to_the_balances_once(session: Session):
+    bank, investor = _funded(session, "10.00")
+    entry = session.execute(
+        select(JournalEntry.id).join(Posting).where(Posting.account_id == investor)
+    ).scalar_one()
+
+    with pytest.raises(DBAPIError, match="applied_entries"), session.begin_nested():
+        session.execute(text("SELECT saras_apply_entry(:e)"), {"e": entry})
+    assert balance(session, investor, CASH, Bucket.SETTLED) == Decimal("10.00")
+    assert bank
 
 
 def test_an_investor_balance_never_goes_below_zero(session: Session):

@@ -379,7 +379,7 @@ def test_the_fetch_command_fetches_and_summarises(
     def test_session() -> Iterator[Session]:
         yield session
 
-    monkeypatch.setattr("bridge_api.db.migrate.upgrade", lambda url: None)
+    monkeypatch.setattr("bridge_api.db.migrate.upgrade", lambda url=None: None)
     monkeypatch.setattr("bridge_api.db.session.unit_of_work", test_session)
     monkeypatch.setattr("bridge_api.brokers.kite.sessions.connected_client", lambda db: kite)
     fake.add_candles("INFY", candles(weekdays(date(2026, 11, 23), date(2026, 11, 27))))
