@@ -187,6 +187,13 @@ class LeanBroker:
             raise BrokerRejected(f"no order {broker_order_id}")
         self._algorithm.transactions.cancel_order(order_id)
 
+    def cancel_open(self) -> int:
+        """Ask Lean to cancel every order of this run still open; returns how many."""
+        open_orders = [o for o in self.orders() if not o.final and o.tag in self._tried]
+        for order in open_orders:
+            self.cancel_order(order.broker_order_id)
+        return len(open_orders)
+
     def knows(self, tag: str) -> bool:
         """Whether this run placed (or tried to place) an order under `tag`."""
         return tag in self._tried

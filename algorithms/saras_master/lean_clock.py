@@ -1,8 +1,11 @@
 """The engine's market clock under Lean: deadlines read from the algorithm's own time.
 
 The algorithm runs in IST (``set_time_zone(TimeZones.KOLKATA)``), so ``algorithm.time`` is the
-exchange's local time in a backtest and in live trading alike. Nothing here blocks or acts:
-Lean day orders expire at the close by themselves, and a Lean callback must never wait.
+exchange's local time in a backtest and in live trading alike. Nothing here blocks, and a Lean
+callback must never wait. In a backtest Lean expires day orders at the close by itself; live,
+an open day order may stay unanswered at the close, so there the buys' deadline is
+`LIVE_CLOSING` (a few minutes before the close) and `end_of_day` cancels what is still open,
+whose cancellation events let the batch finish.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ from bridge_api.execution.clocks import Deadline
 
 SETTLING = timedelta(minutes=30)
 """How long after the close the poll still runs, to finalize what expired at the close."""
+LIVE_CLOSING = clock_time(15, 25)
+"""Live, when the buys stop: what is open is cancelled while the exchange still answers."""
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,8 @@ class LeanClock:
     trade_date: date
     cutoff: clock_time = SELL_CUTOFF
     close: clock_time = NSE_CLOSE
+    cancel_open: Callable[[], None] = _nothing
+    """What `end_of_day` does: live, cancel every open order of this run."""
 
     def passed(self, deadline: Deadline) -> bool:
         """Whether the deadline (the cut-off or the close) of the trade date has passed."""
@@ -40,7 +51,8 @@ class LeanClock:
         )
 
     def end_of_day(self) -> None:
-        """Nothing to do: Lean (and the exchange) expire unfilled day orders at the close."""
+        """Cancel what is still open (live); in a backtest Lean expires it at the close."""
+        self.cancel_open()
 
     def wait(self) -> None:
         """Nothing to do: the algorithm polls on a schedule and never blocks."""

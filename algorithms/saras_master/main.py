@@ -13,7 +13,7 @@ from AlgorithmImports import *
 from batch_queue import BatchWork, instrument_ticks, next_batch, open_sessions
 from handler_errors import logged_errors
 from lean_broker import LeanBroker
-from lean_clock import LeanClock
+from lean_clock import LIVE_CLOSING, LeanClock
 from parameters import DEFAULTS, MasterParameters
 
 from allocator import Limits
@@ -148,12 +148,26 @@ class SarasMaster(QCAlgorithm):
             ) from error
 
     def _clock(self, trade_date: date) -> LeanClock:
+        if not self.live_mode:
+            return LeanClock(
+                now=lambda: self.time,
+                hours=self._hours,
+                trade_date=trade_date,
+                cutoff=self._parameters.cutoff,
+            )
         return LeanClock(
             now=lambda: self.time,
             hours=self._hours,
             trade_date=trade_date,
             cutoff=self._parameters.cutoff,
+            close=LIVE_CLOSING,
+            cancel_open=self._cancel_open,
         )
+
+    def _cancel_open(self) -> None:
+        cancelled = self._broker.cancel_open()
+        if cancelled:
+            self.log(f"cancelled {cancelled} open orders before the close")
 
     def _progress(self, event: str, info: dict[str, object]) -> None:
         self.log(f"{event}: {info}")

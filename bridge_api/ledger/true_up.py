@@ -22,12 +22,14 @@ from allocator import Side
 from allocator.charges import Trade, delivery_charges
 from bridge_api.db.models import (
     Batch,
+    BatchOrder,
     BatchState,
     Cause,
     ChargesTrueUp,
     JournalEntry,
     LedgerAccount,
     LedgerKind,
+    OrderSlice,
     Posting,
 )
 from bridge_api.db.models.ledger import CASH
@@ -103,6 +105,7 @@ def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
     """Compare the day's estimate with the contract note and post the difference (once)."""
     if session.get(ChargesTrueUp, day) is not None:
         raise Conflict(f"charges for {day} are already trued up")
+    _refuse_untagged_days(session, day)
     executing = (
         session.execute(select(Batch.id).where(Batch.state == BatchState.EXECUTING)).scalars().all()
     )
@@ -148,3 +151,26 @@ def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
     )
     session.flush()
     return result
+
+
+def _refuse_untagged_days(session: Session, day: date) -> None:
+    """A day traded through Lean cannot be trued up: Lean's Zerodha orders carry no Saras
+    tag (and its order ids are Lean's, not Kite's digits), so the contract note's lines cannot
+    be matched to the books' orders. Until they do, such a day is left to the operator."""
+    foreign = session.execute(
+        select(OrderSlice.broker_order_id)
+        .join(BatchOrder, BatchOrder.id == OrderSlice.order_id)
+        .join(Batch, Batch.id == BatchOrder.batch_id)
+        .where(
+            Batch.trade_date == day,
+            OrderSlice.broker_order_id.is_not(None),
+            ~OrderSlice.broker_order_id.regexp_match("^[0-9]+$"),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    if foreign is not None:
+        raise Conflict(
+            f"orders on {day} were not placed on Kite by Saras (e.g. {foreign}, through Lean): "
+            "their contract-note lines carry no Saras tag, so the day is not trued up "
+            "automatically; compare the contract note by hand (docs/lean.md)"
+        )

@@ -1,6 +1,7 @@
 """Driving an algorithm through the Lean stand-in: minutes pass, open limit orders fill (or are
-rejected) by a policy, day orders left open expire at 15:30 IST, scheduled events fire, and
-``on_data`` runs while the market is open, in that order, every minute."""
+rejected) by a policy, day orders left open expire at 15:30 IST (or, as Lean live may leave
+them, stay unanswered), scheduled events fire, and ``on_data`` runs while the market is open,
+in that order, every minute."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ class LeanRun:
     fill: FillPolicy = fill_all
     reject: RejectPolicy = never_reject
     traded: Counter[str] = field(default_factory=Counter)
+    expire_at_close: bool = True
+    """False: open day orders get no event at the close (what Lean live may do)."""
 
     @classmethod
     def start(
@@ -71,6 +74,7 @@ class LeanRun:
         live: bool = False,
         fill: FillPolicy = fill_all,
         reject: RejectPolicy = never_reject,
+        expire_at_close: bool = True,
     ) -> LeanRun:
         """Create the algorithm as Lean would and call its `initialize` at `at` (IST)."""
         algorithm = algorithm_type()
@@ -79,7 +83,7 @@ class LeanRun:
         algorithm._lean_now = at
         algorithm._lean_prices = {s: float(p) for s, p in (prices or {}).items()}
         algorithm.initialize()
-        return cls(algorithm, fill, reject)
+        return cls(algorithm, fill, reject, expire_at_close=expire_at_close)
 
     def run_until(self, end: datetime) -> None:
         """Let the minutes pass up to `end`."""
@@ -89,7 +93,7 @@ class LeanRun:
             now = algorithm.time
             if hours.is_open(now, False):
                 self._trade()
-            if now.time() == NSE_CLOSE:
+            if now.time() == NSE_CLOSE and self.expire_at_close:
                 for order in algorithm.transactions._lean_open():
                     algorithm.transactions._lean_cancel(order, "day order expired at the close")
             for callback in algorithm.schedule._lean_due(now):

@@ -9,10 +9,20 @@ import pytest
 from main import SarasMaster
 from sqlalchemy import func, select
 
-from bridge_api.db.models import Bar, Batch, BatchOrder, BatchTarget, BrokerTrade, OrderStatus
+from bridge_api.db.models import (
+    Bar,
+    Batch,
+    BatchOrder,
+    BatchTarget,
+    BrokerTrade,
+    ChargesTrueUp,
+    OrderStatus,
+)
 from bridge_api.demo.scenario import FIRST_DAY
+from bridge_api.errors import Conflict
 from bridge_api.execution.stops import RealMoneyDisabled
 from bridge_api.ledger.reconciliation import compare
+from bridge_api.ledger.true_up import true_up
 from tests.algorithms.simulation import LeanRun, fill_nothing, fill_share
 from tests.bridge_api.execution.support import ready_batch
 
@@ -102,6 +112,44 @@ def test_partial_fills_expire_at_the_close_and_the_batch_ends_partially_complete
     assert "expired at the close" in batch.reason
     assert run.messages("error") == []
     _assert_books_match(committed, batch_id, run)
+
+
+def test_live_open_orders_are_cancelled_before_the_close_so_the_batch_finishes(committed):
+    batch_id = ready_batch(committed, INVESTORS, FIRST_DAY)
+    run = _start(
+        committed,
+        live=True,
+        parameters={"real-money": "true"},
+        fill=fill_share(Decimal("0.5")),
+        expire_at_close=False,  # Lean live: nothing answers the open day orders at 15:30
+    )
+
+    run.run_until(AFTER_CLOSE)
+
+    batch = _batch(committed, batch_id)
+    assert str(batch.state) == "partially_completed", batch.reason
+    book = run.algorithm._broker.orders()
+    cancelled = [o for o in book if o.message == "cancelled by the algorithm"]
+    assert cancelled
+    assert all(o.final for o in book)
+    assert any("open orders before the close" in m for m in run.messages("log"))
+    _assert_books_match(committed, batch_id, run)
+
+
+class _NoContractNotes:
+    def charged_orders(self, session, day):
+        raise AssertionError("a Lean day must be refused before the contract note is read")
+
+
+def test_a_day_traded_through_lean_is_not_trued_up_against_kites_contract_note(committed):
+    ready_batch(committed, INVESTORS, FIRST_DAY)
+    run = _start(committed)
+    run.run_until(AFTER_CLOSE)
+
+    with committed() as session, pytest.raises(Conflict, match="carry no Saras tag"):
+        true_up(session, _NoContractNotes(), FIRST_DAY)
+    with committed() as session:
+        assert session.get(ChargesTrueUp, FIRST_DAY) is None
 
 
 def test_rejections_reported_as_cancellations_leave_nothing_traded_and_the_books_whole(
