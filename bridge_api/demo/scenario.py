@@ -19,15 +19,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.analytics import report as analytics
 from bridge_api.batches import service as batches
+from bridge_api.calendar import ist_today
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
-    Cause,
-    JournalEntry,
-    LedgerAccount,
-    Posting,
     Smallcase,
     Subscription,
     User,
@@ -73,21 +71,20 @@ class BatchLine:
 
 @dataclass(frozen=True, slots=True)
 class InvestorLine:
-    """An investor's position at the end: free cash, value of the books, charges, P&L."""
+    """An investor's position at the end, in the figures of the analytics identity:
+    total = paid in - paid out + realised + unrealised - STT."""
 
     email: str
     paid_in: Decimal
+    paid_out: Decimal
     free_cash: Decimal
-    invested_value: Decimal
-    book_cash: Decimal
-    charges: Decimal
     realised: Decimal
     unrealised: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        """Everything the investor owns at the last closes."""
-        return self.free_cash + self.invested_value + self.book_cash
+    stt: Decimal
+    other_charges: Decimal
+    """Charges other than STT: already inside lot costs and sale proceeds."""
+    total: Decimal
+    """Everything the investor owns at the last closes (free cash, cash in books, shares)."""
 
 
 @dataclass
@@ -218,22 +215,18 @@ def _invest(session: Session, email: str, smallcase: str, amount: str) -> None:
 def _investor_line(session: Session, email: str) -> InvestorLine:
     user = _user(session, email)
     view = views.portfolio(session, user)
-    paid_in = session.execute(
-        select(func.coalesce(func.sum(Posting.amount), 0))
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
-        .where(LedgerAccount.user_id == user.id, JournalEntry.cause == Cause.PAYIN)
-    ).scalar_one()
-    books = view.subscriptions
+    whole, _ = analytics.for_investor(session, user, until=ist_today())
+    figures = whole.identity
     return InvestorLine(
         email=email,
-        paid_in=Decimal(paid_in),
+        paid_in=figures.paid_in,
+        paid_out=figures.paid_out,
         free_cash=view.free_cash + view.free_unsettled_cash,
-        invested_value=sum((s.market_value for s in books), Decimal(0)),
-        book_cash=sum((s.cash + s.unsettled_cash for s in books), Decimal(0)),
-        charges=sum((s.charges_paid for s in books), Decimal(0)),
-        realised=sum((s.realised for s in books), Decimal(0)),
-        unrealised=sum((s.unrealised for s in books), Decimal(0)),
+        realised=figures.realised,
+        unrealised=figures.unrealised,
+        stt=figures.stt,
+        other_charges=whole.charges.get("other", Decimal(0)),
+        total=figures.value,
     )
 
 

@@ -141,17 +141,20 @@ def _print(console: Console, result: DemoResult, market: str) -> None:
     console.print(batches)
     investors = Table(
         title="Investors at the last closes (rupees)",
-        caption="realised: FIFO per subscription (docs/ledger.md, Tax lots)",
+        caption=(
+            "total = paid in - paid out + realised + unrealised - STT; realised: FIFO per "
+            "subscription, after charges other than STT (docs/ledger.md, Tax lots)"
+        ),
     )
     for column in (
         "investor",
         "paid in",
+        "paid out",
         "free cash",
-        "cash in books",
-        "shares",
-        "charges",
         "realised",
         "unrealised",
+        "STT",
+        "other charges",
         "total",
     ):
         investors.add_column(column, justify="left" if column == "investor" else "right")
@@ -159,12 +162,12 @@ def _print(console: Console, result: DemoResult, market: str) -> None:
         investors.add_row(
             i.email,
             _money(i.paid_in),
+            _money(i.paid_out),
             _money(i.free_cash),
-            _money(i.book_cash),
-            _money(i.invested_value),
-            _money(i.charges),
             _money(i.realised),
             _money(i.unrealised),
+            _money(i.stt),
+            _money(i.other_charges),
             _money(i.total),
         )
     console.print(investors)

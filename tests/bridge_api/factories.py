@@ -33,7 +33,7 @@ def make_user(
         role=role,
         password_hash=_HASH,
         kyc=kyc,
-        pan=f"ABCPE{number % 10000:04d}F",
+        pan=f"TESTP{number % 10000:04d}{chr(65 + number // 10000 % 26)}",
     )
 
 

@@ -22,8 +22,17 @@ def test_the_demo_trades_two_sessions_and_every_book_reconciles(committed: sessi
     assert {b.state for b in result.batches} <= {"completed", "partially_completed"}
     assert len(result.batches) == 5
     for investor in result.investors:
-        assert investor.charges > 0
+        assert investor.stt > 0
+        assert investor.other_charges > 0
         assert abs(investor.total - investor.paid_in) < investor.paid_in * Decimal("0.2")
+        # the table's columns add up, as its caption says
+        assert investor.total == (
+            investor.paid_in
+            - investor.paid_out
+            + investor.realised
+            + investor.unrealised
+            - investor.stt
+        )
     with committed() as session:
         venue_orders = session.execute(select(func.count()).select_from(PaperOrder)).scalar_one()
         tags = session.execute(select(func.count(func.distinct(PaperOrder.tag)))).scalar_one()

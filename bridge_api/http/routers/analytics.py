@@ -1,0 +1,130 @@
+"""Routes: how an investor's money has done (their own only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from bridge_api.analytics import report
+from bridge_api.analytics.report import Analytics
+from bridge_api.calendar import ist_today
+from bridge_api.http.deps import CurrentUser, SessionDep
+from bridge_api.http.fields import IdPath
+from bridge_api.http.schemas.analytics import (
+    AnalyticsOut,
+    DrawdownOut,
+    IdentityOut,
+    InvestorAnalyticsOut,
+    PerformanceOut,
+    SeriesOut,
+    TrackingOut,
+    WeightOut,
+)
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+AsOf = Annotated[date | None, Query(description="The last day (IST); default today.")]
+RiskFree = Annotated[float, Query(ge=0.0, le=0.5, description="Annual risk-free rate.")]
+
+
+@router.get("")
+def investor_analytics(
+    user: CurrentUser,
+    session: SessionDep,
+    as_of: AsOf = None,
+    risk_free: RiskFree = report.RISK_FREE,
+) -> InvestorAnalyticsOut:
+    """The signed-in investor's whole book and each subscription: returns, risk, tracking,
+    contributions, charges, the identity the figures obey, and a Plotly figure."""
+    until = as_of or ist_today()
+    whole, parts = report.for_investor(session, user, until=until, risk_free=risk_free)
+    body = _out(whole, until)
+    return InvestorAnalyticsOut(
+        **body.model_dump(),
+        subscriptions=[_out(part, until, sid, figure=False) for sid, part in parts],
+    )
+
+
+@router.get("/subscriptions/{subscription_id}")
+def subscription_analytics(
+    subscription_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    as_of: AsOf = None,
+    risk_free: RiskFree = report.RISK_FREE,
+) -> AnalyticsOut:
+    """One of the signed-in investor's subscriptions (another's is a 404)."""
+    until = as_of or ist_today()
+    result = report.for_subscription(
+        session, user, subscription_id, until=until, risk_free=risk_free
+    )
+    return _out(result, until, subscription_id)
+
+
+def _out(
+    result: Analytics, until: date, subscription_id: int | None = None, *, figure: bool = True
+) -> AnalyticsOut:
+    i, p, t, s = result.identity, result.performance, result.tracking, result.series
+    return AnalyticsOut(
+        subscription_id=subscription_id,
+        as_of=until,
+        identity=IdentityOut(
+            paid_in=i.paid_in,
+            paid_out=i.paid_out,
+            realised=i.realised,
+            unrealised=i.unrealised,
+            stt=i.stt,
+            value=i.value,
+            holds=i.holds,
+        ),
+        performance=None
+        if p is None
+        else PerformanceOut(
+            time_weighted_return=p.time_weighted,
+            money_weighted_return=p.money_weighted,
+            annual_volatility=p.volatility,
+            sharpe=p.sharpe,
+            sortino=p.sortino,
+            max_drawdown=DrawdownOut(
+                depth=p.drawdown.depth,
+                peak=p.drawdown.peak,
+                trough=p.drawdown.trough,
+                recovered=p.drawdown.recovered,
+            ),
+            risk_free_rate=p.risk_free,
+        ),
+        tracking=None
+        if t is None
+        else TrackingOut(
+            model_return=t.model_return,
+            equal_weight_return=t.equal_weight_return,
+            tracking_error=t.tracking_error,
+            weights={k: WeightOut(actual=a, target=g) for k, (a, g) in t.weights.items()},
+        ),
+        contributions=result.contributions,
+        charges=result.charges,
+        series=None if s is None else SeriesOut(days=s.days, values=s.values, flows=s.flows),
+        figure=_figure(result) if figure and s is not None else None,
+    )
+
+
+def _figure(result: Analytics) -> dict[str, Any]:
+    import plotly.graph_objects as go  # noqa: PLC0415
+
+    series = result.series
+    assert series is not None
+    paid: list[str] = []
+    running = Decimal(0)
+    for flow in series.flows:
+        running += flow
+        paid.append(str(running))
+    figure = go.Figure(
+        [
+            go.Scatter(x=series.days, y=[str(v) for v in series.values], name="value"),
+            go.Scatter(x=series.days, y=paid, name="paid in, net", line={"dash": "dot"}),
+        ]
+    )
+    figure.update_layout(yaxis_title="rupees", xaxis_title="day (IST)")
+    return dict(figure.to_plotly_json())

@@ -1,0 +1,98 @@
+"""Bodies of the analytics routes: money as decimal strings, returns and ratios as numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bridge_api.http.fields import DecimalString, Rupees
+
+IDENTITY = (
+    "value = paid_in - paid_out + realised + unrealised - stt, to the paisa. Realised: sale "
+    "proceeds net of charges other than STT, less the FIFO cost (per subscription) of the lots "
+    "sold, cost including charges other than STT; unrealised: market value less the open lots' "
+    "cost; STT: what was paid of it, the one charge in neither a cost nor proceeds."
+)
+
+
+class IdentityOut(BaseModel):
+    """The figures of the identity, and whether they add up."""
+
+    paid_in: Rupees
+    paid_out: Rupees
+    realised: Rupees
+    unrealised: Rupees
+    stt: Rupees
+    value: Rupees
+    holds: bool = Field(description=IDENTITY)
+
+
+class DrawdownOut(BaseModel):
+    """The deepest fall of the time-weighted index, and its dates."""
+
+    depth: float
+    peak: date | None
+    trough: date | None
+    recovered: date | None
+
+
+class PerformanceOut(BaseModel):
+    """Returns (fractions: 0.05 is 5%) and risk, annualised where it says so."""
+
+    time_weighted_return: float
+    money_weighted_return: float | None = Field(description="XIRR, annual")
+    annual_volatility: float | None
+    sharpe: float | None
+    sortino: float | None
+    max_drawdown: DrawdownOut
+    risk_free_rate: float
+
+
+class WeightOut(BaseModel):
+    """A stock's weight in the subscription on the last day, and its target."""
+
+    actual: DecimalString
+    target: DecimalString
+
+
+class TrackingOut(BaseModel):
+    """Against the smallcase's model (daily rebalanced to its weights) and an equal-weight
+    basket of the same stocks; the tracking error is what whole shares and minimum amounts
+    cost in fidelity."""
+
+    model_return: float
+    equal_weight_return: float
+    tracking_error: float | None
+    weights: dict[str, WeightOut]
+
+
+class SeriesOut(BaseModel):
+    """The daily value series (IST dates) and the external flows."""
+
+    days: list[date]
+    values: list[Rupees]
+    flows: list[Rupees]
+
+
+class AnalyticsOut(BaseModel):
+    """One book's figures."""
+
+    subscription_id: int | None = None
+    as_of: date
+    identity: IdentityOut
+    performance: PerformanceOut | None
+    tracking: TrackingOut | None = None
+    contributions: dict[str, Rupees]
+    charges: dict[str, Rupees]
+    series: SeriesOut | None
+    figure: dict[str, Any] | None = Field(
+        default=None, description="A Plotly figure (JSON) of the value and what was paid in."
+    )
+
+
+class InvestorAnalyticsOut(AnalyticsOut):
+    """The investor's whole book, and each subscription."""
+
+    subscriptions: list[AnalyticsOut]
