@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from bridge_api.analytics import report
+from bridge_api.analytics import gains, report
 from bridge_api.analytics.report import Analytics
 from bridge_api.calendar import ist_today
 from bridge_api.http.deps import CurrentUser, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.analytics import (
     AnalyticsOut,
+    CapitalGainsOut,
     DrawdownOut,
+    GainLineOut,
+    GainTotalOut,
     IdentityOut,
     InvestorAnalyticsOut,
     PerformanceOut,
@@ -44,6 +47,47 @@ def investor_analytics(
     return InvestorAnalyticsOut(
         **body.model_dump(),
         subscriptions=[_out(part, until, sid, figure=False) for sid, part in parts],
+    )
+
+
+@router.get("/capital-gains", response_model=None)
+def capital_gains(
+    user: CurrentUser,
+    session: SessionDep,
+    fy: Annotated[int, Query(description="The financial year's first year: 2025 for 2025-26.")],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> CapitalGainsOut | Response:
+    """The signed-in investor's capital gains for a financial year: one line per lot sold
+    (FIFO per subscription), and the totals per section and rate a tax filer needs."""
+    found = gains.lines(session, user, fy)
+    if format == "csv":
+        return Response(
+            gains.to_csv(found),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="capital-gains-{fy}.csv"'},
+        )
+    return CapitalGainsOut(
+        financial_year=f"{fy}-{(fy + 1) % 100:02d}",
+        long_term_exemption=gains.rule_on(gains.financial_year(fy)[1]).long_exemption,
+        lines=[
+            GainLineOut(
+                subscription_id=g.subscription_id,
+                symbol=g.symbol,
+                bought_on=g.bought_on,
+                sold_on=g.sold_on,
+                quantity=g.quantity,
+                cost=g.cost,
+                proceeds=g.proceeds,
+                gain=g.gain,
+                term=g.term,
+                section=g.section,
+            )
+            for g in found
+        ],
+        totals=[
+            GainTotalOut(section=t.section, rate=t.rate, rule_from=t.rule_from, gain=t.gain)
+            for t in gains.totals(found)
+        ],
     )
 
 

@@ -96,3 +96,36 @@ class InvestorAnalyticsOut(AnalyticsOut):
     """The investor's whole book, and each subscription."""
 
     subscriptions: list[AnalyticsOut]
+
+
+class GainLineOut(BaseModel):
+    """One lot consumed by a sale (quantity 0: an adjustment to a sale's proceeds)."""
+
+    subscription_id: int
+    symbol: str
+    bought_on: date
+    sold_on: date
+    quantity: int
+    cost: Rupees
+    proceeds: Rupees
+    gain: Rupees
+    term: str = Field(description="long: held more than 12 months (s.2(42A)); else short")
+    section: str = Field(description="111A (short), 112A (long), or no STT (normal rules)")
+
+
+class GainTotalOut(BaseModel):
+    """The year's gains of one section under the rule in force from `rule_from`."""
+
+    section: str
+    rate: DecimalString | None
+    rule_from: date
+    gain: Rupees
+
+
+class CapitalGainsOut(BaseModel):
+    """Capital gains of a financial year (April to March), FIFO per subscription."""
+
+    financial_year: str
+    long_term_exemption: Rupees
+    lines: list[GainLineOut]
+    totals: list[GainTotalOut]
