@@ -4,14 +4,17 @@ participants are released and its intents done or returned to pending."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bridge_api.batches.states import move_batch
 from bridge_api.calendar import ist_today
+from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
     Batch,
     BatchCrossing,
@@ -25,6 +28,7 @@ from bridge_api.db.models import (
     Intent,
     IntentKind,
     IntentStatus,
+    OrderAllocation,
     OrderSlice,
     OrderStatus,
     SliceStatus,
@@ -38,6 +42,7 @@ from bridge_api.notifications import jobs
 from bridge_api.notifications.jobs import enqueue
 from bridge_api.portfolios.cash import release
 
+ZERO = Decimal("0.00")
 FUNDS = "funds"
 """A skip's reason: the allocator cut the buy to what the subscription's own cash covers."""
 NO_QUOTE = "no quote"
@@ -88,6 +93,7 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     batch.reason = "; ".join(short)[:500]
     _close_participants(session, batch)
     _conclude_intents(session, batch, traded=True)
+    write_notes(session, batch)
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
 
@@ -125,8 +131,77 @@ def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     batch.reason = reason[:500]
     _close_participants(session, batch)
     _conclude_intents(session, batch, traded=traded or bool(crossed))
+    write_notes(session, batch)
     enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
     return batch
+
+
+def write_notes(session: Session, batch: Batch) -> int:
+    """One allocation note per subscription that received anything from the batch's orders:
+    each order it took part in (shares asked and received, value, average price, charges by
+    component and in all) and the cash it moved. Written once, when the batch ends; returns
+    how many were written."""
+    rows = session.execute(
+        select(OrderAllocation, BatchOrder.key, BatchOrder.symbol, BatchOrder.side)
+        .join(BatchOrder, BatchOrder.id == OrderAllocation.order_id)
+        .where(BatchOrder.batch_id == batch.id)
+        .order_by(OrderAllocation.subscription_id, BatchOrder.id)
+    ).all()
+    by_subscription: dict[int, list[dict[str, object]]] = {}
+    moved: dict[int, Decimal] = {}
+    for allocation, key, symbol, side in rows:
+        sign = 1 if side == "SELL" else -1
+        moved[allocation.subscription_id] = (
+            moved.get(allocation.subscription_id, ZERO)
+            + sign * allocation.value
+            - allocation.charges
+        )
+        average = (
+            (allocation.value / allocation.quantity).quantize(Decimal("0.0001"))
+            if allocation.quantity
+            else None
+        )
+        by_subscription.setdefault(allocation.subscription_id, []).append(
+            {
+                "order": key,
+                "symbol": symbol,
+                "side": side,
+                "requested": allocation.requested,
+                "quantity": allocation.quantity,
+                "value": str(allocation.value),
+                "average_price": None if average is None else str(average),
+                "charges": allocation.components or {},
+                "charges_paid": str(allocation.charges),
+            }
+        )
+    owners = dict(
+        session.execute(
+            select(Subscription.id, Subscription.user_id).where(
+                among(Subscription.id, list(by_subscription))
+            )
+        ).all()
+    )
+    notes = [
+        (
+            batch.id,
+            sid,
+            owners[sid],
+            json.dumps(
+                {
+                    "batch": batch.id,
+                    "trade_date": None if batch.trade_date is None else str(batch.trade_date),
+                    "state": str(batch.state),
+                    "subscription_id": sid,
+                    "orders": orders,
+                    "cash_moved": str(moved[sid]),
+                }
+            ),
+        )
+        for sid, orders in sorted(by_subscription.items())
+    ]
+    return copy_rows(
+        session, "allocation_notes", ("batch_id", "subscription_id", "user_id", "body"), notes
+    )
 
 
 def _conclude_intents(session: Session, batch: Batch, *, traded: bool) -> None:

@@ -4,6 +4,7 @@ same transaction."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -210,8 +211,12 @@ def _post_allocation(
     sales: list[Sale] = []
     for sid, a in zip(sids, result.allocations, strict=True):
         total = paid.get(sid, Decimal("0.00"))
-        stt = min(_components(a.charges).get("stt", Decimal(0)), total)
-        records.append((order.id, sid, a.quantity + a.unfilled, a.quantity, a.value, total, stt))
+        parts = _components(a.charges)
+        stt = min(parts.get("stt", Decimal(0)), total)
+        shown = json.dumps({name: str(amount) for name, amount in parts.items() if amount})
+        records.append(
+            (order.id, sid, a.quantity + a.unfilled, a.quantity, a.value, total, stt, shown)
+        )
         if a.quantity:
             deductible = total - stt
             if side is Side.BUY:
@@ -221,7 +226,16 @@ def _post_allocation(
     copy_rows(
         session,
         "order_allocations",
-        ("order_id", "subscription_id", "requested", "quantity", "value", "charges", "stt"),
+        (
+            "order_id",
+            "subscription_id",
+            "requested",
+            "quantity",
+            "value",
+            "charges",
+            "stt",
+            "components",
+        ),
         records,
     )
     if entry is not None:

@@ -2,6 +2,7 @@
 
 from bridge_api.db.models.audit import AuditRecord
 from bridge_api.db.models.batches import (
+    AllocationNote,
     Batch,
     BatchCrossing,
     BatchOrder,
@@ -71,6 +72,7 @@ from bridge_api.db.models.users import (
 __all__ = [
     "AccountSettlement",
     "Alert",
+    "AllocationNote",
     "AppliedEntry",
     "AuditRecord",
     "AuthSession",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge_api.db.base import Base, Created, Id, Money, Price, Shares, enum_column
@@ -242,3 +244,18 @@ class OrderAllocation(Base):
     value: Mapped[Money]
     charges: Mapped[Money]
     stt: Mapped[Money]
+    components: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    """The charges allocated to the participant by component (rupees as strings)."""
+
+
+class AllocationNote(Base):
+    """What one subscription received from one batch, written once when the batch ended:
+    the investor's counterpart of a contract note (append-only)."""
+
+    __tablename__ = "allocation_notes"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[Created]
