@@ -16,33 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.analytics import report
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import Smallcase, Subscription, User
 from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
 from bridge_api.demo.seed import seed_demo
 from bridge_api.errors import Conflict
-from bridge_api.execution.clocks import PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.http.app import create_app
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
+from tests.bridge_api.execution.support import paper_day
 from tests.bridge_api.factories import auth, make_user
 
-FAST = RateLimits(per_second=1000, per_minute=100_000)
 SMALLCASES = ("Nifty Leaders", "IT Bellwethers")
 
 
 def _trade(sessions: sessionmaker[Session], day: date, participation: Decimal) -> None:
-    venue = PaperVenue(sessions, session_day=day, participation=participation)
-    Engine(
-        sessions,
-        venue,
-        PaperClock(venue),
-        limiter=OrderRateLimiter(sessions, limits=FAST),
-        config=EngineConfig(trade_date=day, opposite_same_day=True),
-    ).run()
+    paper_day(sessions, day, participation=participation, opposite_same_day=True)
 
 
 def _batch_all(session: Session, day: date) -> None:

@@ -25,7 +25,7 @@ from bridge_api.db.models import (
 )
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.demo.seed import seed_demo
-from bridge_api.execution.clocks import ImmediateClock
+from bridge_api.execution.clocks import ImmediateClock, PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
@@ -49,6 +49,25 @@ def ready_batch(sessions: sessionmaker[Session], amounts: dict[str, str], day: d
         batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=day)
         batches.approve(session, manager, batch.id)
         return batch.id
+
+
+def paper_day(
+    sessions: sessionmaker[Session],
+    day: date,
+    *,
+    participation: Decimal = Decimal("0.10"),
+    **config: object,
+) -> list[int]:
+    """Trade every ready batch through the paper venue on `day`; returns the batches traded
+    (`config`: more `EngineConfig` fields)."""
+    venue = PaperVenue(sessions, session_day=day, participation=participation)
+    return Engine(
+        sessions,
+        venue,
+        PaperClock(venue),
+        limiter=OrderRateLimiter(sessions, limits=RateLimits(per_second=1000, per_minute=10**5)),
+        config=EngineConfig(trade_date=day, **config),
+    ).run()
 
 
 def assert_exactly_once(sessions: sessionmaker[Session], day: date) -> None:
@@ -84,9 +103,7 @@ def kite_engine(committed, fake, settings, progress=None, **config: object) -> E
         broker,
         ImmediateClock(fake.close_market, poll_seconds=0.01),
         limiter=OrderRateLimiter(committed, limits=KITE_LIMITS),
-        config=EngineConfig(
-            trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False, **config
-        ),
+        config=EngineConfig(trade_date=FIRST_DAY, lookup_pause=0.05, resend_unseen=False, **config),
         progress=progress,
         after_batch=lambda batch_id: reconcile_batch(committed, broker, batch_id),
     )

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import (
     Batch,
     BatchState,
@@ -23,14 +22,10 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2, SECOND_DAY
-from bridge_api.execution.clocks import PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.portfolios import intents
 from bridge_api.smallcases import service as smallcases
-from tests.bridge_api.execution.support import ready_batch
+from tests.bridge_api.execution.support import paper_day, ready_batch
 
-FAST = RateLimits(per_second=1000, per_minute=100_000)
 VIKRAM = {"vikram@saras.demo": "600000.00"}
 
 
@@ -41,14 +36,7 @@ class Weight:
 
 
 def _trade(sessions: sessionmaker[Session], day: date, participation: str = "0.10") -> None:
-    venue = PaperVenue(sessions, session_day=day, participation=Decimal(participation))
-    Engine(
-        sessions,
-        venue,
-        PaperClock(venue),
-        limiter=OrderRateLimiter(sessions, limits=FAST),
-        config=EngineConfig(trade_date=day),
-    ).run()
+    paper_day(sessions, day, participation=Decimal(participation))
 
 
 def _rebalance(sessions: sessionmaker[Session], day: date) -> tuple[int, int, int]:

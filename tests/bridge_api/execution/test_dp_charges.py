@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator import Side, Trade, delivery_charges
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import (
     BatchOrder,
     DpCharge,
@@ -24,25 +23,13 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
-from bridge_api.execution.clocks import PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger.service import CHARGES_PREFIX
 from bridge_api.portfolios import intents
-from tests.bridge_api.execution.support import INVESTORS, ready_batch
-
-FAST = RateLimits(per_second=1000, per_minute=100_000)
+from tests.bridge_api.execution.support import INVESTORS, paper_day, ready_batch
 
 
 def _trade(sessions: sessionmaker[Session], day: date) -> list[int]:
-    venue = PaperVenue(sessions, session_day=day)
-    return Engine(
-        sessions,
-        venue,
-        PaperClock(venue),
-        limiter=OrderRateLimiter(sessions, limits=FAST),
-        config=EngineConfig(trade_date=day),
-    ).run()
+    return paper_day(sessions, day)
 
 
 def _exit(sessions: sessionmaker[Session], email: str, day: date) -> int:

@@ -165,9 +165,7 @@ def test_an_attempt_the_book_shows_too_late_is_alerted_and_shows_in_reconciliati
         assert {t.broker_order_id for t in strays} == {str(orphan["order_id"])}
         shortfall = house.position(session).shortfall
         assert shortfall > orphan["filled_quantity"] * Decimal(str(orphan["average_price"]))
-        admin = session.execute(
-            select(User).where(User.email == "admin@saras.demo")
-        ).scalar_one()
+        admin = session.execute(select(User).where(User.email == "admin@saras.demo")).scalar_one()
         house.fund(session, admin, amount=shortfall, reference="operator's transfer")
     with committed() as session:
         assert compare(session, kite_broker(committed, kite_settings)).matches

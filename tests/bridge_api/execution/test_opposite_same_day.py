@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
@@ -34,29 +33,23 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
-from bridge_api.execution.clocks import PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.ledger.service import CHARGES_PREFIX, holdings, subscription_account
 from bridge_api.ledger.totals import ledger_balances
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
-from tests.bridge_api.execution.support import INVESTORS, assert_exactly_once, ready_batch
+from tests.bridge_api.execution.support import (
+    INVESTORS,
+    assert_exactly_once,
+    paper_day,
+    ready_batch,
+)
 
-FAST = RateLimits(per_second=1000, per_minute=100_000)
 TODAY = date(2026, 11, 19)  # the session after FIRST_DAY
 NEXT = SECOND_DAY  # the session after TODAY (the sample data's last)
 
 
 def _trade(sessions: sessionmaker[Session], day: date, *, allow: bool = False) -> list[int]:
-    venue = PaperVenue(sessions, session_day=day, participation=Decimal("1"))
-    return Engine(
-        sessions,
-        venue,
-        PaperClock(venue),
-        limiter=OrderRateLimiter(sessions, limits=FAST),
-        config=EngineConfig(trade_date=day, opposite_same_day=allow),
-    ).run()
+    return paper_day(sessions, day, participation=Decimal("1"), opposite_same_day=allow)
 
 
 def _user(session: Session, email: str) -> User:

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service as batches
-from bridge_api.brokers.paper import PaperVenue
 from bridge_api.calendar import IST
 from bridge_api.db.models import (
     Alert,
@@ -30,10 +29,8 @@ from bridge_api.db.models import (
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2, SECOND_DAY
-from bridge_api.execution.clocks import LiveClock, PaperClock
-from bridge_api.execution.engine import Engine, EngineConfig
+from bridge_api.execution.clocks import LiveClock
 from bridge_api.execution.planning import t1_sale_proceeds
-from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.stops import MarketClosed
 from bridge_api.ledger.service import (
     HOUSE,
@@ -47,23 +44,14 @@ from bridge_api.ledger.service import (
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payout
 from bridge_api.smallcases import service as smallcases
-from tests.bridge_api.execution.support import INVESTORS, ready_batch
+from tests.bridge_api.execution.support import INVESTORS, paper_day, ready_batch
 
-FAST = RateLimits(per_second=1000, per_minute=100_000)
 MONDAY = date(2026, 11, 23)  # Friday 20 Nov's trades settle today (not on the weekend)
 HOLIDAY = date(2026, 11, 24)  # an NSE trading holiday
 
 
 def _trade(sessions: sessionmaker[Session], day: date) -> list[int]:
-    venue = PaperVenue(sessions, session_day=day)
-    engine = Engine(
-        sessions,
-        venue,
-        PaperClock(venue),
-        limiter=OrderRateLimiter(sessions, limits=FAST),
-        config=EngineConfig(trade_date=day),
-    )
-    return engine.run()
+    return paper_day(sessions, day)
 
 
 def _user(session: Session, email: str) -> User:
