@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bridge_api.brokers.fake_kite.book import Book, Totals
-from bridge_api.brokers.fake_kite.charges import DP_CHARGE, order_charges
+from bridge_api.brokers.fake_kite.charges import DP_CHARGE, Charges, day_debit, order_charges
 from bridge_api.brokers.fake_kite.market import Market
 from bridge_api.brokers.fake_kite.wire import (
     AVERAGE,
@@ -57,19 +57,28 @@ class Account:
             )
         return None
 
-    def close(self, book: Book, now: datetime) -> int:
-        """End of day: expire OPEN orders and debit the day's charges (DP once per scrip
-        sold); returns how many orders expired."""
+    def close(self, book: Book, now: datetime, brokerage: Decimal = Decimal(0)) -> int:
+        """End of day: expire OPEN orders and debit the day's contract note (`brokerage` per
+        executed order) and DP once per scrip sold; returns how many orders expired."""
         expired = 0
         for order in book.orders:
             if order.status == "OPEN":
                 book.finish(order, "CANCELLED", EXPIRED_AT_CLOSE, now)
                 expired += 1
-        debit = Decimal(0)
+        charged: list[Charges] = []
         for order in book.orders:
             if order.filled and not order.charged:
-                debit += order_charges(order.side, order.filled_value, order.product).total
+                charged.append(
+                    order_charges(
+                        order.symbol,
+                        order.side,
+                        order.filled_value,
+                        order.product,
+                        brokerage=brokerage,
+                    )
+                )
                 order.charged = True
+        debit = day_debit(charged)
         for symbol, t in book.totals().items():
             if t.sold and symbol not in self._dp_charged:
                 debit += DP_CHARGE
@@ -212,8 +221,22 @@ def positions(book: Book, market: Market) -> dict[str, list[dict[str, Any]]]:
     return {"net": rows, "day": [dict(r) for r in rows]}
 
 
-def contract_note(body: Any) -> list[dict[str, Any]]:
-    """``POST /charges/orders``: per-order charges as a contract note computes them."""
+NOTE_FIELDS = (
+    "transaction_type",
+    "tradingsymbol",
+    "exchange",
+    "variety",
+    "product",
+    "order_type",
+    "quantity",
+)
+"""What Kite's virtual contract note echoes of each order (with ``price``), as its published
+sample shows: no ``order_id``."""
+
+
+def contract_note(body: Any, brokerage: Decimal = Decimal(0)) -> list[dict[str, Any]]:
+    """``POST /charges/orders``: each order's charges, unrounded, as Kite's sample shows them
+    (`brokerage` per order: Zerodha charges none on delivery)."""
     if not isinstance(body, list):
         raise input_error("Invalid JSON: expected a list of orders.")
     rows = []
@@ -229,8 +252,11 @@ def contract_note(body: Any) -> list[dict[str, Any]]:
         price = decimal_field(str(item.get("average_price", item.get("price", ""))), "price")
         if quantity <= 0 or price < 0:
             raise input_error("Invalid `quantity` or `average_price`.")
-        charges = order_charges(side, quantity * price, str(item.get("product", "CNC")))
-        rows.append({**item, "price": item.get("average_price"), "charges": charges.to_json()})
+        symbol = str(item.get("tradingsymbol", ""))
+        product = str(item.get("product", "CNC"))
+        charges = order_charges(symbol, side, quantity * price, product, brokerage=brokerage)
+        echoed = {name: item.get(name) for name in NOTE_FIELDS}
+        rows.append({**echoed, "price": price, "charges": charges.to_json()})
     return rows
 
 

@@ -65,6 +65,8 @@ class FakeExchange:
         self.input_error_next: list[str] = []
         self.throttle_next = 0
         self.book_lag = 0
+        self.brokerage_per_order = Decimal(0)  # what the broker charges beyond the table
+        self.contract_note_lines_lost = 0  # the contract note leaves out its last lines
         # counters
         self.placements = 0
         self._requests: list[tuple[str, str]] = []
@@ -169,7 +171,7 @@ class FakeExchange:
         """End of day: expire OPEN orders and debit the day's charges; returns orders expired."""
         with self._lock:
             self._tick()
-            return self._account.close(self._book, self._clock())
+            return self._account.close(self._book, self._clock(), self.brokerage_per_order)
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -386,8 +388,10 @@ class FakeExchange:
             return self._book.trade_rows(order_id)
 
     def contract_note(self, body: Any) -> list[dict[str, Any]]:
-        """``POST /charges/orders``: per-order charges as a contract note computes them."""
-        return account.contract_note(body)
+        """``POST /charges/orders``: each order's charges, unrounded, as Kite gives them."""
+        with self._lock:
+            rows = account.contract_note(body, self.brokerage_per_order)
+            return rows[: len(rows) - self.contract_note_lines_lost]
 
     # -- internals --------------------------------------------------------------------------
 
@@ -399,7 +403,7 @@ class FakeExchange:
         if today <= self._day:
             return
         if not self._account.closed:
-            self._account.close(self._book, self._clock())
+            self._account.close(self._book, self._clock(), self.brokerage_per_order)
         self._account.roll(self._book)
         self._market.new_day()
         self._book.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import stat
+from decimal import Decimal
 
 import pytest
 
@@ -74,6 +75,7 @@ def test_a_day_traded_through_kite_is_snapshotted_trued_up_and_reconciled(
     batch = ready_batch(committed, INVESTORS, FIRST_DAY)
     with committed() as session:
         fake.cash = pooled_cash(session)
+    fake.brokerage_per_order = Decimal("0.01")  # charged beyond the table: the house pays it
     saras(committed, "kite", "login", "--redirect-url", _redirect(fake))
 
     traded = saras(committed, "engine", "run", "--broker", "kite", "--fake-market")

@@ -19,7 +19,7 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
-from bridge_api.brokers.fake_kite import IST, FakeKite, FakeLimits, order_charges
+from bridge_api.brokers.fake_kite import IST, FakeKite, FakeLimits
 
 D = Decimal
 SECRET = "fake_api_secret"
@@ -364,12 +364,11 @@ def test_holdings_positions_and_margins_agree(
     assert kite.margins()["equity"]["net"] == expected_net
 
     assert fake.close_market() == 0
-    charges = (
-        order_charges("BUY", D(7500)).total
-        + order_charges("SELL", D(12080)).total
-        + order_charges("BUY", D(3500)).total
-        + D("15.34")
-    )
+    # The day's contract note: STT per scrip to the rupee (INFY 0.1% of 19,580 = 19.58 -> 20,
+    # TCS 3.50 -> 4), stamp likewise (INFY 1.125 -> 1, TCS 0.525 -> 1), exchange 0.00297% of
+    # 23,080 = 0.69, SEBI 0.02, GST 18% of 0.71 = 0.13, and DP 15.34 for INFY sold. Rounding
+    # each order on its own would give STT 8 + 12 + 4.
+    charges = D("20") + D("4") + D("1") + D("1") + D("0.69") + D("0.02") + D("0.13") + D("15.34")
     assert fake.cash == D(100000) - charges
     assert D(str(kite.margins("equity")["net"])) == D(expected_net) - charges
     assert fake.close_market() == 0
@@ -412,7 +411,7 @@ def test_charges_endpoint_matches_the_hand_computed_lakh(kite: KiteConnect) -> N
         }
 
     bought, sold = kite.get_virtual_contract_note([note("BUY"), note("SELL")])
-    gst = round((2.97 + 0.10) * 0.18, 2)
+    # Unrounded, as Kite's published sample shows (STT 0.56 on a Rs 560 buy, GST 0.0033768).
     assert bought["charges"] == {
         "transaction_tax": 100,
         "transaction_tax_type": "stt",
@@ -420,12 +419,24 @@ def test_charges_endpoint_matches_the_hand_computed_lakh(kite: KiteConnect) -> N
         "sebi_turnover_charge": 0.10,
         "brokerage": 0,
         "stamp_duty": 15,
-        "gst": {"igst": gst, "cgst": 0, "sgst": 0, "total": gst},
-        "total": 118.62,
+        "gst": {"igst": 0.5526, "cgst": 0, "sgst": 0, "total": 0.5526},
+        "total": 118.6226,
     }
     assert sold["charges"]["stamp_duty"] == 0
-    assert sold["charges"]["total"] == 103.62
-    assert bought["tradingsymbol"] == "INFY"
+    assert sold["charges"]["total"] == 103.6226
+    (small,) = kite.get_virtual_contract_note([{**note("BUY"), "quantity": 1, "average_price": 7}])
+    assert small["charges"]["transaction_tax"] == 0.007  # not rounded to the rupee per order
+    # Each line echoes the order's fields and its price, but not its order_id.
+    assert {k: v for k, v in bought.items() if k != "charges"} == {
+        "transaction_type": "BUY",
+        "tradingsymbol": "INFY",
+        "exchange": "NSE",
+        "variety": "regular",
+        "product": "CNC",
+        "order_type": "LIMIT",
+        "quantity": 100,
+        "price": 1000,
+    }
     with pytest.raises(kex.InputException):
         kite.get_virtual_contract_note([{"transaction_type": "HOLD"}])
 
