@@ -8,8 +8,9 @@ Rounding (each is stated in ``docs/allocator-cli.md`` with its source):
   confirm it (tradingqna.com/t/21903).
 - Stamp duty: 0.015 % of each scrip's buy value for the day, rounded to the nearest rupee (half
   up), per scrip, computed like STT on the day's contract note.
-- Exchange transaction charge and SEBI fee: on the day's whole turnover, rounded to the paisa
-  (half up), as single lines of the contract note.
+- Exchange transaction charge (NSE's charge plus its IPFT levy, ₹10 per crore, which the
+  contract note shows inside it) and SEBI fee: on the day's whole turnover, rounded to the
+  paisa (half up), as single lines of the contract note.
 - GST: 18 % of (brokerage + exchange charge + SEBI fee) as the note's lines show them, rounded
   to the paisa (half up); delivery brokerage is zero.
 - DP: ₹13 + 18 % GST = ₹15.34 per scrip sold that day, debited by the depository participant
@@ -53,6 +54,9 @@ class DeliveryRates:
     effective_from: date
     stt: Rate
     exchange: Rate
+    """NSE's transaction charge, without IPFT."""
+    ipft: Rate
+    """NSE's investor protection fund levy, shown inside the exchange charge."""
     sebi: Rate
     stamp_buy: Rate
     gst: Rate
@@ -70,6 +74,7 @@ RATE_TABLE: tuple[DeliveryRates, ...] = (
         effective_from=date(2024, 10, 1),
         stt=Rate.of(Decimal("0.001"), "stt"),
         exchange=Rate.of(Decimal("0.0000297"), "exchange"),
+        ipft=Rate.of(Decimal("0.000001"), "ipft"),
         sebi=Rate.of(Decimal("0.000001"), "sebi"),
         stamp_buy=Rate.of(Decimal("0.00015"), "stamp"),
         gst=Rate.of(Decimal("0.18"), "gst"),
@@ -80,7 +85,10 @@ RATE_TABLE: tuple[DeliveryRates, ...] = (
         source=(
             "Zerodha charges page (delivery): brokerage 0, STT 0.1% both sides, NSE transaction "
             "0.00297% from 1 Oct 2024, SEBI Rs 10/crore, stamp 0.015% on buys, GST 18%, "
-            "DP Rs 13 + GST per scrip per day sold; a same-day buy and sell netted as intraday: "
+            "DP Rs 13 + GST per scrip per day sold; NSE IPFT Rs 10/crore + GST inside exchange "
+            "charges (NSE circular NSE/FA/56129 of 24 Mar 2023, in force from 1 Apr 2023, "
+            "before this table's first row; Zerodha support: IPFT charges); a same-day buy "
+            "and sell netted as intraday: "
             "STT 0.025% on the sell side only, stamp 0.003% on the buy side, no DP"
         ),
     ),
@@ -148,7 +156,7 @@ def delivery_charges(day: date, trades: Sequence[Trade]) -> ChargeBreakdown:
                 side=trade.side,
                 stt=value * _f(rates.stt),
                 stamp=value * _f(rates.stamp_buy) if buy else Fraction(0),
-                exchange=value * _f(rates.exchange),
+                exchange=value * (_f(rates.exchange) + _f(rates.ipft)),
                 sebi=value * _f(rates.sebi),
                 brokerage=Fraction(0),
             )

@@ -29,14 +29,15 @@ def test_a_one_lakh_round_trip_costs_what_the_reference_worked_example_says():
 
     charges = delivery_charges(DAY, trades).rupees()
 
+    # The reference's Rs 237.59 plus IPFT: Rs 0.20 inside exchange charges and its GST.
     assert charges == {
         "stt": Decimal("200.00"),
-        "exchange": Decimal("5.94"),
+        "exchange": Decimal("6.14"),
         "sebi": Decimal("0.20"),
         "stamp": Decimal("15.00"),
-        "gst": Decimal("1.11"),
+        "gst": Decimal("1.14"),
         "dp": Decimal("15.34"),
-        "total": Decimal("237.59"),
+        "total": Decimal("237.82"),
     }
 
 
@@ -77,8 +78,11 @@ def test_dp_is_charged_once_per_scrip_sold_that_day():
 )
 def test_the_total_is_the_exact_sum_of_the_components_and_stamp_is_only_on_buys(trades):
     charges = delivery_charges(DAY, trades)
+    turnover = sum(t.quantity * int(t.price * 100) for t in trades)
 
     assert charges.total == sum(charges.components().values())
+    # exchange charges are NSE's 0.00297 % plus IPFT Rs 10/crore, one line, to the paisa
+    assert charges.exchange == (2 * turnover * 307 + 10**7) // (2 * 10**7)
     if all(t.side is Side.SELL for t in trades):
         assert charges.stamp == 0
     if all(t.side is Side.BUY for t in trades):
@@ -188,7 +192,7 @@ def _as_kite_sends(trade: Trade) -> NoteLine:
         side=trade.side,
         stt=wire(value * Decimal("0.001")),
         stamp=wire(value * Decimal("0.00015")) if buy else Decimal(0),
-        exchange=wire(value * Decimal("0.0000297")),
+        exchange=wire(value * Decimal("0.0000307")),  # NSE 0.00297% + IPFT 0.0001%
         sebi=wire(value * Decimal("0.000001")),
     )
 

@@ -23,6 +23,7 @@ RUPEE = Decimal("1")
 STT_DELIVERY = Decimal("0.001")  # 0.1% on buy and sell
 STT_INTRADAY_SELL = Decimal("0.00025")  # 0.025% on sell only
 NSE_TRANSACTION = Decimal("0.0000297")  # 0.00297% each side
+NSE_IPFT = Decimal("0.000001")  # ₹10 per crore each side, inside the exchange charge
 SEBI_FEE = Decimal("0.000001")  # ₹10 per crore each side
 STAMP_DELIVERY_BUY = Decimal("0.00015")  # 0.015% on buy only
 STAMP_INTRADAY_BUY = Decimal("0.00003")  # 0.003% on buy only
@@ -79,7 +80,8 @@ def order_charges(
 
     CNC (delivery): STT 0.1% both sides, stamp 0.015% on buys, brokerage `brokerage` (Zerodha
     charges none). MIS (intraday): STT 0.025% on sells, stamp 0.003% on buys, brokerage 0.03%
-    capped at ₹20. Both: NSE 0.00297%, SEBI ₹10/crore, GST 18% on brokerage + NSE + SEBI.
+    capped at ₹20. Both: NSE 0.00297% plus IPFT ₹10/crore (one exchange line), SEBI ₹10/crore,
+    GST 18% on brokerage + exchange + SEBI.
     """
     buy = transaction_type == "BUY"
     if product == "MIS":
@@ -89,7 +91,8 @@ def order_charges(
     else:
         stt = turnover * STT_DELIVERY
         stamp = turnover * STAMP_DELIVERY_BUY if buy else Decimal(0)
-    return Charges(symbol, stt, turnover * NSE_TRANSACTION, turnover * SEBI_FEE, brokerage, stamp)
+    exchange = turnover * (NSE_TRANSACTION + NSE_IPFT)
+    return Charges(symbol, stt, exchange, turnover * SEBI_FEE, brokerage, stamp)
 
 
 def day_debit(orders: Iterable[Charges]) -> Decimal:

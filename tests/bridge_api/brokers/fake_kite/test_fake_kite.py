@@ -365,10 +365,10 @@ def test_holdings_positions_and_margins_agree(
 
     assert fake.close_market() == 0
     # The day's contract note: STT per scrip to the rupee (INFY 0.1% of 19,580 = 19.58 -> 20,
-    # TCS 3.50 -> 4), stamp likewise (INFY 1.125 -> 1, TCS 0.525 -> 1), exchange 0.00297% of
-    # 23,080 = 0.69, SEBI 0.02, GST 18% of 0.71 = 0.13, and DP 15.34 for INFY sold. Rounding
-    # each order on its own would give STT 8 + 12 + 4.
-    charges = D("20") + D("4") + D("1") + D("1") + D("0.69") + D("0.02") + D("0.13") + D("15.34")
+    # TCS 3.50 -> 4), stamp likewise (INFY 1.125 -> 1, TCS 0.525 -> 1), exchange 0.00297% + IPFT
+    # 0.0001% of 23,080 = 0.71, SEBI 0.02, GST 18% of 0.73 = 0.13, and DP 15.34 for INFY sold.
+    # Rounding each order on its own would give STT 8 + 12 + 4.
+    charges = D("20") + D("4") + D("1") + D("1") + D("0.71") + D("0.02") + D("0.13") + D("15.34")
     assert fake.cash == D(100000) - charges
     assert D(str(kite.margins("equity")["net"])) == D(expected_net) - charges
     assert fake.close_market() == 0
@@ -415,15 +415,15 @@ def test_charges_endpoint_matches_the_hand_computed_lakh(kite: KiteConnect) -> N
     assert bought["charges"] == {
         "transaction_tax": 100,
         "transaction_tax_type": "stt",
-        "exchange_turnover_charge": 2.97,
+        "exchange_turnover_charge": 3.07,  # NSE 2.97 + IPFT 0.10
         "sebi_turnover_charge": 0.10,
         "brokerage": 0,
         "stamp_duty": 15,
-        "gst": {"igst": 0.5526, "cgst": 0, "sgst": 0, "total": 0.5526},
-        "total": 118.6226,
+        "gst": {"igst": 0.5706, "cgst": 0, "sgst": 0, "total": 0.5706},
+        "total": 118.7406,
     }
     assert sold["charges"]["stamp_duty"] == 0
-    assert sold["charges"]["total"] == 103.6226
+    assert sold["charges"]["total"] == 103.7406
     (small,) = kite.get_virtual_contract_note([{**note("BUY"), "quantity": 1, "average_price": 7}])
     assert small["charges"]["transaction_tax"] == 0.007  # not rounded to the rupee per order
     # Each line echoes the order's fields and its price, but not its order_id.
