@@ -130,6 +130,12 @@ class FakeExchange:
                 band=band,
             )
 
+    def list_other_series(self, symbol: str, *, token: int, name: str) -> None:
+        """Put a row of another NSE series (``X-BE``, ``X-BL``, an SGB ``-GB``, a bond ``-N8``)
+        in the instrument dump, typed EQ as Kite types them; it is not tradable here."""
+        with self._lock:
+            self._market.other_series[symbol] = (token, name)
+
     def delist(self, symbol: str) -> None:
         """Take a symbol off the market (suspended, renamed, delisted): no quote, no orders."""
         with self._lock:
