@@ -39,6 +39,10 @@ class Account:
     def __init__(self, cash: Decimal) -> None:
         self.cash = cash
         self.charges_debited = Decimal(0)
+        self.undebited = Decimal(0)
+        """Charges of a closed day, debited at the roll into the next day."""
+        self.collateral = Decimal(0)
+        """Margin from pledged holdings (after haircut): in ``net``, not cash."""
         self.holdings: dict[str, Holding] = {}
         self.closed = False
         self._dp_charged: set[str] = set()
@@ -58,8 +62,9 @@ class Account:
         return None
 
     def close(self, book: Book, now: datetime, brokerage: Decimal = Decimal(0)) -> int:
-        """End of day: expire OPEN orders and debit the day's contract note (`brokerage` per
-        executed order) and DP once per scrip sold; returns how many orders expired."""
+        """End of day: expire OPEN orders and work out the day's contract note (`brokerage` per
+        executed order) and DP once per scrip sold, debited as Kite does, into the next day's
+        opening balance; returns how many orders expired."""
         expired = 0
         for order in book.orders:
             if order.status == "OPEN":
@@ -83,14 +88,16 @@ class Account:
             if t.sold and symbol not in self._dp_charged:
                 debit += DP_CHARGE
                 self._dp_charged.add(symbol)
-        self.cash -= debit
+        self.undebited += debit
         self.charges_debited += debit
         self.closed = True
         return expired
 
     def roll(self, book: Book) -> None:
         """Into a new day: today's net becomes T1 (yesterday's T1 settles), cash takes the
-        day's trades. The day must be closed first."""
+        day's trades and the closed day's charges. The day must be closed first."""
+        self.cash -= self.undebited
+        self.undebited = Decimal(0)
         for symbol, t in book.totals().items():
             holding = self.holdings.setdefault(symbol, Holding())
             held = holding.quantity + holding.t1
@@ -113,7 +120,7 @@ class Account:
         return {s: q for s, q in sorted(held.items()) if q}
 
     def net_cash(self, book: Book) -> Decimal:
-        """Cash after today's trades (charges are debited at the close)."""
+        """Cash after today's trades (a day's charges are debited into the next day)."""
         totals = book.totals().values()
         return self.cash + sum((t.sold_value - t.bought_value for t in totals), Decimal(0))
 
@@ -121,7 +128,7 @@ class Account:
         """``GET /user/margins[/{segment}]``."""
         bought = sum((t.bought_value for t in book.totals().values()), Decimal(0))
         sold = sum((t.sold_value for t in book.totals().values()), Decimal(0))
-        equity = _segment(self.cash, self.cash - bought + sold, bought, sold)
+        equity = _segment(self.cash, bought, sold, self.collateral)
         commodity = _segment(Decimal(0), Decimal(0), Decimal(0), Decimal(0))
         if segment is None:
             return {"equity": equity, "commodity": commodity}
@@ -260,17 +267,20 @@ def contract_note(body: Any, brokerage: Decimal = Decimal(0)) -> list[dict[str, 
     return rows
 
 
-def _segment(cash: Decimal, net: Decimal, bought: Decimal, sold: Decimal) -> dict[str, Any]:
+def _segment(cash: Decimal, bought: Decimal, sold: Decimal, collateral: Decimal) -> dict[str, Any]:
+    """One segment of ``GET /user/margins`` as the sample shows it: ``net`` is everything
+    available (cash, collateral) less what is utilised; the cash is under ``available``."""
     zero = Decimal(0)
+    live = cash - bought + sold
     return {
         "enabled": True,
-        "net": net,
+        "net": live + collateral,
         "available": {
             "adhoc_margin": zero,
             "cash": cash,
             "opening_balance": cash,
-            "live_balance": net,
-            "collateral": zero,
+            "live_balance": live,
+            "collateral": collateral,
             "intraday_payin": zero,
         },
         "utilised": {

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from queue import Queue
 from typing import Any
@@ -53,6 +53,7 @@ class FakeExchange:
         self.api_key, self.api_secret, self.user_id = api_key, api_secret, user_id
         self.limits = limits
         self._now = now or (lambda: datetime.now(IST))
+        self._offset = timedelta(0)
         self._monotonic = monotonic
         self.postback_url = postback_url
         # market behaviour and faults (plain attributes, set them freely)
@@ -92,8 +93,24 @@ class FakeExchange:
 
     @property
     def charges_debited(self) -> Decimal:
-        """Every charge debited at a close so far."""
+        """Every day's charges worked out at its close so far (the contract notes and DP),
+        each debited from cash at the roll into the next day."""
         return self._account.charges_debited
+
+    @property
+    def collateral(self) -> Decimal:
+        """Margin from pledged holdings: part of ``net`` in the margins, not cash."""
+        return self._account.collateral
+
+    @collateral.setter
+    def collateral(self, value: Decimal) -> None:
+        self._account.collateral = value
+
+    def next_day(self) -> None:
+        """Move the fake's clock on by a day (the book rolls; tokens of the old day expire)."""
+        with self._lock:
+            self._offset += timedelta(days=1)
+            self._tick()
 
     @property
     def throttled(self) -> int:
@@ -402,7 +419,7 @@ class FakeExchange:
     # -- internals --------------------------------------------------------------------------
 
     def _clock(self) -> datetime:
-        return self._now().astimezone(IST)
+        return self._now().astimezone(IST) + self._offset
 
     def _tick(self) -> None:
         today = self._clock().date()

@@ -209,8 +209,26 @@ class KiteBroker:
         return broker_shares(self.holding_rows(), self.positions())
 
     def cash(self) -> Decimal:
-        """The equity segment's ``net`` funds: cash after today's trades and charges."""
-        return rupees(self.margins().get("net", 0))
+        """The account's cash after today's trades: the equity segment's opening balance, plus
+        today's pay-ins, less today's payout, plus today's CNC sales less buys (the ``day``
+        positions). Not ``net``, which also counts collateral and margin used; a day's
+        charges are in the next day's opening balance."""
+        funds = self.margins()
+        available, utilised = funds.get("available") or {}, funds.get("utilised") or {}
+        traded = sum(
+            (
+                rupees(row.get("day_sell_value") or 0) - rupees(row.get("day_buy_value") or 0)
+                for row in self.positions().get("day", [])
+                if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE"
+            ),
+            Decimal(0),
+        )
+        return (
+            rupees(available.get("opening_balance") or 0)
+            + rupees(available.get("intraday_payin") or 0)
+            - rupees(utilised.get("payout") or 0)
+            + traded
+        )
 
     def holding_rows(self) -> list[dict[str, Any]]:
         """Kite's holdings exactly as returned (settled ``quantity``, ``t1_quantity``)."""

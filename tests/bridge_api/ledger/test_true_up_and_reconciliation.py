@@ -76,12 +76,10 @@ def test_what_the_broker_charges_beyond_the_table_goes_to_the_house_exactly(
     broker = kite_broker(committed, kite_settings)
 
     with committed() as session, session.begin():
-        before = compare(session, broker, scope="full")
         result = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
 
     assert result.difference == Decimal("2.95") * len(fake.orders())
     assert result.actual == fake.charges_debited
-    assert before.cash_books - before.cash_broker == result.difference
     assert fund_the_house(committed, fake) == result.difference  # the house paid it
     with committed() as session:
         after = compare(session, broker, scope="full")
@@ -91,6 +89,12 @@ def test_what_the_broker_charges_beyond_the_table_goes_to_the_house_exactly(
     assert after.matches, render(after)
     assert entry.cause == "charge_true_up"
     assert trued.details["contract_note"]["brokerage"] == str(Decimal("2.50") * len(fake.orders()))
+    fake.next_day()  # Kite debits the day's contract note and DP: the books already hold them
+    log_in(committed, fake)
+    with committed() as session:
+        debited = compare(session, kite_broker(committed, kite_settings), scope="full")
+    assert debited.matches, render(debited)
+    assert debited.cash_undebited == 0
 
 
 def test_contract_note_lines_that_do_not_pair_with_the_orders_alert_and_post_nothing(
@@ -170,15 +174,40 @@ def test_a_share_difference_is_reported_stored_and_alerted(committed, fake, kite
     assert alert.details["report_id"] == stored.id
 
 
-def test_cash_differs_until_the_close_is_trued_up(committed, fake, kite_settings):
+def test_cash_differs_from_the_next_day_until_the_close_is_trued_up(
+    committed, fake, kite_settings
+):
     fake.brokerage_per_order = Decimal("0.01")  # the broker charges what the table does not
     _trade_the_day(committed, fake, kite_settings)
     broker = kite_broker(committed, kite_settings)
-
     with committed() as session:
-        report = compare(session, broker, scope="full")
+        today = compare(session, broker, scope="full")
         estimated = estimated_charges(session, FIRST_DAY)
 
+    # Kite debits the day's charges into the next day's opening balance: today its cash
+    # still holds them, and the books' charges of the day are counted as not yet debited.
+    assert today.matches, render(today)
+    assert today.cash_undebited == estimated
+    fake.next_day()
+    log_in(committed, fake)
+    broker = kite_broker(committed, kite_settings)
+    with committed() as session:
+        report = compare(session, broker, scope="full")
+
     assert [d.asset for d in report.differences] == ["INR"]
+    assert report.cash_undebited == 0
     assert report.cash_books - report.cash_broker == fake.charges_debited - estimated
     assert "not trued up yet" in render(report)
+
+
+def test_cash_is_compared_without_collateral_or_margin_in_net(committed, fake, kite_settings):
+    _trade_the_day(committed, fake, kite_settings)
+    fake.collateral = Decimal("50000.00")  # pledged holdings count in `net`, but are no cash
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
+        report = compare(session, broker, scope="full")
+
+    assert report.matches, render(report)
+    assert Decimal(str(broker.margins()["net"])) == report.cash_broker + fake.collateral
