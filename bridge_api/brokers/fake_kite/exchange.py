@@ -33,6 +33,8 @@ from bridge_api.brokers.fake_kite.market import Market
 from bridge_api.brokers.fake_kite.wire import TIMESTAMP, Order, input_error
 from bridge_api.calendar import IST
 
+ALGO_ID_REQUIRED = "Invalid `algo_id`: orders from this app must carry its registered algo ID."
+
 
 class FakeExchange:
     """One Zerodha account on a simulated NSE (see the module doc); the state of `FakeKite`."""
@@ -68,6 +70,7 @@ class FakeExchange:
         self.book_lag = 0
         self.brokerage_per_order = Decimal(0)  # what the broker charges beyond the table
         self.contract_note_lines_lost = 0  # the contract note leaves out its last lines
+        self.algo_id: str | None = None  # when set, every placement must carry this algo_id
         # counters
         self.placements = 0
         self._requests: list[tuple[str, str]] = []
@@ -344,6 +347,8 @@ class FakeExchange:
             self._tick()
             if self.input_error_next:
                 raise input_error(self.input_error_next.pop(0))
+            if self.algo_id is not None and form.get("algo_id") != self.algo_id:
+                raise input_error(ALGO_ID_REQUIRED)
             order = self._book.new_order(variety, form, self._market, self._clock(), self.book_lag)
             self.placements += 1
             self._book.snap(order)

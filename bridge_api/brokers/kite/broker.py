@@ -82,8 +82,11 @@ class KiteBroker:
         read_attempts: int = 4,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        algo_id: str | None = None,
     ) -> None:
         self.kite = kite
+        self.algo_id = algo_id
+        """The exchange-issued algo ID sent with every placement, when set."""
         self.real_money = not is_loopback(str(kite.root))
         self.session_id: int | None = None
         """The stored login this broker's token belongs to, when known."""
@@ -114,6 +117,7 @@ class KiteBroker:
                 price=str(price),
                 validity=self.kite.VALIDITY_DAY,
                 tag=tag,
+                **({"algo_id": self.algo_id} if self.algo_id else {}),
             )
         except kite_errors.TokenException as error:
             raise self._lost(error) from error
