@@ -26,11 +26,19 @@ EXPIRED_AT_CLOSE = "Order expired at the close of the market"
 
 @dataclass
 class Holding:
-    """Shares of one symbol in the demat account: settled, and bought the day before (T1)."""
+    """Shares of one symbol in the demat account: settled, bought the day before (T1),
+    pledged (part of the settled), and bought on margin (MTF, held apart)."""
 
     quantity: int = 0
     t1: int = 0
     average: Decimal = Decimal(0)
+    pledged: int = 0
+    mtf: int = 0
+
+
+LAYOUTS = ("separate", "included")
+"""How ``GET /portfolio/holdings`` shows T1 shares: only in ``t1_quantity`` (as Kite's docs
+describe ``quantity``), or also inside ``quantity`` (as live answers have been seen)."""
 
 
 class Account:
@@ -44,6 +52,7 @@ class Account:
         self.collateral = Decimal(0)
         """Margin from pledged holdings (after haircut): in ``net``, not cash."""
         self.holdings: dict[str, Holding] = {}
+        self.layout = "separate"
         self.closed = False
         self._dp_charged: set[str] = set()
 
@@ -108,13 +117,13 @@ class Account:
                 holding.average = average.quantize(AVERAGE, ROUND_HALF_UP)
             holding.quantity, holding.t1 = held + min(0, t.net), max(0, t.net)
             self.cash += t.sold_value - t.bought_value
-        self.holdings = {s: h for s, h in self.holdings.items() if h.quantity + h.t1}
+        self.holdings = {s: h for s, h in self.holdings.items() if h.quantity + h.t1 + h.mtf}
         self._dp_charged = set()
         self.closed = False
 
     def shares(self, book: Book) -> dict[str, int]:
         """Total shares held per symbol: settled + T1 + today's net."""
-        held = {s: h.quantity + h.t1 for s, h in self.holdings.items()}
+        held = {s: h.quantity + h.t1 + h.mtf for s, h in self.holdings.items()}
         for symbol, total in book.totals().items():
             held[symbol] = held.get(symbol, 0) + total.net
         return {s: q for s, q in sorted(held.items()) if q}
@@ -139,14 +148,18 @@ class Account:
         raise input_error("Invalid segment.")
 
     def holding_rows(self, book: Book, market: Market, day: date) -> list[dict[str, Any]]:
-        """``GET /portfolio/holdings``: settled and T1 quantities; today's trades are positions."""
+        """``GET /portfolio/holdings``: settled and T1 quantities in the account's `layout`,
+        pledged and MTF shares; today's trades are positions."""
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, not {self.layout!r}")
         totals = book.totals()
         rows = []
         for symbol, holding in sorted(self.holdings.items()):
             instrument = market.instruments[symbol]
             held = holding.quantity + holding.t1
-            if not held:
+            if not held + holding.mtf:
                 continue
+            shown = holding.quantity + (holding.t1 if self.layout == "included" else 0)
             today = totals.get(symbol, Totals())
             used = min(held, max(0, -today.net))
             change = instrument.price - instrument.close
@@ -158,17 +171,17 @@ class Account:
                     "isin": f"INE{instrument.token % 10**6:06d}010",
                     "product": "CNC",
                     "price": Decimal(0),
-                    "quantity": holding.quantity,
+                    "quantity": shown,
                     "used_quantity": used,
                     "t1_quantity": holding.t1,
                     "realised_quantity": holding.quantity,
                     "authorised_quantity": 0,
                     "authorised_date": day_timestamp(day),
                     "authorisation": {},
-                    "opening_quantity": holding.quantity,
+                    "opening_quantity": held,
                     "short_quantity": 0,
-                    "collateral_quantity": 0,
-                    "collateral_type": "",
+                    "collateral_quantity": holding.pledged,
+                    "collateral_type": "margin" if holding.pledged else "",
                     "discrepancy": False,
                     "average_price": holding.average,
                     "last_price": instrument.price,
@@ -178,6 +191,13 @@ class Account:
                     "day_change_percentage": (
                         change * 100 / instrument.close if instrument.close else Decimal(0)
                     ),
+                    "mtf": {
+                        "quantity": holding.mtf,
+                        "used_quantity": 0,
+                        "average_price": holding.average if holding.mtf else Decimal(0),
+                        "value": holding.average * holding.mtf,
+                        "initial_margin": Decimal(0),
+                    },
                 }
             )
         return rows

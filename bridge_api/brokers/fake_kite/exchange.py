@@ -175,13 +175,30 @@ class FakeExchange:
             self._market.add_candles(symbol, rows)
 
     def set_holding(
-        self, symbol: str, quantity: int, *, t1: int = 0, average_price: Decimal = Decimal("0")
+        self,
+        symbol: str,
+        quantity: int,
+        *,
+        t1: int = 0,
+        average_price: Decimal = Decimal("0"),
+        pledged: int = 0,
+        mtf: int = 0,
     ) -> None:
-        """Set the settled and T1 quantity held (average price defaults to the last price)."""
+        """Set the settled and T1 quantity held, how many of the settled are pledged, and the
+        MTF quantity (average price defaults to the last price)."""
         with self._lock:
             instrument = self._market.get(symbol)
             average = Decimal(average_price) or instrument.price
-            self._account.holdings[symbol] = Holding(quantity, t1, average)
+            self._account.holdings[symbol] = Holding(quantity, t1, average, pledged, mtf)
+
+    @property
+    def holdings_layout(self) -> str:
+        """``separate``: T1 shares only in ``t1_quantity``; ``included``: also in ``quantity``."""
+        return self._account.layout
+
+    @holdings_layout.setter
+    def holdings_layout(self, value: str) -> None:
+        self._account.layout = value
 
     def fill_open(self, symbol: str | None = None) -> int:
         """Fill every marketable OPEN order in full at the current price; returns trades made."""

@@ -199,3 +199,19 @@ def test_a_5xx_order_error_is_an_unknown_outcome_whatever_its_class():
     assert _maybe_accepted(exceptions.InputException("slow down", code=429))
     assert not _maybe_accepted(exceptions.InputException("bad price", code=400))
     assert not _maybe_accepted(exceptions.GeneralException("margin", code=400))
+
+
+@pytest.mark.parametrize("layout", ["separate", "included"])
+def test_holdings_count_t1_pledged_and_mtf_shares_once_in_either_layout(fake, layout):
+    # Kite's docs leave T1 shares out of `quantity`; live answers have been seen with them in it.
+    fake.holdings_layout = layout
+    fake.set_holding(INFY, 10, t1=3, pledged=4, mtf=5)
+    broker = _broker(fake)
+    _buy(broker, quantity=2)
+
+    (row,) = broker.holding_rows()
+    detail = broker.holdings_detail()[INFY]
+
+    assert row["quantity"] == (13 if layout == "included" else 10)
+    assert (detail.settled, detail.t1, detail.pledged, detail.mtf) == (10, 3, 4, 5)
+    assert broker.holdings()[INFY] == 10 + 3 + 5 + 2 == sum(fake.holdings_of().values())
