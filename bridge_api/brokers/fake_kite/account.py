@@ -14,6 +14,7 @@ from bridge_api.brokers.fake_kite.charges import DP_CHARGE, Charges, day_debit, 
 from bridge_api.brokers.fake_kite.market import Market
 from bridge_api.brokers.fake_kite.wire import (
     AVERAGE,
+    WORKING,
     Order,
     day_timestamp,
     decimal_field,
@@ -76,7 +77,7 @@ class Account:
         opening balance; returns how many orders expired."""
         expired = 0
         for order in book.orders:
-            if order.status == "OPEN":
+            if order.status in WORKING:
                 book.finish(order, "CANCELLED", EXPIRED_AT_CLOSE, now)
                 expired += 1
         charged: list[Charges] = []

@@ -30,7 +30,7 @@ from bridge_api.brokers.fake_kite.book import Book
 from bridge_api.brokers.fake_kite.limits import FakeLimits, RateWindows
 from bridge_api.brokers.fake_kite.logins import Logins
 from bridge_api.brokers.fake_kite.market import Market
-from bridge_api.brokers.fake_kite.wire import TIMESTAMP, Order, input_error
+from bridge_api.brokers.fake_kite.wire import TIMESTAMP, WORKING, Order, input_error
 from bridge_api.calendar import IST
 
 ALGO_ID_REQUIRED = "Invalid `algo_id`: orders from this app must carry its registered algo ID."
@@ -71,6 +71,7 @@ class FakeExchange:
         self.brokerage_per_order = Decimal(0)  # what the broker charges beyond the table
         self.contract_note_lines_lost = 0  # the contract note leaves out its last lines
         self.algo_id: str | None = None  # when set, every placement must carry this algo_id
+        self.modified_lingers = False  # a modified order shows MODIFIED until its next event
         # counters
         self.placements = 0
         self._requests: list[tuple[str, str]] = []
@@ -206,7 +207,7 @@ class FakeExchange:
             self._tick()
             made = 0
             for order in self._book.orders:
-                if order.status == "OPEN" and symbol in (None, order.symbol):
+                if order.status in WORKING and symbol in (None, order.symbol):
                     made += self._match(order, "immediate")
             return made
 
@@ -392,7 +393,7 @@ class FakeExchange:
         with self._lock:
             self._tick()
             order = self._book.get(variety, order_id)
-            if order.status != "OPEN":
+            if order.status not in WORKING:
                 raise input_error(f"Order cannot be modified as it is {order.status.lower()}.")
             if order.modifications >= self.limits.modifications_per_order:
                 raise input_error("Maximum allowed order modifications exceeded.")
@@ -405,7 +406,7 @@ class FakeExchange:
         with self._lock:
             self._tick()
             order = self._book.get(variety, order_id)
-            if order.status != "OPEN":
+            if order.status not in WORKING:
                 raise input_error(f"Order cannot be cancelled as it is {order.status.lower()}.")
             order.status = "CANCEL PENDING"
             self._book.snap(order)
@@ -468,7 +469,7 @@ class FakeExchange:
 
     def _modify(self, order: Order, form: Mapping[str, str]) -> None:
         instrument = self._market.instruments[order.symbol]
-        self._book.modify(order, form, instrument, self._clock())
+        self._book.modify(order, form, instrument, self._clock(), lingers=self.modified_lingers)
 
     def _queue_postback(self, order: Order, row: dict[str, Any], event: str | None) -> None:
         if not self.postback_url:
