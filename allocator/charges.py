@@ -8,14 +8,19 @@ Rounding (each is stated in ``docs/allocator-cli.md`` with its source):
   confirm it (tradingqna.com/t/21903).
 - Stamp duty: 0.015 % of each scrip's buy value for the day, rounded to the nearest rupee (half
   up), per scrip, computed like STT on the day's contract note.
-- Exchange transaction charge and SEBI fee: on the day's whole turnover, rounded to the paisa
-  (half up), as single lines of the contract note.
-- GST: 18 % of (brokerage + exchange charge + SEBI fee), rounded to the paisa (half up);
-  delivery brokerage is zero.
+- Exchange transaction charge (NSE's charge plus its IPFT levy, ₹10 per crore, which the
+  contract note shows inside it) and SEBI fee: on the day's whole turnover, rounded to the
+  paisa (half up), as single lines of the contract note.
+- GST: 18 % of (brokerage + exchange charge + SEBI fee) as the note's lines show them, rounded
+  to the paisa (half up); delivery brokerage is zero.
 - DP: ₹13 + 18 % GST = ₹15.34 per scrip sold that day, debited by the depository participant
   as one ledger line (it is not on the contract note; its GST is inside `dp`, not `gst`).
 
 STT is reported on its own: it is not a deductible cost when computing capital gains.
+
+`contract_note` applies the same rounding to Kite's virtual contract note, which gives each
+order's charges unrounded; both go through `_note`, so an estimate and the broker's figures are
+rounded alike and differ only where a rate or an amount does.
 """
 
 from __future__ import annotations
@@ -24,14 +29,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from allocator.apportion import split
 from allocator.checks import positive_paise, require_count
 from allocator.domain import Side
 from allocator.errors import InvalidInput
-from allocator.money import from_paise
+from allocator.money import from_paise, require_decimal
 from allocator.pricing import Rate
 
 COMPONENTS = ("stt", "exchange", "sebi", "stamp", "gst", "dp")
@@ -49,6 +54,9 @@ class DeliveryRates:
     effective_from: date
     stt: Rate
     exchange: Rate
+    """NSE's transaction charge, without IPFT."""
+    ipft: Rate
+    """NSE's investor protection fund levy, shown inside the exchange charge."""
     sebi: Rate
     stamp_buy: Rate
     gst: Rate
@@ -66,6 +74,7 @@ RATE_TABLE: tuple[DeliveryRates, ...] = (
         effective_from=date(2024, 10, 1),
         stt=Rate.of(Decimal("0.001"), "stt"),
         exchange=Rate.of(Decimal("0.0000297"), "exchange"),
+        ipft=Rate.of(Decimal("0.000001"), "ipft"),
         sebi=Rate.of(Decimal("0.000001"), "sebi"),
         stamp_buy=Rate.of(Decimal("0.00015"), "stamp"),
         gst=Rate.of(Decimal("0.18"), "gst"),
@@ -76,7 +85,10 @@ RATE_TABLE: tuple[DeliveryRates, ...] = (
         source=(
             "Zerodha charges page (delivery): brokerage 0, STT 0.1% both sides, NSE transaction "
             "0.00297% from 1 Oct 2024, SEBI Rs 10/crore, stamp 0.015% on buys, GST 18%, "
-            "DP Rs 13 + GST per scrip per day sold; a same-day buy and sell netted as intraday: "
+            "DP Rs 13 + GST per scrip per day sold; NSE IPFT Rs 10/crore + GST inside exchange "
+            "charges (NSE circular NSE/FA/56129 of 24 Mar 2023, in force from 1 Apr 2023, "
+            "before this table's first row; Zerodha support: IPFT charges); a same-day buy "
+            "and sell netted as intraday: "
             "STT 0.025% on the sell side only, stamp 0.003% on the buy side, no DP"
         ),
     ),
@@ -132,26 +144,127 @@ class ChargeBreakdown:
 def delivery_charges(day: date, trades: Sequence[Trade]) -> ChargeBreakdown:
     """Charges for one account's delivery trades on `day` (see the module doc for rounding)."""
     rates = rates_on(day)
-    bought: dict[str, int] = defaultdict(int)
-    sold: dict[str, int] = defaultdict(int)
+    lines = []
     for index, trade in enumerate(trades):
         where = f"trades[{index}]"
         require_count(f"{where}.quantity", trade.quantity, minimum=1)
-        value = trade.quantity * positive_paise(f"{where}.price", trade.price)
-        if trade.side is Side.BUY:
-            bought[trade.symbol] += value
-        else:
-            sold[trade.symbol] += value
-    scrips = sorted(set(bought) | set(sold))
-    turnover = sum(bought.values()) + sum(sold.values())
-    stt = sum(_round_half_up(bought[s] + sold[s], rates.stt, 100) for s in scrips)
-    stamp = sum(_round_half_up(bought[s], rates.stamp_buy, 100) for s in scrips)
-    exchange = _round_half_up(turnover, rates.exchange, 1)
-    sebi = _round_half_up(turnover, rates.sebi, 1)
-    gst = _round_half_up(exchange + sebi, rates.gst, 1)
+        value = Fraction(trade.quantity * positive_paise(f"{where}.price", trade.price))
+        buy = trade.side is Side.BUY
+        lines.append(
+            _Line(
+                symbol=trade.symbol,
+                side=trade.side,
+                stt=value * _f(rates.stt),
+                stamp=value * _f(rates.stamp_buy) if buy else Fraction(0),
+                exchange=value * (_f(rates.exchange) + _f(rates.ipft)),
+                sebi=value * _f(rates.sebi),
+                brokerage=Fraction(0),
+            )
+        )
+    return _note(rates, lines).charges
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteLine:
+    """One executed order as a virtual contract note charges it: unrounded rupees."""
+
+    symbol: str
+    side: Side
+    stt: Decimal
+    stamp: Decimal
+    exchange: Decimal
+    """Exchange turnover charge, IPFT included."""
+    sebi: Decimal
+    brokerage: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractNote:
+    """The day's contract note in paise: the components (DP included) and brokerage."""
+
+    charges: ChargeBreakdown
+    brokerage: int
+
+    @property
+    def total(self) -> int:
+        """Everything the account is debited for the day, in paise."""
+        return self.charges.total + self.brokerage
+
+
+def contract_note(day: date, lines: Sequence[NoteLine]) -> ContractNote:
+    """The day's contract note from its orders' unrounded charges, rounded as
+    `delivery_charges` rounds (STT and stamp per scrip to the rupee, the other lines on the
+    day's sums to the paisa, GST on the rounded lines at the day's rate), plus DP per scrip
+    sold."""
+    rates = rates_on(day)
+    exact = [
+        _Line(
+            symbol=line.symbol,
+            side=line.side,
+            stt=_exact(line.stt),
+            stamp=_exact(line.stamp),
+            exchange=_exact(line.exchange),
+            sebi=_exact(line.sebi),
+            brokerage=_exact(line.brokerage),
+        )
+        for line in lines
+    ]
+    return _note(rates, exact)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Line:
+    """One order's unrounded charges in paise."""
+
+    symbol: str
+    side: Side
+    stt: Fraction
+    stamp: Fraction
+    exchange: Fraction
+    sebi: Fraction
+    brokerage: Fraction
+
+
+def _note(rates: DeliveryRates, lines: Sequence[_Line]) -> ContractNote:
+    """The contract note's rounding of a day's unrounded lines (see the module doc)."""
+    stt: dict[str, Fraction] = defaultdict(Fraction)
+    stamp: dict[str, Fraction] = defaultdict(Fraction)
+    sold: set[str] = set()
+    for line in lines:
+        stt[line.symbol] += line.stt
+        stamp[line.symbol] += line.stamp
+        if line.side is Side.SELL:
+            sold.add(line.symbol)
+    exchange = _half_up(sum((line.exchange for line in lines), Fraction(0)), 1)
+    sebi = _half_up(sum((line.sebi for line in lines), Fraction(0)), 1)
+    brokerage = _half_up(sum((line.brokerage for line in lines), Fraction(0)), 1)
+    gst = _half_up((brokerage + exchange + sebi) * _f(rates.gst), 1)
     dp_each = rates.dp_per_scrip_paise + _round_half_up(rates.dp_per_scrip_paise, rates.dp_gst, 1)
-    dp = dp_each * sum(1 for s in scrips if sold[s] > 0)
-    return ChargeBreakdown(stt=stt, exchange=exchange, sebi=sebi, stamp=stamp, gst=gst, dp=dp)
+    charges = ChargeBreakdown(
+        stt=sum(_half_up(amount, 100) for _, amount in sorted(stt.items())),
+        exchange=exchange,
+        sebi=sebi,
+        stamp=sum(_half_up(amount, 100) for _, amount in sorted(stamp.items())),
+        gst=gst,
+        dp=dp_each * len(sold),
+    )
+    return ContractNote(charges=charges, brokerage=brokerage)
+
+
+NOTE_PRECISION = Decimal("1e-9")
+"""Kite's unrounded figures are floats on the wire; every exact charge of a paisa-valued order
+has at most 9 decimals of a rupee (GST 11), so they are read to 1e-9 rupee before rounding."""
+
+
+def _exact(rupees: Decimal) -> Fraction:
+    """Unrounded rupees (from a float on the wire) as exact paise."""
+    require_decimal(rupees, "charge")
+    return Fraction(rupees.quantize(NOTE_PRECISION, ROUND_HALF_EVEN)) * 100
+
+
+def _half_up(paise: Fraction, unit: int) -> int:
+    """`paise` rounded half up to a multiple of `unit` paise."""
+    return int((paise / unit + Fraction(1, 2)).__floor__()) * unit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,7 +326,7 @@ def _f(rate: Rate) -> Fraction:
 
 def _rupee(paise: Fraction) -> int:
     """`paise` rounded half up to whole rupees (in paise)."""
-    return int((paise / 100 + Fraction(1, 2)).__floor__()) * 100
+    return _half_up(paise, 100)
 
 
 def split_charges(

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     kite_api_secret: SecretStr | None = None
     kite_root: str = "https://api.kite.trade"
     kite_timeout: float = 7.0
+    kite_algo_id: str | None = None
+    """The exchange-issued algo ID sent with every Kite order (``SARAS_KITE_ALGO_ID``), once the
+    strategy is registered through Zerodha (SEBI's retail-algo framework, docs/kite.md); unset,
+    orders go without one and the broker applies its generic ID below the OPS threshold."""
     token_key: SecretStr | None = None
     """Fernet key that encrypts the Kite access token at rest (generated per data dir if unset)."""
 

@@ -21,7 +21,6 @@ from allocator import (
     Side,
     Trade,
     allocate,
-    delivery_charges,
 )
 from allocator.charges import COMPONENTS
 from bridge_api.batches.states import move_order, move_slice
@@ -41,6 +40,7 @@ from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.execution import netting
 from bridge_api.execution.tags import account_name, subscription_of
+from bridge_api.ledger import day_charges
 from bridge_api.ledger.dp import charge_dp_here
 from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
 from bridge_api.ledger.service import (
@@ -68,12 +68,12 @@ def finalize_order(
 ) -> OrderAllocation | None:
     """Allocate a final order's trades once and post them; None if it was already allocated.
 
-    `charges` (components) default to the delivery charges of the order's own trades, the
-    DP charge only if no earlier sale of the scrip that day carried it (`ledger.dp`), and STT,
-    stamp and DP as the exchange nets the day when the other side traded earlier that day
-    (`netting`). A
-    participant whose cash cannot cover its share of the charges pays what it has; the house
-    account pays the rest (a rounding residue, visible in the journal).
+    `charges` (components) default to what the order's trades add to the day's contract note
+    (`ledger.day_charges`), the DP charge only if no earlier sale of the scrip that day
+    carried it (`ledger.dp`), and STT, stamp and DP as the exchange nets the day when the
+    other side traded earlier that day (`netting`). A participant whose cash cannot cover its
+    share of the charges pays what it has; the house account pays the rest (a rounding
+    residue, visible in the journal).
     """
     order = session.execute(
         select(BatchOrder).where(BatchOrder.key == order_key).with_for_update()
@@ -100,14 +100,15 @@ def finalize_order(
     ]
     side = Side(order.side)
     if charges is None:
-        breakdown = delivery_charges(
+        charges = day_charges.added_by(
+            session,
             trade_date,
             [
                 Trade(symbol=order.symbol, side=side, quantity=f.quantity, price=f.price)
                 for f in fills
             ],
+            excluding_order=order.id,
         )
-        charges = {name: value for name, value in breakdown.rupees().items() if name != "total"}
         earlier = netting.earlier_today(session, order.symbol, trade_date, excluding=order.id)
         if fills and any(t.side is not side for t in earlier):
             charges |= netting.own_charges(
@@ -119,7 +120,7 @@ def finalize_order(
                 trade_date=trade_date,
                 earlier=earlier,
             )
-        elif breakdown.dp and not charge_dp_here(
+        elif charges["dp"] and not charge_dp_here(
             session, day=trade_date, symbol=order.symbol, charged_with=order.key
         ):
             charges["dp"] = Decimal("0.00")  # an earlier sale of the scrip today carried it

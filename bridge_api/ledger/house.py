@@ -17,13 +17,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allocator import Side, Trade, delivery_charges
+from allocator import Side, Trade
 from allocator.charges import COMPONENTS
 from bridge_api.audit.service import record
 from bridge_api.calendar import ist_today
 from bridge_api.db.models import Balance, Bucket, Cause, JournalEntry, LedgerKind, Role, User
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, Forbidden
+from bridge_api.ledger import day_charges
 from bridge_api.ledger.dp import charge_dp_here
 from bridge_api.ledger.service import (
     BANK,
@@ -154,9 +155,9 @@ def book_stray_fill(
             Leg(market, CASH, -value, Bucket.UNSETTLED),
         ]
     entry = post(session, cause=Cause.STRAY_FILL, legs=legs, effective_on=trade_date, memo=memo)
-    charges = delivery_charges(
-        trade_date, [Trade(symbol=symbol, side=side, quantity=quantity, price=price)]
-    ).rupees()
+    charges = day_charges.added_by(
+        session, trade_date, [Trade(symbol=symbol, side=side, quantity=quantity, price=price)]
+    )
     if charges["dp"] and not charge_dp_here(
         session, day=trade_date, symbol=symbol, charged_with=memo
     ):

@@ -2,25 +2,54 @@
 
 One reconciliation serves every broker through the port: shares must agree exactly, symbol by
 symbol, with what the broker holds (settled, still settling, and today's net). Cash is compared
-too (``scope="full"``) where the broker keeps cash (Kite's equity funds after the close, once
-the day's charges are trued up). The house's position is part of every report, and a house
-below zero is a difference of its own: the investors' claims then exceed what the account
-holds, until the operator funds it. Every report is stored; a difference raises an alert.
+too (``scope="full"``) where the broker keeps cash: the broker's cash after today's trades
+(for Kite not its margin ``net``, see `bridge_api.brokers.kite.broker.KiteBroker.cash`) must
+equal the books' pooled cash plus the charges the books have paid that the broker has not
+debited yet. Kite debits a day's contract note and DP into the next day's opening balance, so
+those are the charges booked for the trading days of the orders in the broker's current book.
+The house's position is part of every report, and a house below zero is a difference of its
+own: the investors' claims then exceed what the account holds, until the operator funds it.
+Every report is stored; a difference raises an alert.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import ChargesTrueUp, ReconciliationReport
+from bridge_api.db.models import (
+    Batch,
+    BatchOrder,
+    ChargesTrueUp,
+    JournalEntry,
+    LedgerAccount,
+    OrderSlice,
+    Posting,
+    ReconciliationReport,
+)
+from bridge_api.db.models.ledger import CASH
 from bridge_api.ledger.house import position
+from bridge_api.ledger.service import CHARGES_PREFIX
 from bridge_api.ledger.totals import ledger_balances, pooled_cash, pooled_shares
 from bridge_api.notifications.alerts import raise_alert
+
+
+class BookOrder(Protocol):
+    """An order of the broker's current book, as the port gives it."""
+
+    @property
+    def tag(self) -> str:
+        """The client tag it was placed under."""
+
+    @property
+    def broker_order_id(self) -> str:
+        """The broker's id."""
 
 
 class BrokerAccount(Protocol):
@@ -30,7 +59,11 @@ class BrokerAccount(Protocol):
         """Shares per symbol: settled, settling and today's net."""
 
     def cash(self) -> Decimal | None:
-        """Cash after today's trades and charges; None where the venue keeps none."""
+        """Cash after today's trades and every charge the broker has debited; None where the
+        venue keeps none."""
+
+    def orders(self) -> Sequence[BookOrder]:
+        """The broker's current order book."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +84,8 @@ class Report:
     shares_broker: dict[str, int]
     cash_books: Decimal | None = None
     cash_broker: Decimal | None = None
+    cash_undebited: Decimal | None = None
+    """Charges the books have paid that the broker has not debited yet (today's)."""
     double_entry_holds: bool = True
     differences: list[Difference] = field(default_factory=list)
     charges: dict[str, str] | None = None
@@ -71,6 +106,7 @@ class Report:
             "shares_broker": self.shares_broker,
             "cash_books": None if self.cash_books is None else str(self.cash_books),
             "cash_broker": None if self.cash_broker is None else str(self.cash_broker),
+            "cash_undebited": None if self.cash_undebited is None else str(self.cash_undebited),
             "double_entry_holds": self.double_entry_holds,
             "charges": self.charges,
             "house": self.house,
@@ -89,7 +125,7 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
         for symbol in sorted(set(books) | set(held))
         if books.get(symbol, 0) != held.get(symbol, 0)
     ]
-    cash_books = cash_broker = None
+    cash_books = cash_broker = undebited = None
     charges = None
     if scope == "full":
         trued = session.get(ChargesTrueUp, ist_today())
@@ -102,8 +138,9 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
         cash_broker = broker.cash()
         if cash_broker is not None:
             cash_books = pooled_cash(session)
-            if cash_books != cash_broker:
-                differences.append(Difference("INR", str(cash_books), str(cash_broker)))
+            undebited = undebited_charges(session, broker.orders())
+            if cash_books + undebited != cash_broker:
+                differences.append(Difference("INR", str(cash_books + undebited), str(cash_broker)))
     house = position(session)
     if house.shortfall:
         differences.append(Difference("house cash", str(house.cash), "fund the house"))
@@ -113,6 +150,7 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
         shares_broker=held,
         cash_books=cash_books,
         cash_broker=cash_broker,
+        cash_undebited=undebited,
         double_entry_holds=ledger_balances(session),
         differences=differences,
         charges=charges,
@@ -122,6 +160,34 @@ def compare(session: Session, broker: BrokerAccount, *, scope: str = "shares") -
             "shares": house.shares,
         },
     )
+
+
+def undebited_charges(session: Session, book: Sequence[BookOrder]) -> Decimal:
+    """The charges booked for the trading days of the Saras orders in the broker's current
+    book (every charges account's cash, the true-up and stray fills' charges included): the
+    broker debits them only after that day."""
+    tags = [order.tag for order in book if order.tag]
+    ids = [order.broker_order_id for order in book]
+    if not tags and not ids:
+        return Decimal(0)
+    days = (
+        select(Batch.trade_date)
+        .join(BatchOrder, BatchOrder.batch_id == Batch.id)
+        .join(OrderSlice, OrderSlice.order_id == BatchOrder.id)
+        .where(or_(OrderSlice.tag.in_(tags), OrderSlice.broker_order_id.in_(ids)))
+        .distinct()
+    )
+    total = session.execute(
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(
+            JournalEntry.effective_on.in_(days),
+            LedgerAccount.name.startswith(CHARGES_PREFIX),
+            Posting.asset == CASH,
+        )
+    ).scalar_one()
+    return Decimal(total)
 
 
 def reconcile(
@@ -157,8 +223,14 @@ def render(report: Report) -> str:
         mark = "" if books == broker else "  <-- differs"
         lines.append(f"  {symbol:<{width}} {books:>10} {broker:>10}{mark}")
     if report.cash_books is not None:
-        mark = "" if report.cash_books == report.cash_broker else "  <-- differs"
-        lines.append(f"  {'cash':<{width}} {report.cash_books:>10} {report.cash_broker:>10}{mark}")
+        undebited = report.cash_undebited or Decimal(0)
+        expected = report.cash_books + undebited
+        mark = "" if expected == report.cash_broker else "  <-- differs"
+        lines.append(f"  {'cash':<{width}} {expected:>10} {report.cash_broker:>10}{mark}")
+        lines.append(
+            f"  (cash: the books' {report.cash_books} plus {undebited} of today's charges the "
+            "broker debits after the close)"
+        )
     if report.charges is not None:
         lines.append(
             f"  charges today: estimated {report.charges['estimated']}, contract note "

@@ -1,11 +1,17 @@
 """The charges true-up: after the close, the day's charges as the broker's contract note
 computes them against what the allocator estimated and the participants paid.
 
-The actual charges are the contract note's totals for every order Saras placed that executed
-that day (read by the broker's adapter: `bridge_api.brokers.kite.contract_notes`), plus the DP
-charge (₹13 + GST per scrip sold, debited as its own line, not on the contract note). The
-difference is posted once per day between the house account and the ``true_up`` charges
+The broker's adapter (`bridge_api.brokers.kite.contract_notes`) gives each order Saras placed
+that executed that day with its charges unrounded, as Kite's virtual contract note does. The
+actual charges are the day's contract note made from them by the allocator's rounding
+(`allocator.contract_note`: STT and stamp per scrip to the rupee, the other lines over the day
+to the paisa) plus the DP charge (₹13 + GST per scrip sold, debited as its own line), so they
+are rounded exactly as the estimate was and differ from it only where a rate or an amount does.
+The difference is posted once per day between the house account and the ``true_up`` charges
 account, so the investors' books stay as allocated and the house carries the residue, visibly.
+
+When the broker's lines cannot be matched to the orders one to one, nothing is posted: the
+operator is alerted (kind ``true_up``) and the day can be trued up again later.
 """
 
 from __future__ import annotations
@@ -18,8 +24,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allocator import Side
-from allocator.charges import Trade, delivery_charges
+from allocator import NoteLine, contract_note
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
@@ -42,40 +47,53 @@ from bridge_api.ledger.service import (
     named_account,
     post,
 )
+from bridge_api.notifications.alerts import raise_alert
 
 TRUE_UP = "true_up"
+ALERT = "true_up"
 
 
 @dataclass(frozen=True, slots=True)
 class ChargedOrder:
-    """One executed order of the day with its charges from the contract note."""
+    """One executed order of the day with its charges from the contract note, unrounded."""
 
     order_id: str
-    symbol: str
-    side: Side
-    charges: Decimal
+    line: NoteLine
+    total: Decimal
+    """The note's unrounded total for the order, as the broker gave it (for the record)."""
+
+
+class UnmatchedContractNote(Conflict):
+    """The broker's contract-note lines cannot be paired one to one with the orders."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ContractNotes(Protocol):
     """What the true-up reads from the broker: the day's executed Saras orders, charged."""
 
     def charged_orders(self, session: Session, day: date) -> list[ChargedOrder]:
-        """Every order Saras placed that executed on `day`, with its contract-note charges."""
+        """Every order Saras placed that executed on `day`, with its contract-note charges;
+        `UnmatchedContractNote` when the broker's lines do not pair with the orders."""
 
 
 @dataclass(frozen=True, slots=True)
 class TrueUp:
-    """A day's charges: estimated, actual, and the difference the house absorbed."""
+    """A day's charges: estimated, actual, and the difference the house absorbed; or why the
+    day was not trued up (`refused`, nothing posted)."""
 
     day: date
     estimated: Decimal
     actual: Decimal
     orders: int
+    refused: str | None = None
 
     @property
     def difference(self) -> Decimal:
-        """What the house pays (positive) or gets back (negative)."""
-        return self.actual - self.estimated
+        """What the house pays (positive) or gets back (negative); 0 when refused."""
+        return Decimal(0) if self.refused else self.actual - self.estimated
 
 
 def estimated_charges(session: Session, day: date) -> Decimal:
@@ -94,13 +112,6 @@ def estimated_charges(session: Session, day: date) -> Decimal:
     return Decimal(total)
 
 
-def dp_charges(day: date, orders: list[ChargedOrder]) -> Decimal:
-    """The day's DP charges at the rates in force: one per scrip sold."""
-    sold = sorted({o.symbol for o in orders if o.side is Side.SELL})
-    trades = [Trade(symbol=s, side=Side.SELL, quantity=1, price=Decimal("1.00")) for s in sold]
-    return Decimal(delivery_charges(day, trades).dp) / 100
-
-
 def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
     """Compare the day's estimate with the contract note and post the difference (once)."""
     if session.get(ChargesTrueUp, day) is not None:
@@ -111,13 +122,23 @@ def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
     )
     if executing:
         raise Conflict(f"batches {list(executing)} are still executing: true up after they end")
-    orders = notes.charged_orders(session, day)
-    dp = dp_charges(day, orders)
-    contract = sum((o.charges for o in orders), Decimal(0))
+    estimated = estimated_charges(session, day)
+    try:
+        orders = notes.charged_orders(session, day)
+    except UnmatchedContractNote as error:
+        raise_alert(
+            session,
+            ALERT,
+            f"charges for {day} not trued up: {error}",
+            day=day.isoformat(),
+            **error.details,
+        )
+        return TrueUp(day=day, estimated=estimated, actual=Decimal(0), orders=0, refused=str(error))
+    note = contract_note(day, [o.line for o in orders])
     result = TrueUp(
         day=day,
-        estimated=estimated_charges(session, day),
-        actual=contract + dp,
+        estimated=estimated,
+        actual=Decimal(note.total).scaleb(-2),
         orders=len(orders),
     )
     entry_id = None
@@ -143,9 +164,14 @@ def true_up(session: Session, notes: ContractNotes, day: date) -> TrueUp:
             entry_id=entry_id,
             details={
                 "orders": len(orders),
-                "contract_note": str(contract),
-                "dp": str(dp),
-                "per_order": {o.order_id: str(o.charges) for o in orders},
+                "contract_note": {
+                    name: str(Decimal(paise).scaleb(-2))
+                    for name, paise in {
+                        **note.charges.components(),
+                        "brokerage": note.brokerage,
+                    }.items()
+                },
+                "per_order_unrounded": {o.order_id: str(o.total) for o in orders},
             },
         )
     )

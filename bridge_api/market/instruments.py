@@ -2,6 +2,11 @@
 
 Kite's dump is ~9k NSE equities, so each step is one statement over arrays (``unnest``), not
 one statement per row. Symbols are the table's key, so sync one exchange (NSE) per database.
+
+Only NSE's EQ series is tradable. Kite types rows of other series EQ too and marks them by a
+two-character series suffix on the trading symbol (its published ``instruments_nse.csv``:
+``CENTRALBK-BE``, ``EMMBI-BL``, ``HUDCO-N8`` a bond; SGBs end ``-GB``, SME rows ``-SM``), so
+those are left out; a symbol's own hyphen (``BAJAJ-AUTO``, ``MCDOWELL-N``) is not a suffix.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from sqlalchemy.types import TypeEngine
 from bridge_api.db.models import Instrument
 
 _SYMBOL_LENGTH = 32
+SERIES_SUFFIX = re.compile(r"-[A-Z0-9]{2}\Z")
+"""How Kite's dump marks an NSE series other than EQ (``-BE``, ``-BL``, ``-GB``, ``-N8``...)."""
 _COLUMNS: dict[str, type[TypeEngine[Any]]] = {
     "symbol": String,
     "name": String,
@@ -55,12 +62,19 @@ class SyncResult:
     unchanged: int
     skipped: int = 0
     tokens_moved: int = 0
+    other_series: int = 0
+    """EQ-typed rows of another series (BE, BL, SM, bonds, SGBs...): not tradable."""
 
 
 def lean_ticker(symbol: str) -> str:
     """Lean's file name for a symbol: lower case, every character outside ``[a-z0-9]`` as
     ``_`` (``M&M`` -> ``m_m``), as the sample data names its files."""
     return re.sub(r"[^a-z0-9]", "_", symbol.lower())
+
+
+def is_eq_series(symbol: str) -> bool:
+    """Whether a trading symbol of Kite's NSE dump is of the EQ series (see the module doc)."""
+    return SERIES_SUFFIX.search(symbol) is None
 
 
 def sync_instruments(session: Session, kite: KiteConnect, *, exchange: str = "NSE") -> SyncResult:
@@ -72,9 +86,12 @@ def sync_instruments(session: Session, kite: KiteConnect, *, exchange: str = "NS
     """
     dump: list[dict[str, Any]] = kite.instruments(exchange)
     rows: dict[str, dict[str, Any]] = {}
-    skipped = 0
+    skipped = other_series = 0
     for item in dump:
         if item.get("instrument_type") != "EQ" or item.get("segment") != exchange:
+            continue
+        if not is_eq_series(str(item.get("tradingsymbol", ""))):
+            other_series += 1
             continue
         row = _row(item)
         if row is None:
@@ -85,7 +102,9 @@ def sync_instruments(session: Session, kite: KiteConnect, *, exchange: str = "NS
     skipped += len(rows) - len(by_token)
     rows = {row["symbol"]: row for row in by_token.values()}
     if not rows:
-        return SyncResult(added=0, updated=0, unchanged=0, skipped=skipped)
+        return SyncResult(
+            added=0, updated=0, unchanged=0, skipped=skipped, other_series=other_series
+        )
 
     incoming = _unnest(rows.values())
     moved = session.execute(
@@ -125,6 +144,7 @@ def sync_instruments(session: Session, kite: KiteConnect, *, exchange: str = "NS
         unchanged=len(rows) - len(written),
         skipped=skipped,
         tokens_moved=int(getattr(moved, "rowcount", 0) or 0),
+        other_series=other_series,
     )
 
 

@@ -31,7 +31,8 @@ def instruments_command() -> None:
         result = sync_instruments(session, connected_client(session))
     typer.echo(
         f"NSE equities: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.skipped} skipped"
+        f"{result.unchanged} unchanged, {result.skipped} skipped, "
+        f"{result.other_series} of other series (BE, BL, SM, bonds, SGBs) left out"
         + (f", {result.tokens_moved} tokens moved to a new symbol" if result.tokens_moved else "")
     )
 

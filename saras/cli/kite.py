@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import typer
 
 from saras.cli.console import command_group, in_ist
-from saras.cli.failures import STOPPED, fail, failures, parse_day
+from saras.cli.failures import DIFFERENCES, STOPPED, fail, failures, parse_day
 
 T = TypeVar("T")
 
@@ -146,6 +146,8 @@ def true_up_command(
         "kite true-up",
         lambda session, broker: true_up(session, KiteContractNotes(broker), when),
     )
+    if result.refused:
+        fail("kite true-up", result.refused, DIFFERENCES, hint="the operator was alerted")
     typer.echo(
         f"Charges on {when}: estimated {result.estimated}, contract note {result.actual} "
         f"({result.orders} orders); the house {'pays' if result.difference >= 0 else 'gets'} "

@@ -5,7 +5,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocator import ScripDay, Side, Trade, delivery_charges, netted_charges, rates_on
+from allocator import (
+    NoteLine,
+    ScripDay,
+    Side,
+    Trade,
+    contract_note,
+    delivery_charges,
+    netted_charges,
+    rates_on,
+)
 from allocator.errors import InvalidInput
 from tests.allocator.strategies import paise
 
@@ -20,14 +29,15 @@ def test_a_one_lakh_round_trip_costs_what_the_reference_worked_example_says():
 
     charges = delivery_charges(DAY, trades).rupees()
 
+    # The reference's Rs 237.59 plus IPFT: Rs 0.20 inside exchange charges and its GST.
     assert charges == {
         "stt": Decimal("200.00"),
-        "exchange": Decimal("5.94"),
+        "exchange": Decimal("6.14"),
         "sebi": Decimal("0.20"),
         "stamp": Decimal("15.00"),
-        "gst": Decimal("1.11"),
+        "gst": Decimal("1.14"),
         "dp": Decimal("15.34"),
-        "total": Decimal("237.59"),
+        "total": Decimal("237.82"),
     }
 
 
@@ -68,8 +78,11 @@ def test_dp_is_charged_once_per_scrip_sold_that_day():
 )
 def test_the_total_is_the_exact_sum_of_the_components_and_stamp_is_only_on_buys(trades):
     charges = delivery_charges(DAY, trades)
+    turnover = sum(t.quantity * int(t.price * 100) for t in trades)
 
     assert charges.total == sum(charges.components().values())
+    # exchange charges are NSE's 0.00297 % plus IPFT Rs 10/crore, one line, to the paisa
+    assert charges.exchange == (2 * turnover * 307 + 10**7) // (2 * 10**7)
     if all(t.side is Side.SELL for t in trades):
         assert charges.stamp == 0
     if all(t.side is Side.BUY for t in trades):
@@ -164,3 +177,61 @@ def test_netting_never_costs_more_than_delivery_and_dp_follows_the_demat(
         for name in ("stt", "stamp", "dp"):
             assert netted[side][name] <= alone[side][name]
     assert (netted[Side.SELL]["dp"] > 0) == (sold > bought)
+
+
+def _as_kite_sends(trade: Trade) -> NoteLine:
+    """One trade's charges as Kite's virtual contract note gives them: unrounded floats."""
+    value = trade.price * trade.quantity
+    buy = trade.side is Side.BUY
+
+    def wire(amount: Decimal) -> Decimal:
+        return Decimal(str(float(amount)))
+
+    return NoteLine(
+        symbol=trade.symbol,
+        side=trade.side,
+        stt=wire(value * Decimal("0.001")),
+        stamp=wire(value * Decimal("0.00015")) if buy else Decimal(0),
+        exchange=wire(value * Decimal("0.0000307")),  # NSE 0.00297% + IPFT 0.0001%
+        sebi=wire(value * Decimal("0.000001")),
+    )
+
+
+@given(
+    trades=st.lists(
+        st.builds(
+            Trade,
+            symbol=st.sampled_from(["A", "B", "C"]),
+            side=st.sampled_from(list(Side)),
+            quantity=st.integers(min_value=1, max_value=10_000),
+            price=st.integers(min_value=1, max_value=5_000_000).map(paise),
+        ),
+        max_size=10,
+    )
+)
+def test_kites_unrounded_lines_round_to_exactly_the_estimate_of_the_same_trades(trades):
+    note = contract_note(DAY, [_as_kite_sends(t) for t in trades])
+
+    assert note.charges == delivery_charges(DAY, trades)
+    assert note.brokerage == 0
+    assert note.total == note.charges.total
+
+
+def test_brokerage_on_the_note_is_added_with_its_gst():
+    line = NoteLine(
+        symbol="A",
+        side=Side.BUY,
+        stt=Decimal("0.56"),
+        stamp=Decimal("0.084"),
+        exchange=Decimal("0.016632"),
+        sebi=Decimal("0.00056"),
+        brokerage=Decimal("2.5"),
+    )
+
+    note = contract_note(DAY, [line, line])
+
+    # STT 1.12 -> 1, stamp 0.168 -> 0, exchange 0.03, SEBI 0.00, brokerage 5.00,
+    # GST 18 % of 5.03 = 0.9054 -> 0.91
+    assert note.charges.rupees()["total"] == Decimal("1.94")
+    assert note.brokerage == 500
+    assert note.total == 694

@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge_api.brokers.fake_kite.market import Instrument, Market
 from bridge_api.brokers.fake_kite.wire import (
+    WORKING,
     Order,
     Trade,
     decimal_field,
@@ -57,7 +58,7 @@ class Book:
         self.trades: list[Trade] = []
         self._by_id: dict[str, Order] = {}
         self._notify = notify
-        self._next_order = int(day.strftime("%y%m%d")) * 10**9 + 1
+        self._next_order = int(day.strftime("%y%m%d")) * 10**13 + 1  # 19 digits, as Kite's
         self._next_trade = 10_000_001
 
     def clear(self) -> None:
@@ -136,9 +137,16 @@ class Book:
         return order
 
     def modify(
-        self, order: Order, form: Mapping[str, str], instrument: Instrument, now: datetime
+        self,
+        order: Order,
+        form: Mapping[str, str],
+        instrument: Instrument,
+        now: datetime,
+        *,
+        lingers: bool = False,
     ) -> None:
-        """Change an OPEN order's quantity, price or type as ``PUT /orders`` asks."""
+        """Change a working order's quantity, price or type as ``PUT /orders`` asks; it goes
+        through ``MODIFIED`` back to ``OPEN`` (or stays ``MODIFIED`` when it `lingers`)."""
         quantity = integer_field(form.get("quantity"), "quantity", order.quantity)
         if quantity <= order.filled or quantity % instrument.lot:
             raise input_error("Invalid `quantity`.")
@@ -162,11 +170,13 @@ class Book:
         )
         order.modifications += 1
         order.placed = order.updated = now
-        for status in ("MODIFY VALIDATION PENDING", "MODIFY PENDING"):
+        for status in ("MODIFY VALIDATION PENDING", "MODIFY PENDING", "MODIFIED"):
             order.status = status
             self.snap(order)
-        order.status = "OPEN"
-        self.snap(order, notify=True, event="UPDATE")
+        if not lingers:
+            order.status = "OPEN"
+            self.snap(order)
+        self._notify(order, order.history[-1], "UPDATE")
 
     def snap(self, order: Order, *, notify: bool = False, event: str | None = None) -> None:
         """Record the order's status in its history (and post it back when Kite would)."""
@@ -187,7 +197,7 @@ class Book:
             or (order.side == "BUY" and order.price >= instrument.price)
             or (order.side == "SELL" and order.price <= instrument.price)
         )
-        if mode == "none" or order.status != "OPEN" or not marketable:
+        if mode == "none" or order.status not in WORKING or not marketable:
             return 0
         quantity = order.pending
         if mode == "partial":
@@ -214,7 +224,7 @@ class Book:
 
     def expire_ioc(self, order: Order, now: datetime) -> None:
         """An IOC order not filled at once is cancelled."""
-        if order.validity == "IOC" and order.status == "OPEN":
+        if order.validity == "IOC" and order.status in WORKING:
             self.finish(order, "CANCELLED", "IOC order cancelled: not filled in full at once", now)
 
     def selling(self, symbol: str, besides: Order) -> int:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from queue import Queue
 from typing import Any
@@ -30,8 +30,10 @@ from bridge_api.brokers.fake_kite.book import Book
 from bridge_api.brokers.fake_kite.limits import FakeLimits, RateWindows
 from bridge_api.brokers.fake_kite.logins import Logins
 from bridge_api.brokers.fake_kite.market import Market
-from bridge_api.brokers.fake_kite.wire import TIMESTAMP, Order, input_error
+from bridge_api.brokers.fake_kite.wire import TIMESTAMP, WORKING, Order, input_error
 from bridge_api.calendar import IST
+
+ALGO_ID_REQUIRED = "Invalid `algo_id`: orders from this app must carry its registered algo ID."
 
 
 class FakeExchange:
@@ -53,6 +55,7 @@ class FakeExchange:
         self.api_key, self.api_secret, self.user_id = api_key, api_secret, user_id
         self.limits = limits
         self._now = now or (lambda: datetime.now(IST))
+        self._offset = timedelta(0)
         self._monotonic = monotonic
         self.postback_url = postback_url
         # market behaviour and faults (plain attributes, set them freely)
@@ -65,6 +68,10 @@ class FakeExchange:
         self.input_error_next: list[str] = []
         self.throttle_next = 0
         self.book_lag = 0
+        self.brokerage_per_order = Decimal(0)  # what the broker charges beyond the table
+        self.contract_note_lines_lost = 0  # the contract note leaves out its last lines
+        self.algo_id: str | None = None  # when set, every placement must carry this algo_id
+        self.modified_lingers = False  # a modified order shows MODIFIED until its next event
         # counters
         self.placements = 0
         self._requests: list[tuple[str, str]] = []
@@ -90,8 +97,24 @@ class FakeExchange:
 
     @property
     def charges_debited(self) -> Decimal:
-        """Every charge debited at a close so far."""
+        """Every day's charges worked out at its close so far (the contract notes and DP),
+        each debited from cash at the roll into the next day."""
         return self._account.charges_debited
+
+    @property
+    def collateral(self) -> Decimal:
+        """Margin from pledged holdings: part of ``net`` in the margins, not cash."""
+        return self._account.collateral
+
+    @collateral.setter
+    def collateral(self, value: Decimal) -> None:
+        self._account.collateral = value
+
+    def next_day(self) -> None:
+        """Move the fake's clock on by a day (the book rolls; tokens of the old day expire)."""
+        with self._lock:
+            self._offset += timedelta(days=1)
+            self._tick()
 
     @property
     def throttled(self) -> int:
@@ -128,6 +151,12 @@ class FakeExchange:
                 band=band,
             )
 
+    def list_other_series(self, symbol: str, *, token: int, name: str) -> None:
+        """Put a row of another NSE series (``X-BE``, ``X-BL``, an SGB ``-GB``, a bond ``-N8``)
+        in the instrument dump, typed EQ as Kite types them; it is not tradable here."""
+        with self._lock:
+            self._market.other_series[symbol] = (token, name)
+
     def delist(self, symbol: str) -> None:
         """Take a symbol off the market (suspended, renamed, delisted): no quote, no orders."""
         with self._lock:
@@ -147,13 +176,30 @@ class FakeExchange:
             self._market.add_candles(symbol, rows)
 
     def set_holding(
-        self, symbol: str, quantity: int, *, t1: int = 0, average_price: Decimal = Decimal("0")
+        self,
+        symbol: str,
+        quantity: int,
+        *,
+        t1: int = 0,
+        average_price: Decimal = Decimal("0"),
+        pledged: int = 0,
+        mtf: int = 0,
     ) -> None:
-        """Set the settled and T1 quantity held (average price defaults to the last price)."""
+        """Set the settled and T1 quantity held, how many of the settled are pledged, and the
+        MTF quantity (average price defaults to the last price)."""
         with self._lock:
             instrument = self._market.get(symbol)
             average = Decimal(average_price) or instrument.price
-            self._account.holdings[symbol] = Holding(quantity, t1, average)
+            self._account.holdings[symbol] = Holding(quantity, t1, average, pledged, mtf)
+
+    @property
+    def holdings_layout(self) -> str:
+        """``separate``: T1 shares only in ``t1_quantity``; ``included``: also in ``quantity``."""
+        return self._account.layout
+
+    @holdings_layout.setter
+    def holdings_layout(self, value: str) -> None:
+        self._account.layout = value
 
     def fill_open(self, symbol: str | None = None) -> int:
         """Fill every marketable OPEN order in full at the current price; returns trades made."""
@@ -161,7 +207,7 @@ class FakeExchange:
             self._tick()
             made = 0
             for order in self._book.orders:
-                if order.status == "OPEN" and symbol in (None, order.symbol):
+                if order.status in WORKING and symbol in (None, order.symbol):
                     made += self._match(order, "immediate")
             return made
 
@@ -169,7 +215,7 @@ class FakeExchange:
         """End of day: expire OPEN orders and debit the day's charges; returns orders expired."""
         with self._lock:
             self._tick()
-            return self._account.close(self._book, self._clock())
+            return self._account.close(self._book, self._clock(), self.brokerage_per_order)
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -319,6 +365,8 @@ class FakeExchange:
             self._tick()
             if self.input_error_next:
                 raise input_error(self.input_error_next.pop(0))
+            if self.algo_id is not None and form.get("algo_id") != self.algo_id:
+                raise input_error(ALGO_ID_REQUIRED)
             order = self._book.new_order(variety, form, self._market, self._clock(), self.book_lag)
             self.placements += 1
             self._book.snap(order)
@@ -345,7 +393,7 @@ class FakeExchange:
         with self._lock:
             self._tick()
             order = self._book.get(variety, order_id)
-            if order.status != "OPEN":
+            if order.status not in WORKING:
                 raise input_error(f"Order cannot be modified as it is {order.status.lower()}.")
             if order.modifications >= self.limits.modifications_per_order:
                 raise input_error("Maximum allowed order modifications exceeded.")
@@ -358,7 +406,7 @@ class FakeExchange:
         with self._lock:
             self._tick()
             order = self._book.get(variety, order_id)
-            if order.status != "OPEN":
+            if order.status not in WORKING:
                 raise input_error(f"Order cannot be cancelled as it is {order.status.lower()}.")
             order.status = "CANCEL PENDING"
             self._book.snap(order)
@@ -386,20 +434,22 @@ class FakeExchange:
             return self._book.trade_rows(order_id)
 
     def contract_note(self, body: Any) -> list[dict[str, Any]]:
-        """``POST /charges/orders``: per-order charges as a contract note computes them."""
-        return account.contract_note(body)
+        """``POST /charges/orders``: each order's charges, unrounded, as Kite gives them."""
+        with self._lock:
+            rows = account.contract_note(body, self.brokerage_per_order)
+            return rows[: len(rows) - self.contract_note_lines_lost]
 
     # -- internals --------------------------------------------------------------------------
 
     def _clock(self) -> datetime:
-        return self._now().astimezone(IST)
+        return self._now().astimezone(IST) + self._offset
 
     def _tick(self) -> None:
         today = self._clock().date()
         if today <= self._day:
             return
         if not self._account.closed:
-            self._account.close(self._book, self._clock())
+            self._account.close(self._book, self._clock(), self.brokerage_per_order)
         self._account.roll(self._book)
         self._market.new_day()
         self._book.clear()
@@ -419,7 +469,7 @@ class FakeExchange:
 
     def _modify(self, order: Order, form: Mapping[str, str]) -> None:
         instrument = self._market.instruments[order.symbol]
-        self._book.modify(order, form, instrument, self._clock())
+        self._book.modify(order, form, instrument, self._clock(), lingers=self.modified_lingers)
 
     def _queue_postback(self, order: Order, row: dict[str, Any], event: str | None) -> None:
         if not self.postback_url:

@@ -99,6 +99,8 @@ class Market:
     def __init__(self) -> None:
         self.instruments: dict[str, Instrument] = {}
         self._by_token: dict[int, Instrument] = {}
+        self.other_series: dict[str, tuple[int, str]] = {}
+        """Rows of other series in the dump only (symbol: token, name), not tradable here."""
 
     def list_instrument(
         self,
@@ -179,6 +181,9 @@ class Market:
             for i in self.instruments.values():
                 row = (i.token, i.token // 256, i.symbol, i.name, float(i.close), "", 0.0)
                 writer.writerow((*row, i.tick, i.lot, "EQ", "NSE", "NSE"))
+            for symbol, (token, name) in self.other_series.items():
+                other = (token, token // 256, symbol, name, 0.0, "", 0.0, "0.01", 1)
+                writer.writerow((*other, "EQ", "NSE", "NSE"))  # as Kite types BE, BL, GB rows
         return out.getvalue()
 
     def quote(self, kind: str, keys: list[str], stamp: str) -> dict[str, Any]:

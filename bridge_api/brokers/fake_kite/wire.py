@@ -10,6 +10,9 @@ from typing import Any
 
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 FINAL = ("COMPLETE", "CANCELLED", "REJECTED")
+WORKING = ("OPEN", "MODIFIED")
+"""Statuses of an order live at the exchange: ``MODIFIED`` follows a modification (Kite's
+published ``order_info.json``) until the order's next event."""
 AVERAGE = Decimal("0.0001")
 
 
@@ -167,8 +170,11 @@ def order_row(o: Order, user_id: str) -> dict[str, Any]:
         "market_protection": o.market_protection,
         "meta": {},
         "tag": o.tag,
-        "tags": [o.tag] if o.tag else [],
+        "tags": [o.tag] if o.tag else None,
         "guid": o.guid,
+        "validity_ttl": 0,
+        "auction_number": None,
+        "account_id": user_id,
     }
 
 

@@ -24,11 +24,13 @@ def kite_broker(sessions: sessionmaker[Session], settings: Settings) -> KiteBrok
             session_lost(session, reason, session_id=active.id)
 
     broker = KiteBroker(
-        client(settings, active.access_token), sessions=sessions, on_session_lost=lost
+        client(settings, active.access_token),
+        sessions=sessions,
+        on_session_lost=lost,
+        algo_id=settings.kite_algo_id,
     )
     broker.session_id = active.id
     return broker
-
 
 
 def live_prices(

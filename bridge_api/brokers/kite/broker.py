@@ -21,6 +21,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
@@ -82,8 +83,11 @@ class KiteBroker:
         read_attempts: int = 4,
         backoff: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
+        algo_id: str | None = None,
     ) -> None:
         self.kite = kite
+        self.algo_id = algo_id
+        """The exchange-issued algo ID sent with every placement, when set."""
         self.real_money = not is_loopback(str(kite.root))
         self.session_id: int | None = None
         """The stored login this broker's token belongs to, when known."""
@@ -114,6 +118,7 @@ class KiteBroker:
                 price=str(price),
                 validity=self.kite.VALIDITY_DAY,
                 tag=tag,
+                **({"algo_id": self.algo_id} if self.algo_id else {}),
             )
         except kite_errors.TokenException as error:
             raise self._lost(error) from error
@@ -204,13 +209,35 @@ class KiteBroker:
         return found
 
     def holdings(self) -> dict[str, int]:
-        """Shares per symbol: holdings (settled ``quantity`` + ``t1_quantity``) plus today's net
-        CNC position on NSE."""
+        """Shares per symbol: holdings (settled, T1 and MTF, see `held`) plus today's net CNC
+        position on NSE."""
         return broker_shares(self.holding_rows(), self.positions())
 
+    def holdings_detail(self) -> dict[str, Held]:
+        """Kite's holdings per symbol, settled, T1, pledged and MTF apart."""
+        return {str(row["tradingsymbol"]): held(row) for row in self.holding_rows()}
+
     def cash(self) -> Decimal:
-        """The equity segment's ``net`` funds: cash after today's trades and charges."""
-        return rupees(self.margins().get("net", 0))
+        """The account's cash after today's trades: the equity segment's opening balance, plus
+        today's pay-ins, less today's payout, plus today's CNC sales less buys (the ``day``
+        positions). Not ``net``, which also counts collateral and margin used; a day's
+        charges are in the next day's opening balance."""
+        funds = self.margins()
+        available, utilised = funds.get("available") or {}, funds.get("utilised") or {}
+        traded = sum(
+            (
+                rupees(row.get("day_sell_value") or 0) - rupees(row.get("day_buy_value") or 0)
+                for row in self.positions().get("day", [])
+                if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE"
+            ),
+            Decimal(0),
+        )
+        return (
+            rupees(available.get("opening_balance") or 0)
+            + rupees(available.get("intraday_payin") or 0)
+            - rupees(utilised.get("payout") or 0)
+            + traded
+        )
 
     def holding_rows(self) -> list[dict[str, Any]]:
         """Kite's holdings exactly as returned (settled ``quantity``, ``t1_quantity``)."""
@@ -310,15 +337,48 @@ def _describe(error: Exception) -> str:
     return f"{prefix}{type(error).__name__}: {error}"
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One row of Kite's holdings, read alike whichever way it shows T1 shares."""
+
+    settled: int
+    t1: int
+    pledged: int
+    """Of the settled, pledged as collateral (``collateral_quantity``)."""
+    mtf: int
+    """Bought on margin (the ``mtf`` block), held apart from ``quantity``."""
+
+    @property
+    def total(self) -> int:
+        """Every share of the symbol in the account."""
+        return self.settled + self.t1 + self.mtf
+
+
+def held(row: Mapping[str, Any]) -> Held:
+    """A holdings row read without double counting T1 shares: Kite's docs leave them out of
+    ``quantity`` (``quantity`` = ``realised_quantity``), but answers are seen with them in it
+    (``quantity`` = ``realised_quantity`` + ``t1_quantity``); see docs/kite.md."""
+    quantity = int(row.get("quantity") or 0)
+    t1 = int(row.get("t1_quantity") or 0)
+    realised = row.get("realised_quantity")
+    included = t1 > 0 and realised is not None and quantity == int(realised) + t1
+    mtf = row.get("mtf") or {}
+    return Held(
+        settled=quantity - t1 if included else quantity,
+        t1=t1,
+        pledged=int(row.get("collateral_quantity") or 0),
+        mtf=int(mtf.get("quantity") or 0),
+    )
+
+
 def broker_shares(
     holdings: Iterable[Mapping[str, Any]], positions: Mapping[str, Iterable[Mapping[str, Any]]]
 ) -> dict[str, int]:
-    """Shares at Kite per symbol: holdings (settled + T1) plus today's net CNC position."""
+    """Shares at Kite per symbol: holdings (settled + T1 + MTF, each counted once) plus today's
+    net CNC position."""
     shares: dict[str, int] = defaultdict(int)
     for row in holdings:
-        shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0) + int(
-            row.get("t1_quantity") or 0
-        )
+        shares[str(row["tradingsymbol"])] += held(row).total
     for row in positions.get("net", []):
         if row.get("product") == "CNC" and row.get("exchange", "NSE") == "NSE":
             shares[str(row["tradingsymbol"])] += int(row.get("quantity") or 0)

@@ -48,34 +48,77 @@ def fund_the_house(committed, fake) -> Decimal:
     return shortfall
 
 
-def test_the_true_up_posts_the_contract_notes_difference_to_the_house_and_cash_reconciles(
-    committed, fake, kite_settings
-):
+def test_a_day_with_no_cost_difference_trues_up_to_exactly_zero(committed, fake, kite_settings):
+    # Kite's virtual contract note gives each order's charges unrounded; the estimate, the
+    # true-up and the broker's debit all round the day as one contract note does.
     _trade_the_day(committed, fake, kite_settings)
     broker = kite_broker(committed, kite_settings)
 
     with committed() as session, session.begin():
-        before = compare(session, broker, scope="full")
         result = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
         after = compare(session, broker, scope="full")
 
     assert result.orders == len(fake.orders())
-    assert result.actual == fake.charges_debited
-    assert before.cash_books - before.cash_broker == result.difference
-    assert result.difference != 0  # per-order contract notes round differently from the estimate
-    if Decimal(after.house["settled"]) + Decimal(after.house["unsettled"]) < 0:
-        # the house paid more than it took in (charges beyond estimates): the operator funds it
-        assert [d.asset for d in after.differences] == ["house cash"], render(after)
-        fund_the_house(committed, fake)
-        with committed() as session:
-            after = compare(session, broker, scope="full")
+    assert result.actual == result.estimated == fake.charges_debited
+    assert result.difference == Decimal("0.00")
     assert after.matches, render(after)
     with committed() as session:
         trued = session.get(ChargesTrueUp, FIRST_DAY)
+        assert trued.entry_id is None  # nothing to post
+        assert set(trued.details["per_order_unrounded"]) == {o["order_id"] for o in fake.orders()}
+
+
+def test_what_the_broker_charges_beyond_the_table_goes_to_the_house_exactly(
+    committed, fake, kite_settings
+):
+    fake.brokerage_per_order = Decimal("2.50")  # plus 18 % GST: Rs 2.95 an order
+    _trade_the_day(committed, fake, kite_settings)
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        result = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
+
+    assert result.difference == Decimal("2.95") * len(fake.orders())
+    assert result.actual == fake.charges_debited
+    assert fund_the_house(committed, fake) == result.difference  # the house paid it
+    with committed() as session:
+        after = compare(session, broker, scope="full")
+        trued = session.get(ChargesTrueUp, FIRST_DAY)
         entry = session.get(JournalEntry, trued.entry_id)
-        assert (trued.estimated, trued.actual) == (result.estimated, result.actual)
         assert estimated_charges(session, FIRST_DAY) == result.estimated  # investors unchanged
-        assert entry.cause == "charge_true_up"
+    assert after.matches, render(after)
+    assert entry.cause == "charge_true_up"
+    assert trued.details["contract_note"]["brokerage"] == str(Decimal("2.50") * len(fake.orders()))
+    fake.next_day()  # Kite debits the day's contract note and DP: the books already hold them
+    log_in(committed, fake)
+    with committed() as session:
+        debited = compare(session, kite_broker(committed, kite_settings), scope="full")
+    assert debited.matches, render(debited)
+    assert debited.cash_undebited == 0
+
+
+def test_contract_note_lines_that_do_not_pair_with_the_orders_alert_and_post_nothing(
+    committed, fake, kite_settings
+):
+    _trade_the_day(committed, fake, kite_settings)
+    fake.contract_note_lines_lost = 1
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        result = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
+
+    assert result.refused is not None
+    assert "without a line" in result.refused
+    assert result.difference == 0
+    with committed() as session:
+        (alert,) = session.execute(select(Alert).where(Alert.kind == "true_up")).scalars()
+        assert session.get(ChargesTrueUp, FIRST_DAY) is None  # it can be trued up later
+    assert len(alert.details["missing"]) == 1
+    fake.contract_note_lines_lost = 0
+    with committed() as session, session.begin():
+        again = true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
+    assert again.refused is None
+    assert again.difference == 0
 
 
 def test_a_day_is_trued_up_once_and_an_earlier_day_from_its_snapshot(
@@ -131,14 +174,40 @@ def test_a_share_difference_is_reported_stored_and_alerted(committed, fake, kite
     assert alert.details["report_id"] == stored.id
 
 
-def test_cash_differs_until_the_close_is_trued_up(committed, fake, kite_settings):
+def test_cash_differs_from_the_next_day_until_the_close_is_trued_up(
+    committed, fake, kite_settings
+):
+    fake.brokerage_per_order = Decimal("0.01")  # the broker charges what the table does not
     _trade_the_day(committed, fake, kite_settings)
     broker = kite_broker(committed, kite_settings)
-
     with committed() as session:
-        report = compare(session, broker, scope="full")
+        today = compare(session, broker, scope="full")
         estimated = estimated_charges(session, FIRST_DAY)
 
+    # Kite debits the day's charges into the next day's opening balance: today its cash
+    # still holds them, and the books' charges of the day are counted as not yet debited.
+    assert today.matches, render(today)
+    assert today.cash_undebited == estimated
+    fake.next_day()
+    log_in(committed, fake)
+    broker = kite_broker(committed, kite_settings)
+    with committed() as session:
+        report = compare(session, broker, scope="full")
+
     assert [d.asset for d in report.differences] == ["INR"]
+    assert report.cash_undebited == 0
     assert report.cash_books - report.cash_broker == fake.charges_debited - estimated
     assert "not trued up yet" in render(report)
+
+
+def test_cash_is_compared_without_collateral_or_margin_in_net(committed, fake, kite_settings):
+    _trade_the_day(committed, fake, kite_settings)
+    fake.collateral = Decimal("50000.00")  # pledged holdings count in `net`, but are no cash
+    broker = kite_broker(committed, kite_settings)
+
+    with committed() as session, session.begin():
+        true_up(session, KiteContractNotes(broker, today=FIRST_DAY), FIRST_DAY)
+        report = compare(session, broker, scope="full")
+
+    assert report.matches, render(report)
+    assert Decimal(str(broker.margins()["net"])) == report.cash_broker + fake.collateral

@@ -177,3 +177,29 @@ def test_the_instruments_command_without_a_kite_login_exits_3(engine: Engine) ->
     assert result.stdout == ""
     assert "saras data instruments:" in result.stderr
     assert "log in" in result.stderr
+
+
+def test_only_the_eq_series_is_tradable(session: Session, fake: FakeKite) -> None:
+    # Kite's NSE dump marks other series by a suffix on an EQ-typed row (its published
+    # instruments_nse.csv: CENTRALBK-BE, EMMBI-BL, HUDCO-N8 a tax-free bond...); hyphens inside
+    # an EQ symbol (BAJAJ-AUTO) or a one-letter tail (MCDOWELL-N) are the symbol's own.
+    fake.list_instrument("BAJAJ-AUTO", token=4267265, price=Decimal(9000), name="BAJAJ AUTO")
+    fake.list_instrument("MCDOWELL-N", token=2674433, price=Decimal(1300), name="UNITED SPIRITS")
+    for token, (symbol, name) in enumerate(
+        [
+            ("CENTRALBK-BE", "CENTRAL BANK OF INDIA"),
+            ("EMMBI-BL", "EMMBI INDUSTRIES"),
+            ("ABCD-SM", "AN SME LISTING"),
+            ("SGBAUG28V-GB", "SGB 2020-21 SR-V"),
+            ("HUDCO-N8", "7.64% TAX FREETRI SR2B"),
+        ],
+        start=9_000_001,
+    ):
+        fake.list_other_series(symbol, token=token, name=name)
+
+    result = sync_instruments(session, connect(fake))
+
+    assert result == SyncResult(added=2, updated=0, unchanged=0, other_series=5)
+    stored = set(session.execute(select(Instrument.symbol)).scalars())
+    assert {"BAJAJ-AUTO", "MCDOWELL-N"} <= stored
+    assert not stored & {"CENTRALBK-BE", "EMMBI-BL", "ABCD-SM", "SGBAUG28V-GB", "HUDCO-N8"}

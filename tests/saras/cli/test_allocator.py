@@ -88,12 +88,12 @@ def test_size_and_charges_examples_validate_against_their_output_schemas():
     assert size["quantities"] == {"INFY": 13, "TCS": 7}
     assert charges == {
         "stt": "15.00",
-        "exchange": "0.45",
+        "exchange": "0.47",  # NSE 0.00297 % + IPFT 0.0001 %
         "sebi": "0.02",
         "stamp": "2.00",
-        "gst": "0.08",
+        "gst": "0.09",
         "dp": "0.00",
-        "total": "17.55",
+        "total": "17.58",
     }
 
 

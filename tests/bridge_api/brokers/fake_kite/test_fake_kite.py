@@ -19,7 +19,7 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kex
 
-from bridge_api.brokers.fake_kite import IST, FakeKite, FakeLimits, order_charges
+from bridge_api.brokers.fake_kite import IST, FakeKite, FakeLimits
 
 D = Decimal
 SECRET = "fake_api_secret"
@@ -364,16 +364,17 @@ def test_holdings_positions_and_margins_agree(
     assert kite.margins()["equity"]["net"] == expected_net
 
     assert fake.close_market() == 0
-    charges = (
-        order_charges("BUY", D(7500)).total
-        + order_charges("SELL", D(12080)).total
-        + order_charges("BUY", D(3500)).total
-        + D("15.34")
-    )
-    assert fake.cash == D(100000) - charges
-    assert D(str(kite.margins("equity")["net"])) == D(expected_net) - charges
+    # The day's contract note: STT per scrip to the rupee (INFY 0.1% of 19,580 = 19.58 -> 20,
+    # TCS 3.50 -> 4), stamp likewise (INFY 1.125 -> 1, TCS 0.525 -> 1), exchange 0.00297% + IPFT
+    # 0.0001% of 23,080 = 0.71, SEBI 0.02, GST 18% of 0.73 = 0.13, and DP 15.34 for INFY sold.
+    # Rounding each order on its own would give STT 8 + 12 + 4.
+    charges = D("20") + D("4") + D("1") + D("1") + D("0.71") + D("0.02") + D("0.13") + D("15.34")
+    assert fake.charges_debited == charges
+    # Kite debits the day's charges into the next day's opening balance, not at the close.
+    assert fake.cash == D(100000)
+    assert D(str(kite.margins("equity")["net"])) == D(expected_net)
     assert fake.close_market() == 0
-    assert fake.cash == D(100000) - charges
+    assert fake.charges_debited == charges
 
     clock.at += timedelta(days=1)
     with pytest.raises(kex.TokenException):
@@ -412,20 +413,32 @@ def test_charges_endpoint_matches_the_hand_computed_lakh(kite: KiteConnect) -> N
         }
 
     bought, sold = kite.get_virtual_contract_note([note("BUY"), note("SELL")])
-    gst = round((2.97 + 0.10) * 0.18, 2)
+    # Unrounded, as Kite's published sample shows (STT 0.56 on a Rs 560 buy, GST 0.0033768).
     assert bought["charges"] == {
         "transaction_tax": 100,
         "transaction_tax_type": "stt",
-        "exchange_turnover_charge": 2.97,
+        "exchange_turnover_charge": 3.07,  # NSE 2.97 + IPFT 0.10
         "sebi_turnover_charge": 0.10,
         "brokerage": 0,
         "stamp_duty": 15,
-        "gst": {"igst": gst, "cgst": 0, "sgst": 0, "total": gst},
-        "total": 118.62,
+        "gst": {"igst": 0.5706, "cgst": 0, "sgst": 0, "total": 0.5706},
+        "total": 118.7406,
     }
     assert sold["charges"]["stamp_duty"] == 0
-    assert sold["charges"]["total"] == 103.62
-    assert bought["tradingsymbol"] == "INFY"
+    assert sold["charges"]["total"] == 103.7406
+    (small,) = kite.get_virtual_contract_note([{**note("BUY"), "quantity": 1, "average_price": 7}])
+    assert small["charges"]["transaction_tax"] == 0.007  # not rounded to the rupee per order
+    # Each line echoes the order's fields and its price, but not its order_id.
+    assert {k: v for k, v in bought.items() if k != "charges"} == {
+        "transaction_type": "BUY",
+        "tradingsymbol": "INFY",
+        "exchange": "NSE",
+        "variety": "regular",
+        "product": "CNC",
+        "order_type": "LIMIT",
+        "quantity": 100,
+        "price": 1000,
+    }
     with pytest.raises(kex.InputException):
         kite.get_virtual_contract_note([{"transaction_type": "HOLD"}])
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from allocator import Side
 from bridge_api.batches import service as batches
-from bridge_api.brokers.kite.account import live_prices
+from bridge_api.brokers.kite.account import kite_broker, live_prices
+from bridge_api.brokers.port import BrokerRejected
+from bridge_api.config import get_settings
 from bridge_api.db.models import BatchTarget, Role, Smallcase, User
 from bridge_api.demo.seed import seed_demo
 from bridge_api.portfolios import intents
@@ -49,3 +53,23 @@ def test_asking_for_kite_prices_without_a_login_is_a_conflict(client, session, k
 
     assert response.status_code == 409
     assert "saras kite login" in response.json()["detail"]
+
+
+def test_every_placement_carries_the_configured_algo_id(
+    committed, fake, kite_settings, monkeypatch
+):
+    # SEBI's retail-algo framework: a registered strategy's orders carry the exchange-issued
+    # algo ID; the fake, told the account's ID, refuses placements without it.
+    fake.algo_id = "NSEALGO0042"
+    log_in(committed, fake)
+    unset = kite_broker(committed, kite_settings)
+    price = unset.quotes({"INFY"})["INFY"].price
+    order = {"symbol": "INFY", "side": Side.BUY, "quantity": 1, "price": price}
+
+    with pytest.raises(BrokerRejected, match="algo_id"):
+        unset.place_limit_order(tag="A1", **order)
+    monkeypatch.setenv("SARAS_KITE_ALGO_ID", "NSEALGO0042")
+    get_settings.cache_clear()
+    placed = kite_broker(committed, get_settings()).place_limit_order(tag="A2", **order)
+
+    assert [(o["order_id"], o["tag"]) for o in fake.orders()] == [(placed, "A2")]

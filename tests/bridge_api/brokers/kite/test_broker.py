@@ -199,3 +199,51 @@ def test_a_5xx_order_error_is_an_unknown_outcome_whatever_its_class():
     assert _maybe_accepted(exceptions.InputException("slow down", code=429))
     assert not _maybe_accepted(exceptions.InputException("bad price", code=400))
     assert not _maybe_accepted(exceptions.GeneralException("margin", code=400))
+
+
+@pytest.mark.parametrize("layout", ["separate", "included"])
+def test_holdings_count_t1_pledged_and_mtf_shares_once_in_either_layout(fake, layout):
+    # Kite's docs leave T1 shares out of `quantity`; live answers have been seen with them in it.
+    fake.holdings_layout = layout
+    fake.set_holding(INFY, 10, t1=3, pledged=4, mtf=5)
+    broker = _broker(fake)
+    _buy(broker, quantity=2)
+
+    (row,) = broker.holding_rows()
+    detail = broker.holdings_detail()[INFY]
+
+    assert row["quantity"] == (13 if layout == "included" else 10)
+    assert (detail.settled, detail.t1, detail.pledged, detail.mtf) == (10, 3, 4, 5)
+    assert broker.holdings()[INFY] == 10 + 3 + 5 + 2 == sum(fake.holdings_of().values())
+
+
+def test_order_ids_as_long_as_kites_are_kept_whole(fake):
+    # Kite's published orders.json has ids of 15 to 19 digits ("1953367517686685697").
+    broker = _broker(fake)
+
+    order_id = _buy(broker, tag="LONG1")
+
+    assert len(order_id) == 19
+    assert [o.broker_order_id for o in broker.orders()] == [order_id]
+    assert [t.broker_order_id for t in broker.trades()] == [order_id]
+
+
+def test_a_modified_order_shows_modified_and_is_read_as_open(fake, committed):
+    # Kite's published order_info.json: MODIFY VALIDATION PENDING, MODIFY PENDING, MODIFIED, OPEN.
+    broker = _broker(fake, sessions=committed)
+    fake.fill = "none"
+    fake.modified_lingers = True
+    quote = broker.quotes([INFY])[INFY]
+    order_id = broker.place_limit_order(
+        tag="MOD2", symbol=INFY, side="BUY", quantity=1, price=quote.lower
+    )
+
+    broker.modify_price(order_id, quote.price)
+
+    statuses = [row["status"] for row in broker.kite.order_history(order_id)]
+    assert statuses[-3:] == ["MODIFY VALIDATION PENDING", "MODIFY PENDING", "MODIFIED"]
+    (order,) = broker.orders()
+    assert (order.status, order.price) == ("OPEN", quote.price)
+    assert broker.order_book()[0]["tags"] == ["MOD2"]
+    broker.cancel_order(order_id)
+    assert broker.orders()[0].status == "CANCELLED"
