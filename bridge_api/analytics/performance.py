@@ -93,8 +93,8 @@ def sharpe(returns: Sequence[float], risk_free_daily: float) -> float | None:
         return None
     excess = np.subtract(returns, risk_free_daily)
     spread = float(np.std(excess, ddof=1))
-    if spread == 0.0:
-        return None
+    if spread <= 1e-12 * abs(float(np.mean(excess))):
+        return None  # constant returns: no risk to divide by (a float std is not exactly 0)
     return float(np.mean(excess) / spread * math.sqrt(DAYS_PER_YEAR))
 
 

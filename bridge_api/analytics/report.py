@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from bridge_api.db.models import (
     OrderAllocation,
     Posting,
     Subscription,
+    SubscriptionStatus,
     TaxLot,
     User,
 )
@@ -117,6 +119,67 @@ def for_subscription(
     subscription = session.get(Subscription, subscription_id)
     if subscription is None or subscription.user_id != user.id:
         raise NotFound(f"no subscription {subscription_id}")
+    return _analyse(session, subscription, until=until, risk_free=risk_free)
+
+
+@dataclass(frozen=True, slots=True)
+class SmallcaseSpread:
+    """How a smallcase's subscriptions did against its model, for its manager: how many,
+    their value, and the best, median and worst time-weighted return and tracking error."""
+
+    subscriptions: int
+    value: Decimal
+    returns: tuple[float, float, float] | None
+    """Worst, median and best time-weighted return."""
+    excess: tuple[float, float, float] | None
+    """Worst, median and best return less the model's over the same days."""
+    tracking_errors: tuple[float, float, float] | None
+    """Lowest, median and highest tracking error against the model."""
+
+
+def for_smallcase(
+    session: Session, manager: User, smallcase_id: int, *, until: date
+) -> SmallcaseSpread:
+    """The spread of a smallcase's active subscriptions (its manager or an admin only)."""
+    smallcases.owned(session, manager, smallcase_id)
+    members = session.execute(
+        select(Subscription)
+        .where(
+            Subscription.smallcase_id == smallcase_id,
+            Subscription.status == SubscriptionStatus.ACTIVE,
+        )
+        .order_by(Subscription.id)
+    ).scalars()
+    parts = [_analyse(session, s, until=until, risk_free=RISK_FREE) for s in members]
+    returns = sorted(p.performance.time_weighted for p in parts if p.performance)
+    errors = sorted(
+        p.tracking.tracking_error
+        for p in parts
+        if p.tracking is not None and p.tracking.tracking_error is not None
+    )
+    excess = sorted(
+        p.performance.time_weighted - p.tracking.model_return
+        for p in parts
+        if p.performance is not None and p.tracking is not None
+    )
+    return SmallcaseSpread(
+        subscriptions=len(parts),
+        value=sum((p.identity.value for p in parts), ZERO),
+        returns=_spread(returns),
+        excess=_spread(excess),
+        tracking_errors=_spread(errors),
+    )
+
+
+def _spread(values: list[float]) -> tuple[float, float, float] | None:
+    if not values:
+        return None
+    return values[0], float(np.median(values)), values[-1]
+
+
+def _analyse(
+    session: Session, subscription: Subscription, *, until: date, risk_free: float
+) -> Analytics:
     account = subscription_account(session, subscription.id)
     series = value_series(session, [account], flow_causes=SUBSCRIPTION_FLOWS, until=until)
     identity, contributions, charges = _subscription_identity(session, subscription.id, series)

@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from bridge_api.analytics import gains, report
+from bridge_api.analytics import gains, report, statements
 from bridge_api.analytics.report import Analytics
 from bridge_api.calendar import ist_today
-from bridge_api.http.deps import CurrentUser, SessionDep
+from bridge_api.http.deps import CurrentUser, Manager, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.analytics import (
     AnalyticsOut,
@@ -22,7 +22,12 @@ from bridge_api.http.schemas.analytics import (
     IdentityOut,
     InvestorAnalyticsOut,
     PerformanceOut,
+    PositionOut,
     SeriesOut,
+    SmallcaseSpreadOut,
+    SpreadOut,
+    StatementLineOut,
+    StatementOut,
     TrackingOut,
     WeightOut,
 )
@@ -88,6 +93,69 @@ def capital_gains(
             GainTotalOut(section=t.section, rate=t.rate, rule_from=t.rule_from, gain=t.gain)
             for t in gains.totals(found)
         ],
+    )
+
+
+@router.get("/statements/{year}/{month}")
+def statement(
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    month: Annotated[int, Path(ge=1, le=12)],
+    user: CurrentUser,
+    session: SessionDep,
+) -> StatementOut:
+    """The signed-in investor's statement for a month."""
+    found = statements.monthly(session, user, year, month)
+
+    def positions(books: dict[str, statements.Position]) -> dict[str, PositionOut]:
+        return {
+            name: PositionOut(cash=p.cash, shares=p.shares, value=p.value)
+            for name, p in books.items()
+        }
+
+    return StatementOut(
+        first=found.first,
+        last=found.last,
+        opening=positions(found.opening),
+        closing=positions(found.closing),
+        lines=[
+            StatementLineOut(
+                day=line.day,
+                entry_id=line.entry_id,
+                cause=line.cause,
+                memo=line.memo,
+                book=line.book,
+                asset=line.asset,
+                amount=line.amount,
+            )
+            for line in found.lines
+        ],
+        charges=found.charges,
+        realised=found.realised,
+    )
+
+
+@router.get("/smallcases/{smallcase_id}")
+def smallcase_spread(
+    smallcase_id: IdPath, manager: Manager, session: SessionDep, as_of: AsOf = None
+) -> SmallcaseSpreadOut:
+    """For its manager (or an admin): how the smallcase's subscriptions did against its
+    model, as the spread between the best, the median and the worst."""
+    until = as_of or ist_today()
+    found = report.for_smallcase(session, manager, smallcase_id, until=until)
+
+    def spread(values: tuple[float, float, float] | None) -> SpreadOut | None:
+        return (
+            None if values is None else SpreadOut(low=values[0], median=values[1], high=values[2])
+        )
+
+    return SmallcaseSpreadOut(
+        smallcase_id=smallcase_id,
+        as_of=until,
+        subscriptions=found.subscriptions,
+        value=found.value,
+        returns=spread(found.returns),
+        excess=spread(found.excess),
+        tracking_errors=spread(found.tracking_errors),
     )
 
 

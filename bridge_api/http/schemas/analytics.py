@@ -129,3 +129,58 @@ class CapitalGainsOut(BaseModel):
     long_term_exemption: Rupees
     lines: list[GainLineOut]
     totals: list[GainTotalOut]
+
+
+class PositionOut(BaseModel):
+    """A book's cash (both buckets) and shares at one end of the month, and their value at
+    the last closes on or before it."""
+
+    cash: Rupees
+    shares: dict[str, int]
+    value: Rupees
+
+
+class StatementLineOut(BaseModel):
+    """One posting to one of the investor's books."""
+
+    day: date
+    entry_id: int
+    cause: str
+    memo: str
+    book: str
+    asset: str
+    amount: DecimalString
+
+
+class StatementOut(BaseModel):
+    """A month: each book's opening and closing position (closing = opening + the month's
+    lines, exactly), every line, the charges paid and the gains realised (FIFO per
+    subscription)."""
+
+    first: date
+    last: date
+    opening: dict[str, PositionOut]
+    closing: dict[str, PositionOut]
+    lines: list[StatementLineOut]
+    charges: Rupees
+    realised: Rupees
+
+
+class SpreadOut(BaseModel):
+    """Worst (or lowest), median and best (or highest)."""
+
+    low: float
+    median: float
+    high: float
+
+
+class SmallcaseSpreadOut(BaseModel):
+    """How a smallcase's active subscriptions did against its model (its manager's view)."""
+
+    smallcase_id: int
+    as_of: date
+    subscriptions: int
+    value: Rupees
+    returns: SpreadOut | None = Field(description="time-weighted returns")
+    excess: SpreadOut | None = Field(description="return less the model's over the same days")
+    tracking_errors: SpreadOut | None
