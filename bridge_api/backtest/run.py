@@ -36,3 +36,7 @@ class BacktestRun:
     benchmark_name: str = ""
     rebalances: list[Rebalance] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    amounts: list[Decimal] = field(default_factory=list)
+    """What each simulated subscriber invested (empty for a run Saras did not simulate)."""
+    synthetic: bool | None = None
+    """Whether the prices were the synthetic sample (None: not known, as for a Lean result)."""

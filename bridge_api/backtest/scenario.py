@@ -42,7 +42,7 @@ from bridge_api.db.models.ledger import CASH
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
-from bridge_api.market.loader import load_bars, load_instruments
+from bridge_api.market.loader import holds_synthetic_sample, load_bars, load_instruments
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
 from bridge_api.smallcases import service as smallcases
@@ -92,7 +92,13 @@ def run_backtest(
         manager, smallcase_id, investors = _setup(session, spec)
     if len(days) < 2:
         raise ValueError(f"fewer than two trading days between {spec.start} and {spec.end}")
-    run = BacktestRun(name=spec.name, source="saras", benchmark_name="equal-weight buy-and-hold")
+    run = BacktestRun(
+        name=spec.name,
+        source="saras",
+        benchmark_name="equal-weight buy-and-hold",
+        amounts=[amount for _, amount in investors],
+        synthetic=holds_synthetic_sample(get_settings().market_data_dir),
+    )
     previous = None
     for index, day in enumerate(days):
         period = _period(day, spec.schedule)
@@ -120,8 +126,10 @@ def run_backtest(
             run.equity.append(_book_value(session, day))
     with sessions() as session:
         run.benchmark = _benchmark(session, spec, days, run.equity[0])
+    low, high = min(run.amounts), max(run.amounts)
     run.notes.append(
-        f"{spec.subscribers} subscribers of about {spec.amount} each; rebalanced {spec.schedule}."
+        f"{spec.subscribers} subscribers investing {low} to {high} (in all "
+        f"{sum(run.amounts, Decimal(0))}); rebalanced {spec.schedule}."
     )
     return run
 

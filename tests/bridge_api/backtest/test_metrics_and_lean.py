@@ -1,11 +1,19 @@
+import itertools
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
+from bridge_api.analytics import performance
 from bridge_api.backtest.lean_result import LeanResultError, read_lean_result
-from bridge_api.backtest.metrics import drawdown, summarise
+from bridge_api.backtest.metrics import (
+    drawdown,
+    drawdown_periods,
+    monthly_returns,
+    rolling_volatility,
+    summarise,
+)
 from bridge_api.backtest.run import BacktestRun, Rebalance
 
 
@@ -87,3 +95,41 @@ def test_a_file_that_is_not_a_lean_result_is_refused(tmp_path):
 
     with pytest.raises(LeanResultError, match="Strategy Equity"):
         read_lean_result(path)
+
+
+def test_monthly_returns_chain_month_ends_and_drawdowns_are_separate_falls():
+    days = [date(2026, 1, 30), date(2026, 1, 31), date(2026, 2, 27), date(2026, 3, 2)]
+    run = BacktestRun(
+        name="t",
+        source="saras",
+        days=days,
+        equity=[Decimal(v) for v in ("100", "110", "99", "121")],
+    )
+
+    months = monthly_returns(run)
+    falls = drawdown_periods(_run(["100", "80", "100", "120", "60", "70"]))
+
+    assert months == pytest.approx({(2026, 1): 0.10, (2026, 2): -0.10, (2026, 3): 121 / 99 - 1})
+    assert [(f["depth"], f["recovered"]) for f in falls] == [
+        (-0.5, None),
+        (-0.2, "2026-01-03"),
+    ]
+
+
+def test_the_summary_has_sharpe_sortino_and_calmar_by_the_analytics_rules():
+    values = ["100", "101", "99.5", "102", "101", "104", "103"]
+    run = _run(values)
+    curve = [float(v) for v in values]
+    returns = [b / a - 1 for a, b in itertools.pairwise(curve)]
+    daily_rf = performance.daily_rate(0.065)
+
+    summary = summarise(run)
+
+    assert summary.sharpe == round(performance.sharpe(returns, daily_rf), 4)
+    assert summary.sortino == round(performance.sortino(returns, daily_rf), 4)
+    cagr = 1.03 ** (365.25 / 6) - 1  # six days
+    assert summary.calmar == pytest.approx(cagr / (1 - 99.5 / 101), rel=1e-4)
+    assert rolling_volatility(run, window=3)[:3] == [None, None, None]
+    assert rolling_volatility(run, window=3)[3] == pytest.approx(
+        performance.volatility(returns[:3])
+    )

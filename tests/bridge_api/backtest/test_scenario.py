@@ -1,5 +1,6 @@
 """A short backtest through the engine and the paper venue, and its report."""
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -35,4 +36,12 @@ def test_a_monthly_backtest_trades_each_month_and_reconciles(
     page = (folder / "report.html").read_text()
     assert "Two stocks" in page
     assert "plotly" in page.lower()
-    assert (folder / "summary.json").exists()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["synthetic_data"] is True
+    assert summary["amounts"]["subscribers"] == 3
+    assert Decimal(summary["amounts"]["total"]) == sum(run.amounts, Decimal(0))
+    assert summary["amounts"]["smallest"] != summary["amounts"]["largest"]  # they vary
+    assert "Synthetic sample data" in page
+    assert "Monthly returns" in page
+    assert "(first investment)" in page
+    assert "Worst drawdowns" in page
