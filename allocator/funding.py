@@ -5,8 +5,9 @@ they must fit its cash, i.e. ``sum(q * L) <= spendable(cash)``. When they do not
 
 1. scale every buy by the same factor ``f = spendable / cost`` and round down:
    ``kept = floor(q * f)``;
-2. take the buys in order of the largest fractional part of ``q * f`` (ties by symbol) and give
-   each, in one pass, one more share if that share still fits.
+2. take the buys with a fractional part of ``q * f`` in order of the largest (ties by symbol)
+   and give each, in one pass, one more share if that share still fits (a buy whose
+   proportional share is whole already has it).
 
 Every kept quantity is within one share of its proportional share and never above the buy.
 """
@@ -30,7 +31,7 @@ def fund(buys: Mapping[str, int], limits: Mapping[str, int], budget: int) -> dic
         kept[symbol], remainders[symbol] = divmod(quantity * budget, cost)
     left = budget - sum(kept[s] * limits[s] for s in kept)
     for symbol in sorted(kept, key=lambda s: (-remainders[s], s)):
-        if limits[symbol] <= left and kept[symbol] < buys[symbol]:
+        if remainders[symbol] and limits[symbol] <= left and kept[symbol] < buys[symbol]:
             kept[symbol] += 1
             left -= limits[symbol]
     return kept

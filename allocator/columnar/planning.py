@@ -210,7 +210,7 @@ def _fund(
     for position in range(int(rank.max()) + 1):
         take = order[rank == position]
         owner = np.searchsorted(owners, account[take])
-        fits = (limits[take] <= left[owner]) & (kept[take] < wanted[take])
+        fits = (remainder[take] > 0) & (limits[take] <= left[owner]) & (kept[take] < wanted[take])
         kept[take[fits]] += 1
         left[owner[fits]] -= limits[take[fits]]
     cut[rows] = wanted - kept

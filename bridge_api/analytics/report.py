@@ -135,6 +135,10 @@ class SmallcaseSpread:
     """Worst, median and best return less the model's over the same days."""
     tracking_errors: tuple[float, float, float] | None
     """Lowest, median and highest tracking error against the model."""
+    idle_cash: float | None = None
+    """The average share of the subscriptions' value held as cash (the cash drag)."""
+    charges_share: float | None = None
+    """Charges paid (STT included) as a share of what was paid in (the charges drag)."""
 
 
 def for_smallcase(
@@ -162,12 +166,23 @@ def for_smallcase(
         for p in parts
         if p.performance is not None and p.tracking is not None
     )
+    shares = [
+        float(cash / value)
+        for p in parts
+        if p.series is not None
+        for cash, value in zip(p.series.cash, p.series.values, strict=True)
+        if value > 0
+    ]
+    paid = sum((p.identity.paid_in for p in parts), ZERO)
+    charged = sum((p.charges.get("stt", ZERO) + p.charges.get("other", ZERO) for p in parts), ZERO)
     return SmallcaseSpread(
         subscriptions=len(parts),
         value=sum((p.identity.value for p in parts), ZERO),
         returns=_spread(returns),
         excess=_spread(excess),
         tracking_errors=_spread(errors),
+        idle_cash=float(np.mean(shares)) if shares else None,
+        charges_share=float(charged / paid) if paid > 0 else None,
     )
 
 

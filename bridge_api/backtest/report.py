@@ -38,6 +38,9 @@ _PERCENT = {
     "risk_free_rate",
     "depth",
     "fill_ratio",
+    "worst",
+    "median",
+    "best",
 }
 _LABELS = {
     "start": "Start",
@@ -82,6 +85,7 @@ def write_report(run: BacktestRun, directory: Path, *, stamp: datetime) -> Path:
             "total": str(sum(amounts, Decimal(0))),
         },
         "summary": summary.as_dict(),
+        "subscribers": run.subscribers,
         "drawdowns": drawdown_periods(run),
         "notes": run.notes,
     }
@@ -119,10 +123,29 @@ def _page(run: BacktestRun, summary: dict[str, object]) -> str:
 {html.escape(data)}</p>
 <table>{rows}</table>
 <h2>Worst drawdowns</h2>{_table(drawdown_periods(run))}
+<h2>Subscribers against the model</h2>{_subscribers(run)}
 {charts}
 <h2>Rebalances</h2>{_table(_rebalance_rows(run))}
 <ul>{notes}</ul></body></html>
 """
+
+
+def _subscribers(run: BacktestRun) -> str:
+    """Whole shares and different amounts make each subscriber drift from the model."""
+    if not run.subscribers:
+        return "<p>Not simulated for this run.</p>"
+    spread = run.subscribers
+    rows = [
+        {"figure": name.replace("_", " "), **values}
+        for name, values in spread.items()
+        if isinstance(values, dict)
+    ]
+    drags = (
+        f"<p>{spread['subscribers']} subscribers. Cash drag: on average "
+        f"{_format('depth', spread.get('idle_cash_share'))} of their value was idle cash. "
+        f"Charges drag: {_format('depth', spread.get('charges_share'))} of what was paid in.</p>"
+    )
+    return _table(rows) + drags
 
 
 def _rebalance_rows(run: BacktestRun) -> list[dict[str, object]]:

@@ -40,3 +40,6 @@ class BacktestRun:
     """What each simulated subscriber invested (empty for a run Saras did not simulate)."""
     synthetic: bool | None = None
     """Whether the prices were the synthetic sample (None: not known, as for a Lean result)."""
+    subscribers: dict[str, object] | None = None
+    """The simulated subscribers against the model: the spread of their returns, excess over
+    the model and tracking error (worst, median, best), the cash drag and the charges drag."""

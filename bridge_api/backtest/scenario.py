@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.analytics import report as analytics
 from bridge_api.backtest.run import BacktestRun, Rebalance
 from bridge_api.batches import service as batches
 from bridge_api.brokers.paper import PaperVenue
@@ -89,7 +90,7 @@ def run_backtest(
         load_instruments(session, settings.market_data_dir)
         load_bars(session, settings.market_data_dir)
         days = _trading_days(session, spec)
-        manager, smallcase_id, investors = _setup(session, spec)
+        manager, smallcase_id, investors = _setup(session, spec, days[0] if days else spec.start)
     if len(days) < 2:
         raise ValueError(f"fewer than two trading days between {spec.start} and {spec.end}")
     run = BacktestRun(
@@ -108,7 +109,9 @@ def run_backtest(
             if index == 0:
                 for investor_id, amount in investors:
                     investor = _user(session, investor_id)
-                    intents.invest(session, investor, smallcase_id=smallcase_id, amount=amount)
+                    intents.invest(
+                        session, investor, smallcase_id=smallcase_id, amount=amount, on=day
+                    )
             elif rebalance_day:
                 _accept_new_version(session, manager, smallcase_id, spec)
             batch_id = (
@@ -126,12 +129,34 @@ def run_backtest(
             run.equity.append(_book_value(session, day))
     with sessions() as session:
         run.benchmark = _benchmark(session, spec, days, run.equity[0])
+        run.subscribers = _subscribers(session, manager, smallcase_id, days[-1])
     low, high = min(run.amounts), max(run.amounts)
     run.notes.append(
         f"{spec.subscribers} subscribers investing {low} to {high} (in all "
         f"{sum(run.amounts, Decimal(0))}); rebalanced {spec.schedule}."
     )
     return run
+
+
+def _subscribers(
+    session: Session, manager_id: int, smallcase_id: int, last: date
+) -> dict[str, object]:
+    spread = analytics.for_smallcase(session, _user(session, manager_id), smallcase_id, until=last)
+
+    def three(values: tuple[float, float, float] | None) -> dict[str, float] | None:
+        if values is None:
+            return None
+        low, median, high = values
+        return {"worst": round(low, 4), "median": round(median, 4), "best": round(high, 4)}
+
+    return {
+        "subscribers": spread.subscriptions,
+        "return": three(spread.returns),
+        "excess_over_model": three(spread.excess),
+        "tracking_error": three(spread.tracking_errors),
+        "idle_cash_share": None if spread.idle_cash is None else round(spread.idle_cash, 4),
+        "charges_share": None if spread.charges_share is None else round(spread.charges_share, 4),
+    }
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -159,7 +184,10 @@ def _trading_days(session: Session, spec: BacktestSpec) -> list[date]:
     return list(rows)
 
 
-def _setup(session: Session, spec: BacktestSpec) -> tuple[int, int, list[tuple[int, Decimal]]]:
+def _setup(
+    session: Session, spec: BacktestSpec, first_day: date
+) -> tuple[int, int, list[tuple[int, Decimal]]]:
+    """The admin, manager, smallcase and subscribers, paid in on `first_day`."""
     secret = hash_password("backtest-only")
     admin = add_user(
         session,
@@ -197,7 +225,7 @@ def _setup(session: Session, spec: BacktestSpec) -> tuple[int, int, list[tuple[i
             pan=f"ABCPE{n % 10000:04d}F",
         )
         amount = (spec.amount * (1 + Decimal(n % 7) / 10)).quantize(Decimal("0.01"))
-        payin(session, admin, user_id=user.id, amount=amount, reference="backtest")
+        payin(session, admin, user_id=user.id, amount=amount, reference="backtest", on=first_day)
         investors.append((user.id, amount))
     return manager.id, smallcase.id, investors
 

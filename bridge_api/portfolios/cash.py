@@ -30,10 +30,17 @@ from bridge_api.ledger.service import (
 
 
 def payin(
-    session: Session, admin: User, *, user_id: int, amount: Decimal, reference: str
+    session: Session,
+    admin: User,
+    *,
+    user_id: int,
+    amount: Decimal,
+    reference: str,
+    on: date | None = None,
 ) -> JournalEntry:
-    """Record money an investor has paid in; it becomes their free, settled cash (audited)."""
-    return _bank_transfer(session, admin, user_id, amount, reference, paid_in=True)
+    """Record money an investor has paid in; it becomes their free, settled cash (audited).
+    `on` is the day it arrived (default today, IST; a simulation passes its own day)."""
+    return _bank_transfer(session, admin, user_id, amount, reference, paid_in=True, on=on)
 
 
 def payout(
@@ -44,7 +51,14 @@ def payout(
 
 
 def _bank_transfer(
-    session: Session, admin: User, user_id: int, amount: Decimal, reference: str, *, paid_in: bool
+    session: Session,
+    admin: User,
+    user_id: int,
+    amount: Decimal,
+    reference: str,
+    *,
+    paid_in: bool,
+    on: date | None = None,
 ) -> JournalEntry:
     user = _investor(session, user_id)
     check_amount(amount)
@@ -58,7 +72,7 @@ def _bank_transfer(
         session,
         cause=Cause.PAYIN if paid_in else Cause.PAYOUT,
         legs=legs,
-        effective_on=ist_today(),
+        effective_on=on or ist_today(),
         memo=f"{'pay-in' if paid_in else 'pay-out'} {reference}",
         created_by=admin.id,
     )
@@ -74,9 +88,15 @@ def _bank_transfer(
 
 
 def earmark(
-    session: Session, user: User, subscription_id: int, amount: Decimal, memo: str
+    session: Session,
+    user: User,
+    subscription_id: int,
+    amount: Decimal,
+    memo: str,
+    *,
+    on: date | None = None,
 ) -> JournalEntry:
-    """Move free settled cash of `user` into a subscription's cash."""
+    """Move free settled cash of `user` into a subscription's cash (on `on`, default today)."""
     return post(
         session,
         cause=Cause.EARMARK,
@@ -84,7 +104,7 @@ def earmark(
             Leg(investor_account(session, user.id), CASH, -amount, Bucket.SETTLED),
             Leg(subscription_account(session, subscription_id), CASH, amount, Bucket.SETTLED),
         ],
-        effective_on=ist_today(),
+        effective_on=on or ist_today(),
         memo=memo,
         created_by=user.id,
     )

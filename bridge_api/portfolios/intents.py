@@ -6,6 +6,7 @@ subscription without the money its buys need; a sell or an exit needs the shares
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -46,8 +47,11 @@ def own_subscription(
     return subscription
 
 
-def invest(session: Session, user: User, *, smallcase_id: int, amount: Decimal) -> Intent:
-    """Subscribe to a published smallcase with at least its minimum investment."""
+def invest(
+    session: Session, user: User, *, smallcase_id: int, amount: Decimal, on: date | None = None
+) -> Intent:
+    """Subscribe to a published smallcase with at least its minimum investment (its cash
+    earmarked on `on`, default today; a simulation passes its own day)."""
     require_verified_kyc(session, user)
     check_amount(amount)
     smallcase = session.get(Smallcase, smallcase_id)
@@ -78,7 +82,7 @@ def invest(session: Session, user: User, *, smallcase_id: int, amount: Decimal) 
     session.add(subscription)
     session.flush()
     subscription_account(session, subscription.id)
-    earmark(session, user, subscription.id, amount, f"invest in {smallcase.name}")
+    earmark(session, user, subscription.id, amount, f"invest in {smallcase.name}", on=on)
     return _intent(session, subscription, IntentKind.INVEST, amount=amount)
 
 

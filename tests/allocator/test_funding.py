@@ -47,3 +47,9 @@ def test_the_leftover_goes_to_the_largest_remainder_first_and_skips_what_does_no
     kept = fund({"A": 2, "B": 2}, {"A": 300, "B": 100}, 500)
 
     assert kept == {"A": 1, "B": 2}
+
+
+def test_a_buy_whose_proportional_share_is_whole_gets_no_extra_share():
+    # cost 1*2 + 2*1 = 4, budget 2: f = 1/2 -> A 0.5, B exactly 1. A's next share (2) does not
+    # fit the 1 left; B already has its proportional share, so the 1 stays idle.
+    assert fund({"A": 1, "B": 2}, {"A": 2, "B": 1}, 2) == {"A": 0, "B": 1}

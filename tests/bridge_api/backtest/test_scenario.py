@@ -45,3 +45,10 @@ def test_a_monthly_backtest_trades_each_month_and_reconciles(
     assert "Monthly returns" in page
     assert "(first investment)" in page
     assert "Worst drawdowns" in page
+    subscribers = summary["subscribers"]
+    assert subscribers["subscribers"] == 3
+    worst, median, best = (subscribers["return"][k] for k in ("worst", "median", "best"))
+    assert worst <= median <= best
+    assert 0 < subscribers["idle_cash_share"] < 0.2
+    assert 0 < subscribers["charges_share"] < 0.01
+    assert "Subscribers against the model" in page
