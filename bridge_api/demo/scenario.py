@@ -110,7 +110,7 @@ def run_demo(
     settings = get_settings()
     with sessions() as session, session.begin():
         instruments, bars = load_market(session, settings.market_data_dir)
-        made = seed_demo(session)
+        made = seed_demo(session, paid_on=FIRST_DAY)  # money arrives before it is invested
         say("seeded", {"instruments": instruments, "bars": bars, "made": len(made)})
     result = DemoResult()
     with sessions() as session, session.begin():
@@ -146,7 +146,13 @@ def run_demo(
         intents.exit_subscription(
             session, meera, subscription_id=_subscription(session, meera, it).id
         )
-        intents.buy(session, _user(session, "vikram@saras.demo"), symbol="RELIANCE", quantity=20)
+        intents.buy(
+            session,
+            _user(session, "vikram@saras.demo"),
+            symbol="RELIANCE",
+            quantity=20,
+            on=SECOND_DAY,
+        )
         say("rebalanced", {"version": 2})
     result.batches += _trade_day(
         sessions, market, SECOND_DAY, ["Nifty Leaders", "IT Bellwethers", None], say, rate_limits
@@ -209,6 +215,7 @@ def _invest(session: Session, email: str, smallcase: str, amount: str) -> None:
         _user(session, email),
         smallcase_id=_smallcase(session, smallcase).id,
         amount=Decimal(amount),
+        on=FIRST_DAY,
     )
 
 

@@ -49,9 +49,10 @@ def load_market(session: Session, data_dir: Path) -> tuple[int, int]:
     return load_instruments(session, data_dir), load_bars(session, data_dir)
 
 
-def seed_demo(session: Session) -> list[str]:
-    """Demo admin, manager, three KYC-verified investors with pay-ins, and two published
-    smallcases; idempotent (does nothing if the demo admin exists). Returns what it made."""
+def seed_demo(session: Session, *, paid_on: date | None = None) -> list[str]:
+    """Demo admin, manager, three KYC-verified investors with pay-ins (dated `paid_on`,
+    default today), and two published smallcases; idempotent (does nothing if the demo admin
+    exists). Returns what it made."""
     if _user(session, "admin@saras.demo") is not None:
         return []
     password_hash = hash_password(DEMO_PASSWORD)  # one argon2 hash: every demo user shares it
@@ -81,7 +82,14 @@ def seed_demo(session: Session) -> list[str]:
             pan=f"ABCPE{len(made):04d}F",
             date_of_birth=date(1988, 4, 1),
         )
-        payin(session, admin, user_id=investor.id, amount=Decimal(amount), reference="demo")
+        payin(
+            session,
+            admin,
+            user_id=investor.id,
+            amount=Decimal(amount),
+            reference="demo",
+            on=paid_on,
+        )
         made.append(f"investor {email} with Rs {amount}")
     for name, weights in DEMO_SMALLCASES.items():
         constituents = [_Weight(s, Decimal(w)) for s, w in weights.items()]

@@ -119,8 +119,11 @@ def decide_rebalance(session: Session, user: User, *, subscription_id: int, acce
     return intent
 
 
-def buy(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
-    """Buy one stock into the investor's direct subscription, earmarking its cost up front.
+def buy(
+    session: Session, user: User, *, symbol: str, quantity: int, on: date | None = None
+) -> Intent:
+    """Buy one stock into the investor's direct subscription, earmarking its cost up front
+    (on `on`, default today; a simulation passes its own day).
 
     The cost is quantity x buy limit price (latest close plus the collar) plus the charges
     reserve, the same test the allocator's funding applies.
@@ -139,7 +142,7 @@ def buy(session: Session, user: User, *, symbol: str, quantity: int) -> Intent:
     account = subscription_account(session, subscription.id)
     spare = max(balance(session, account) - reserved(session, subscription.id), Decimal(0))
     if cost > spare:
-        earmark(session, user, subscription.id, cost - spare, f"buy {quantity} {symbol}")
+        earmark(session, user, subscription.id, cost - spare, f"buy {quantity} {symbol}", on=on)
     return _intent(
         session, subscription, IntentKind.BUY, symbol=symbol, quantity=quantity, amount=cost
     )
