@@ -40,8 +40,7 @@ from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.execution import netting
 from bridge_api.execution.tags import account_name, subscription_of
-from bridge_api.ledger import day_charges
-from bridge_api.ledger.dp import charge_dp_here
+from bridge_api.ledger import day_charges, dp
 from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
 from bridge_api.ledger.service import (
     HOUSE,
@@ -120,10 +119,10 @@ def finalize_order(
                 trade_date=trade_date,
                 earlier=earlier,
             )
-        elif charges["dp"] and not charge_dp_here(
-            session, day=trade_date, symbol=order.symbol, charged_with=order.key
-        ):
-            charges["dp"] = Decimal("0.00")  # an earlier sale of the scrip today carried it
+        else:
+            dp.once_a_day(
+                session, charges, day=trade_date, symbol=order.symbol, charged_with=order.key
+            )
     unknown = set(charges) - set(COMPONENTS) - {"total"}
     if unknown:
         raise Conflict(f"unknown charge components {sorted(unknown)}")

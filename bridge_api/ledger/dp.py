@@ -10,6 +10,7 @@ the debit pays for it, and no figure an investor has seen changes later.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -27,3 +28,15 @@ def charge_dp_here(session: Session, *, day: date, symbol: str, charged_with: st
         .returning(DpCharge.symbol)
     ).first()
     return claimed is not None
+
+
+def once_a_day(
+    session: Session, charges: dict[str, Decimal], *, day: date, symbol: str, charged_with: str
+) -> dict[str, Decimal]:
+    """`charges` with their DP dropped when an earlier sale of `symbol` on `day` carried it
+    (the first sale that asks claims the day's charge)."""
+    if charges["dp"] and not charge_dp_here(
+        session, day=day, symbol=symbol, charged_with=charged_with
+    ):
+        charges["dp"] = Decimal("0.00")
+    return charges

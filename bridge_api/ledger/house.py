@@ -24,8 +24,7 @@ from bridge_api.calendar import ist_today
 from bridge_api.db.models import Balance, Bucket, Cause, JournalEntry, LedgerKind, Role, User
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, Forbidden
-from bridge_api.ledger import day_charges
-from bridge_api.ledger.dp import charge_dp_here
+from bridge_api.ledger import day_charges, dp
 from bridge_api.ledger.service import (
     BANK,
     HOUSE,
@@ -158,10 +157,7 @@ def book_stray_fill(
     charges = day_charges.added_by(
         session, trade_date, [Trade(symbol=symbol, side=side, quantity=quantity, price=price)]
     )
-    if charges["dp"] and not charge_dp_here(
-        session, day=trade_date, symbol=symbol, charged_with=memo
-    ):
-        charges["dp"] = Decimal("0.00")
+    dp.once_a_day(session, charges, day=trade_date, symbol=symbol, charged_with=memo)
     paid = [(name, charges[name]) for name in COMPONENTS if charges.get(name)]
     if paid:
         post(
