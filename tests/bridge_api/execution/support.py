@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,13 +18,15 @@ from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import (
     Batch,
     BrokerTrade,
+    Intent,
     OrderSlice,
     PaperOrder,
     PaperTrade,
     Smallcase,
+    Subscription,
     User,
 )
-from bridge_api.demo.scenario import FIRST_DAY
+from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2
 from bridge_api.demo.seed import seed_demo
 from bridge_api.execution.clocks import ImmediateClock, PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
@@ -31,6 +34,7 @@ from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.execution.runner import reconcile_batch
 from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
+from bridge_api.smallcases import service as smallcases
 
 
 def ready_batch(sessions: sessionmaker[Session], amounts: dict[str, str], day: date) -> int:
@@ -165,3 +169,37 @@ def engine_process(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A constituent as the smallcase service takes it."""
+
+    symbol: str
+    weight: Decimal
+
+
+def accept_leaders_v2(session: Session, day: date) -> tuple[Subscription, Intent, int]:
+    """The demo manager publishes Nifty Leaders v2 (ITC out; SBIN and LT in), Vikram accepts
+    it, and an approved batch of the smallcase is priced before `day`: (his subscription, the
+    rebalance intent, the batch id)."""
+    manager = session.execute(select(User).where(User.email == "manager@saras.demo")).scalar_one()
+    vikram = session.execute(select(User).where(User.email == "vikram@saras.demo")).scalar_one()
+    leaders = session.execute(
+        select(Smallcase).where(Smallcase.name == "Nifty Leaders")
+    ).scalar_one()
+    smallcases.new_version(
+        session,
+        manager,
+        leaders.id,
+        constituents=[Weight(s, Decimal(w)) for s, w in LEADERS_V2.items()],
+        note="ITC out; SBIN and LT in",
+        description=None,
+    )
+    subscription = session.execute(
+        select(Subscription).where(Subscription.user_id == vikram.id)
+    ).scalar_one()
+    intent = intents.decide_rebalance(session, vikram, subscription_id=subscription.id, accept=True)
+    batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=day)
+    batches.approve(session, manager, batch.id)
+    return subscription, intent, batch.id

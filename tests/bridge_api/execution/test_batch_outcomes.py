@@ -3,7 +3,6 @@ wait. Real path: the engine, the paper venue and PostgreSQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,22 +16,13 @@ from bridge_api.db.models import (
     Intent,
     IntentKind,
     IntentStatus,
-    Smallcase,
     Subscription,
     User,
 )
-from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2, SECOND_DAY
-from bridge_api.portfolios import intents
-from bridge_api.smallcases import service as smallcases
-from tests.bridge_api.execution.support import paper_day, ready_batch
+from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
+from tests.bridge_api.execution.support import accept_leaders_v2, paper_day, ready_batch
 
 VIKRAM = {"vikram@saras.demo": "600000.00"}
-
-
-@dataclass(frozen=True)
-class Weight:
-    symbol: str
-    weight: Decimal
 
 
 def _trade(sessions: sessionmaker[Session], day: date, participation: str = "0.10") -> None:
@@ -42,27 +32,9 @@ def _trade(sessions: sessionmaker[Session], day: date, participation: str = "0.1
 def _rebalance(sessions: sessionmaker[Session], day: date) -> tuple[int, int, int]:
     """Leaders v2 published and accepted by Vikram; (batch, subscription, new version)."""
     with sessions() as session, session.begin():
-        manager = _user(session, "manager@saras.demo")
-        vikram = _user(session, "vikram@saras.demo")
-        leaders = session.execute(
-            select(Smallcase).where(Smallcase.name == "Nifty Leaders")
-        ).scalar_one()
-        smallcases.new_version(
-            session,
-            manager,
-            leaders.id,
-            constituents=[Weight(s, Decimal(w)) for s, w in LEADERS_V2.items()],
-            note="ITC out; SBIN and LT in",
-            description=None,
-        )
-        subscription = session.execute(
-            select(Subscription).where(Subscription.user_id == vikram.id)
-        ).scalar_one()
-        intent = intents.decide_rebalance(
-            session, vikram, subscription_id=subscription.id, accept=True
-        )
+        subscription, intent, batch = accept_leaders_v2(session, day)
         assert intent.version_id is not None
-        return _batch(session, manager, leaders.id, day), subscription.id, intent.version_id
+        return batch, subscription.id, intent.version_id
 
 
 def _batch(session: Session, manager: User, smallcase_id: int, day: date) -> int:

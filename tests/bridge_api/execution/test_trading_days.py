@@ -4,7 +4,6 @@ Real path: the engine, the paper venue and PostgreSQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -28,7 +27,7 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.db.models.ledger import CASH
-from bridge_api.demo.scenario import FIRST_DAY, LEADERS_V2, SECOND_DAY
+from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
 from bridge_api.execution.clocks import LiveClock
 from bridge_api.execution.planning import t1_sale_proceeds
 from bridge_api.execution.stops import MarketClosed
@@ -43,8 +42,7 @@ from bridge_api.ledger.service import (
 )
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payout
-from bridge_api.smallcases import service as smallcases
-from tests.bridge_api.execution.support import INVESTORS, paper_day, ready_batch
+from tests.bridge_api.execution.support import INVESTORS, accept_leaders_v2, paper_day, ready_batch
 
 MONDAY = date(2026, 11, 23)  # Friday 20 Nov's trades settle today (not on the weekend)
 HOLIDAY = date(2026, 11, 24)  # an NSE trading holiday
@@ -182,39 +180,16 @@ def test_the_proceeds_of_shares_sold_while_still_t1_are_not_spent_the_same_day(
     ready_batch(committed, {"vikram@saras.demo": "600000.00"}, bought_on)
     _trade(committed, bought_on)
     with committed() as session, session.begin():
-        manager, vikram = _user(session, "manager@saras.demo"), _user(session, "vikram@saras.demo")
-        leaders = session.execute(
-            select(Smallcase).where(Smallcase.name == "Nifty Leaders")
-        ).scalar_one()
-        smallcases.new_version(
-            session,
-            manager,
-            leaders.id,
-            constituents=[Weight(s, Decimal(w)) for s, w in LEADERS_V2.items()],
-            note="ITC out; SBIN and LT in",
-            description=None,
-        )
-        subscription = session.execute(
-            select(Subscription).where(Subscription.user_id == vikram.id)
-        ).scalar_one()
-        intents.decide_rebalance(session, vikram, subscription_id=subscription.id, accept=True)
-        batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=sold_on)
-        batches.approve(session, manager, batch.id)
+        subscription, _, batch_id = accept_leaders_v2(session, sold_on)
 
     _trade(committed, sold_on)  # ITC bought on the 19th is T1 on the 20th
 
     with committed() as session:
-        done = session.get(Batch, batch.id)
-        blocked = t1_sale_proceeds(session, batch.id)
+        done = session.get(Batch, batch_id)
+        blocked = t1_sale_proceeds(session, batch_id)
         account = subscription_account(session, subscription.id)
         cash = balance(session, account)
     assert done.state is BatchState.PARTIALLY_COMPLETED
     assert "cut for funds" in done.reason
     assert blocked[account] > 0, "ITC's proceeds came from T1 shares"
     assert cash >= blocked[account], "and were not spent on the day's buys"
-
-
-@dataclass(frozen=True)
-class Weight:
-    symbol: str
-    weight: Decimal
