@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import HTMLResponse
 
-from bridge_api.analytics import gains, report, statements
+from bridge_api.analytics import documents, gains, report, statements
 from bridge_api.analytics.report import Analytics
 from bridge_api.calendar import ist_today
 from bridge_api.http.deps import CurrentUser, Manager, SessionDep
@@ -34,6 +35,9 @@ from bridge_api.http.schemas.analytics import (
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 AsOf = Annotated[date | None, Query(description="The last day (IST); default today.")]
+_DOCUMENTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "text/html": {}}, "description": "JSON, CSV or HTML"}
+}
 RiskFree = Annotated[float, Query(ge=0.0, le=0.5, description="Annual risk-free rate.")]
 
 
@@ -55,16 +59,20 @@ def investor_analytics(
     )
 
 
-@router.get("/capital-gains", response_model=None)
+@router.get("/capital-gains", response_model=CapitalGainsOut, responses=_DOCUMENTS)
 def capital_gains(
     user: CurrentUser,
     session: SessionDep,
     fy: Annotated[int, Query(description="The financial year's first year: 2025 for 2025-26.")],
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "html"], Query()] = "json",
 ) -> CapitalGainsOut | Response:
     """The signed-in investor's capital gains for a financial year: one line per lot sold
-    (FIFO per subscription), and the totals per section and rate a tax filer needs."""
+    (FIFO per subscription), and the totals per section and rate a tax filer needs; as JSON,
+    CSV or a printable HTML page."""
     found = gains.lines(session, user, fy)
+    if format == "html":
+        page = documents.capital_gains_html(user.full_name, fy, found, gains.totals(found))
+        return HTMLResponse(page)
     if format == "csv":
         return Response(
             gains.to_csv(found),
@@ -96,15 +104,27 @@ def capital_gains(
     )
 
 
-@router.get("/statements/{year}/{month}")
+@router.get("/statements/{year}/{month}", response_model=StatementOut, responses=_DOCUMENTS)
 def statement(
     year: Annotated[int, Path(ge=2000, le=2100)],
     month: Annotated[int, Path(ge=1, le=12)],
     user: CurrentUser,
     session: SessionDep,
-) -> StatementOut:
-    """The signed-in investor's statement for a month."""
+    format: Annotated[Literal["json", "csv", "html"], Query()] = "json",
+) -> StatementOut | Response:
+    """The signed-in investor's statement for a month: opening and closing positions, every
+    movement, charges and realised gains; as JSON, CSV (the movements) or a printable page."""
     found = statements.monthly(session, user, year, month)
+    if format == "html":
+        return HTMLResponse(documents.statement_html(user.full_name, found))
+    if format == "csv":
+        return Response(
+            documents.statement_csv(found),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="statement-{year}-{month:02d}.csv"'
+            },
+        )
 
     def positions(books: dict[str, statements.Position]) -> dict[str, PositionOut]:
         return {

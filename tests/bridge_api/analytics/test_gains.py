@@ -110,3 +110,24 @@ def test_the_route_gives_json_and_csv_of_the_investors_own_lots(
     assert rows[1].endswith(",2023-05-10,2024-05-11,10,10000.00,12000.00,2000.00,long,112A")
     assert nothing.json()["lines"] == []
     assert wrong.status_code == 422
+
+
+def test_the_route_gives_a_printable_page_with_the_lines_and_the_exemption(
+    client: TestClient, session: Session
+):
+    user = _investor_with_sales(session)
+
+    page = client.get(
+        "/analytics/capital-gains", headers=auth(user), params={"fy": 2024, "format": "html"}
+    )
+
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert "Capital gains 2024-25" in text
+    assert text.count("<td>INFY</td>") == 3  # the sale of April 2025 is the next year's
+    assert "₹12,000.00" in text
+    assert "-₹1,000.00" in text
+    # 112A: the one long-term line with STT on both legs; the exemption of the year's end
+    assert '<td class="n">₹2,000.00</td><td class="n">₹1,25,000.00</td>' in text
+    assert '<td class="n">₹0.00</td></tr>' in text  # nothing above the exemption

@@ -72,6 +72,16 @@ def test_the_route_shows_the_investors_own_month(committed: sessionmaker[Session
     with TestClient(app) as client:
         month = client.get("/analytics/statements/2026/11", headers=auth(asha, committed))
         wrong = client.get("/analytics/statements/2026/13", headers=auth(asha, committed))
+        sheet = client.get(
+            "/analytics/statements/2026/11",
+            params={"format": "csv"},
+            headers=auth(asha, committed),
+        )
+        page = client.get(
+            "/analytics/statements/2026/11",
+            params={"format": "html"},
+            headers=auth(asha, committed),
+        )
 
     assert month.status_code == 200, month.text
     body = month.json()
@@ -83,6 +93,16 @@ def test_the_route_shows_the_investors_own_month(committed: sessionmaker[Session
         *(name for name in body["closing"] if name.startswith("subscription:")),
     }
     assert wrong.status_code == 422
+    rows = sheet.text.splitlines()
+    assert sheet.headers["content-type"].startswith("text/csv")
+    assert rows[0] == "day,entry,cause,memo,book,asset,amount"
+    assert len(rows) == 1 + len(body["lines"])
+    assert sum(Decimal(r.split(",")[-1]) for r in rows[1:] if ",INR," in r) == sum(
+        Decimal(line["amount"]) for line in body["lines"] if line["asset"] == "INR"
+    )
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Statement for November 2026" in page.text
+    assert page.text.count("<tr>") >= len(body["lines"]) + 1
 
 
 def test_a_manager_sees_the_spread_of_their_smallcases_subscriptions(
