@@ -35,7 +35,7 @@ def rupees(amount: Decimal) -> str:
     sign = "-" if exact < 0 else ""
     whole, _, paise = f"{abs(exact):.2f}".partition(".")
     head, tail = whole[:-3], whole[-3:]
-    groups = []
+    groups: list[str] = []
     while len(head) > 2:
         groups.insert(0, head[-2:])
         head = head[:-2]
