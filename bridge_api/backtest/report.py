@@ -41,6 +41,8 @@ _PERCENT = {
     "worst",
     "median",
     "best",
+    "turnover",
+    "idle share",
 }
 _LABELS = {
     "start": "Start",
@@ -87,6 +89,15 @@ def write_report(run: BacktestRun, directory: Path, *, stamp: datetime) -> Path:
         "summary": summary.as_dict(),
         "subscribers": run.subscribers,
         "drawdowns": drawdown_periods(run),
+        "rebalances": [
+            {k: v if isinstance(v, int | float | None) else str(v) for k, v in row.items()}
+            for row in _rebalance_rows(run)
+        ],
+        "weights_after_rebalances": {
+            day.isoformat(): weights
+            for day, weights in zip(run.days, run.weights, strict=False)
+            if any(r.day == day for r in run.rebalances)
+        },
         "notes": run.notes,
     }
     (folder / "summary.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
@@ -100,6 +111,8 @@ def _page(run: BacktestRun, summary: dict[str, object]) -> str:
         for key, value in summary.items()
     )
     figures = [_equity_figure(run), _monthly_figure(run), _rebalance_figure(run)]
+    if run.weights:
+        figures.append(_weights_figure(run))
     charts = "".join(
         figure.to_html(
             full_html=False,
@@ -157,7 +170,10 @@ def _rebalance_rows(run: BacktestRun) -> list[dict[str, object]]:
             "filled": r.filled_shares,
             "fill_ratio": r.fill_ratio,
             "traded (₹)": float(r.traded_value),
+            "turnover": r.turnover,
             "charges (₹)": float(r.charges),
+            "idle cash (₹)": None if r.idle_cash is None else float(r.idle_cash),
+            "idle share": r.idle_share,
         }
         for i, r in enumerate(run.rebalances)
     ]
@@ -286,4 +302,31 @@ def _rebalance_figure(run: BacktestRun) -> go.Figure:
     figure.update_yaxes(tickformat=".0%", row=2, col=2)
     figure.update_xaxes(title_text="rebalance day")
     figure.update_layout(height=600, showlegend=False, margin={"t": 40}, autosize=True)
+    return figure
+
+
+def _weights_figure(run: BacktestRun) -> go.Figure:
+    """Each symbol's weight in the book and the idle cash, day by day (stacked to 100%)."""
+    names = sorted({name for weights in run.weights for name in weights} - {"cash"})
+    figure = go.Figure()
+    for name in [*names, "cash"]:
+        figure.add_trace(
+            go.Scatter(
+                x=run.days,
+                y=[weights.get(name, 0.0) for weights in run.weights],
+                name=name,
+                stackgroup="weights",
+                mode="lines",
+            )
+        )
+    for rebalance in run.rebalances:
+        figure.add_vline(x=rebalance.day, line={"width": 1, "dash": "dot", "color": "#888"})
+    figure.update_layout(
+        title="Weights over time (dotted: rebalances)",
+        height=450,
+        margin={"t": 40},
+        autosize=True,
+        yaxis={"title": "weight of the book", "tickformat": ".0%", "range": [0, 1]},
+        xaxis={"title": "day"},
+    )
     return figure

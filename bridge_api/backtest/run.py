@@ -17,11 +17,27 @@ class Rebalance:
     filled_shares: int
     traded_value: Decimal
     charges: Decimal
+    value_after: Decimal | None = None
+    """The book's value at the day's closes, after the rebalance (None: not known)."""
+    idle_cash: Decimal | None = None
+    """The subscriptions' cash left uninvested after the rebalance (None: not known)."""
 
     @property
     def fill_ratio(self) -> float:
         """Filled over ordered shares (1 when nothing was ordered)."""
         return self.filled_shares / self.ordered_shares if self.ordered_shares else 1.0
+
+    @property
+    def turnover(self) -> float | None:
+        """Traded value over the book's value after the rebalance."""
+        return float(self.traded_value / self.value_after) if self.value_after else None
+
+    @property
+    def idle_share(self) -> float | None:
+        """Idle cash over the book's value after the rebalance."""
+        if self.idle_cash is None or not self.value_after:
+            return None
+        return float(self.idle_cash / self.value_after)
 
 
 @dataclass
@@ -43,3 +59,6 @@ class BacktestRun:
     subscribers: dict[str, object] | None = None
     """The simulated subscribers against the model: the spread of their returns, excess over
     the model and tracking error (worst, median, best), the cash drag and the charges drag."""
+    weights: list[dict[str, float]] = field(default_factory=list)
+    """Each day's weights of the book at the closes, by symbol and ``cash`` (empty when not
+    known, as for a Lean result)."""

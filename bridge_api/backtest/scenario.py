@@ -121,12 +121,14 @@ def run_backtest(
             )
         if batch_id is not None:
             _trade(sessions, day, spec)
-            with sessions() as session:
-                run.rebalances.append(_rebalance_stats(session, batch_id, day))
-            say("rebalanced", {"day": day, "batch": batch_id})
         with sessions() as session:
-            run.days.append(day)
-            run.equity.append(_book_value(session, day))
+            book = _book(session, day)
+            if batch_id is not None:
+                run.rebalances.append(_rebalance_stats(session, batch_id, day, book))
+                say("rebalanced", {"day": day, "batch": batch_id})
+        run.days.append(day)
+        run.equity.append(book.value)
+        run.weights.append(book.weights())
     with sessions() as session:
         run.benchmark = _benchmark(session, spec, days, run.equity[0])
         run.subscribers = _subscribers(session, manager, smallcase_id, days[-1])
@@ -275,7 +277,7 @@ def _trade(sessions: sessionmaker[Session], day: date, spec: BacktestSpec) -> No
     engine.run()
 
 
-def _rebalance_stats(session: Session, batch_id: int, day: date) -> Rebalance:
+def _rebalance_stats(session: Session, batch_id: int, day: date, book: _Book) -> Rebalance:
     orders = (
         session.execute(select(BatchOrder).where(BatchOrder.batch_id == batch_id)).scalars().all()
     )
@@ -302,11 +304,31 @@ def _rebalance_stats(session: Session, batch_id: int, day: date) -> Rebalance:
         filled_shares=int(filled),
         traded_value=Decimal(traded),
         charges=Decimal(charges),
+        value_after=book.value,
+        idle_cash=book.cash,
     )
 
 
-def _book_value(session: Session, day: date) -> Decimal:
-    """Every subscription's cash plus its shares at `day`'s closes."""
+@dataclass(frozen=True, slots=True)
+class _Book:
+    """Every subscription's cash and shares valued at one day's closes."""
+
+    cash: Decimal
+    positions: dict[str, Decimal]
+
+    @property
+    def value(self) -> Decimal:
+        return self.cash + sum(self.positions.values(), Decimal(0))
+
+    def weights(self) -> dict[str, float]:
+        value = self.value
+        if not value:
+            return {}
+        shares = {s: round(float(v / value), 6) for s, v in sorted(self.positions.items())}
+        return {**shares, "cash": round(float(self.cash / value), 6)}
+
+
+def _book(session: Session, day: date) -> _Book:
     rows = session.execute(
         select(Balance.asset, func.sum(Balance.amount))
         .join(LedgerAccount, LedgerAccount.id == Balance.account_id)
@@ -314,10 +336,11 @@ def _book_value(session: Session, day: date) -> Decimal:
         .group_by(Balance.asset)
     ).all()
     closes = dict(session.execute(select(Bar.symbol, Bar.close).where(Bar.day == day)).all())
-    value = Decimal(0)
-    for asset, amount in rows:
-        value += amount if asset == CASH else amount * closes[asset]
-    return value
+    cash = sum((amount for asset, amount in rows if asset == CASH), Decimal(0))
+    positions = {
+        asset: amount * closes[asset] for asset, amount in rows if asset != CASH and amount
+    }
+    return _Book(cash=cash, positions=positions)
 
 
 def _benchmark(

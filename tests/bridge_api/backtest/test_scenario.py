@@ -4,6 +4,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.backtest.report import write_report
@@ -52,3 +53,22 @@ def test_a_monthly_backtest_trades_each_month_and_reconciles(
     assert 0 < subscribers["idle_cash_share"] < 0.2
     assert 0 < subscribers["charges_share"] < 0.01
     assert "Subscribers against the model" in page
+    # weights over time: each day's weights sum to one, near the model's halves after trading
+    assert len(run.weights) == len(run.days)
+    for weights in run.weights:
+        assert abs(sum(weights.values()) - 1) < 1e-5
+    first = run.weights[0]
+    assert abs(first["INFY"] - 0.5) < 0.1
+    assert abs(first["TCS"] - 0.5) < 0.1
+    assert "Weights over time" in page
+    # each rebalance's idle cash is the book's cash that day, and turnover is traded / value
+    for rebalance in run.rebalances:
+        index = run.days.index(rebalance.day)
+        assert rebalance.value_after == run.equity[index]
+        assert rebalance.idle_share is not None
+        assert rebalance.idle_share == pytest.approx(run.weights[index]["cash"], abs=1e-5)
+        assert rebalance.turnover == float(rebalance.traded_value / run.equity[index])
+    assert [row["idle share"] for row in summary["rebalances"]] == [
+        r.idle_share for r in run.rebalances
+    ]
+    assert set(summary["weights_after_rebalances"]) == {r.day.isoformat() for r in run.rebalances}
