@@ -30,6 +30,8 @@ from bridge_api.db.models import (
     Bar,
     BatchOrder,
     BrokerTrade,
+    Intent,
+    IntentStatus,
     KycStatus,
     LedgerAccount,
     LedgerKind,
@@ -116,7 +118,7 @@ def run_backtest(
                 _accept_new_version(session, manager, smallcase_id, spec)
             batch_id = (
                 _approved_batch(session, manager, smallcase_id, day)
-                if index == 0 or rebalance_day
+                if index == 0 or rebalance_day or _waiting(session, smallcase_id)
                 else None
             )
         if batch_id is not None:
@@ -253,14 +255,33 @@ def _accept_new_version(
         note="scheduled rebalance",
         description=None,
     )
+    waiting = _waiting(session, smallcase_id)
     subscriptions = (
         session.execute(select(Subscription).where(Subscription.smallcase_id == smallcase_id))
         .scalars()
         .all()
     )
     for subscription in subscriptions:
+        if subscription.id in waiting:
+            continue  # its rebalance, deferred from an earlier day, follows the newest version
         owner = _user(session, subscription.user_id)
         intents.decide_rebalance(session, owner, subscription_id=subscription.id, accept=True)
+
+
+def _waiting(session: Session, smallcase_id: int) -> set[int]:
+    """Subscriptions with an intent still pending: a side deferred because the other side of
+    its scrip traded that day (docs/ledger.md, "Same-day opposite orders") waits for the next
+    session's batch."""
+    return set(
+        session.execute(
+            select(Intent.subscription_id)
+            .join(Subscription, Subscription.id == Intent.subscription_id)
+            .where(
+                Subscription.smallcase_id == smallcase_id,
+                Intent.status == IntentStatus.PENDING,
+            )
+        ).scalars()
+    )
 
 
 def _trade(sessions: sessionmaker[Session], day: date, spec: BacktestSpec) -> None:

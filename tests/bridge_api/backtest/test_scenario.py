@@ -5,11 +5,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.backtest.report import write_report
 from bridge_api.backtest.scenario import BacktestSpec, run_backtest
 from bridge_api.brokers.paper import PaperVenue
+from bridge_api.db.models import Intent, IntentStatus
+from bridge_api.demo.seed import DEMO_SMALLCASES
 from bridge_api.ledger.reconciliation import compare
 
 
@@ -72,3 +75,35 @@ def test_a_monthly_backtest_trades_each_month_and_reconciles(
         r.idle_share for r in run.rebalances
     ]
     assert set(summary["weights_after_rebalances"]) == {r.day.isoformat() for r in run.rebalances}
+
+
+def test_a_side_deferred_to_the_next_session_trades_there_and_the_next_month_follows(
+    committed: sessionmaker[Session],
+):
+    """Some subscribers sell a scrip that others buy on 2 March 2026: the buys wait for the
+    next session (docs/ledger.md, "Same-day opposite orders"), whose own batch finishes them
+    before April's rebalance is accepted."""
+    spec = BacktestSpec(
+        name="Nifty Leaders",
+        weights={s: Decimal(w) for s, w in DEMO_SMALLCASES["Nifty Leaders"].items()},
+        start=date(2026, 1, 1),
+        end=date(2026, 4, 2),
+        subscribers=5,
+        schedule="monthly",
+    )
+
+    run = run_backtest(committed, spec)
+
+    days = [r.day for r in run.rebalances]
+    assert days == [
+        date(2026, 1, 1),
+        date(2026, 2, 2),
+        date(2026, 3, 2),
+        date(2026, 3, 4),  # the deferred buys: 3 March 2026 is a holiday (Holi)
+        date(2026, 4, 1),
+    ]
+    with committed() as session:
+        assert compare(session, PaperVenue(committed, session_day=spec.end)).matches
+        assert not session.execute(
+            select(Intent).where(Intent.status == IntentStatus.PENDING)
+        ).first()
