@@ -11,6 +11,7 @@ import csv
 import html
 import io
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from bridge_api.analytics.gains import GainLine, Total, financial_year, rule_on
 from bridge_api.analytics.statements import Position, Statement
@@ -158,6 +159,55 @@ def statement_csv(statement: Statement) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def allocation_note_html(investor: str, body: dict[str, Any]) -> str:
+    """One allocation note (what a contract note is to a direct client), as stored."""
+    orders = body.get("orders", [])
+    rows = "".join(
+        f"<tr><td>{html.escape(str(o['order']))}</td><td>{html.escape(str(o['symbol']))}</td>"
+        f"<td>{html.escape(str(o['side']))}</td>"
+        f'<td class="n">{o["requested"]}</td><td class="n">{o["quantity"]}</td>'
+        f'<td class="n">{_price(o.get("average_price"))}</td>'
+        f'<td class="n">{rupees(Decimal(o["value"]))}</td>'
+        f"<td>{html.escape(_components(o.get('charges') or {}))}</td>"
+        f'<td class="n">{rupees(Decimal(o["charges_paid"]))}</td></tr>'
+        for o in orders
+    )
+    return _page(
+        f"Allocation note: batch {body.get('batch')}",
+        f"<p>{html.escape(investor)}. Subscription {body.get('subscription_id')}; trade date "
+        f"{html.escape(str(body.get('trade_date') or '-'))}; batch "
+        f"{html.escape(str(body.get('state')))}.</p>"
+        + _table(
+            [
+                "Order",
+                "Symbol",
+                "Side",
+                "Asked",
+                "Received",
+                "Average price",
+                "Value",
+                "Charges by component",
+                "Charges",
+            ],
+            rows,
+            numeric={3, 4, 5, 6, 8},
+        )
+        + f"<p>Cash moved: <strong>{rupees(Decimal(body.get('cash_moved', '0')))}</strong> "
+        "(sales in, purchases and charges out).</p>"
+        + '<p class="note">Written once when the batch ended and never changed. Shares are '
+        "bought and sold for many investors in one order and allocated exactly "
+        "(docs/ledger.md).</p>",
+    )
+
+
+def _price(value: object) -> str:
+    return "-" if value is None else f"₹{value}"
+
+
+def _components(charges: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {rupees(Decimal(str(v)))}" for name, v in sorted(charges.items()))
 
 
 def _amount(asset: str, amount: Decimal) -> str:

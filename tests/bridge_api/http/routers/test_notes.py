@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.analytics.documents import rupees
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import AllocationNote, User
 from bridge_api.demo.scenario import FIRST_DAY
@@ -57,6 +58,11 @@ def test_each_participant_gets_one_note_of_what_it_received(committed: sessionma
         theirs = client.get(
             f"/allocation-notes/{batch}/{mine['subscription_id']}", headers=auth(meera, committed)
         )
+        page = client.get(
+            f"/allocation-notes/{batch}/{mine['subscription_id']}",
+            params={"format": "html"},
+            headers=auth(asha, committed),
+        )
 
     assert len(notes) == len(INVESTORS)
     body = one.json()["body"]
@@ -76,5 +82,8 @@ def test_each_participant_gets_one_note_of_what_it_received(committed: sessionma
         spent += value + Decimal(order["charges_paid"])
     assert Decimal(body["cash_moved"]) == -spent
     assert theirs.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.text.count("<td>BUY</td>") == 6
+    assert f"Cash moved: <strong>{rupees(Decimal(body['cash_moved']))}</strong>" in page.text
     with committed() as session, pytest.raises(DBAPIError, match="permission denied"):
         session.execute(text("UPDATE allocation_notes SET body = '{}'"))
