@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from saras.cli.console import command_group
-from saras.cli.failures import failures
+from saras.cli.failures import STOPPED, fail, failures
 
 if TYPE_CHECKING:
     from bridge_api.db.backup import Progress, Tools
@@ -30,6 +30,28 @@ def upgrade_command() -> None:
     upgrade(url)
     shown = make_url(url).render_as_string(hide_password=True)
     typer.echo(f"database at the newest revision ({shown})")
+
+
+@app.command("ready")
+def ready_command() -> None:
+    """Exit 0 when the database answers at the code's newest migration (a probe for
+    processes without an HTTP port, such as the worker); else say why and exit 3."""
+    from bridge_api.db.session import session_factory  # noqa: PLC0415
+    from bridge_api.observability.health import check  # noqa: PLC0415
+
+    with session_factory()() as session:
+        outcome = check(session)
+    if not outcome.ready:
+        if outcome.database != "ok":
+            fail("db ready", f"the database did not answer ({outcome.database})", STOPPED)
+        fail(
+            "db ready",
+            f"the database is at migration {outcome.revision or 'none'}, the code at "
+            f"{outcome.head}",
+            STOPPED,
+            hint="run `saras db upgrade`",
+        )
+    typer.echo(f"ready at migration {outcome.revision}")
 
 
 @app.command("backup")
