@@ -507,8 +507,11 @@ class Engine:
             fills.mark_slice(session, slice_id, status, message[:300])
 
     def _resolve_unknown(self, batch_id: int, side: Side) -> None:
-        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
-            self._resolve(piece.id, piece.tag)
+        for piece, order in self._slices(
+            batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]
+        ):
+            with logs.bind(order=order.key, slice=piece.tag):
+                self._resolve(piece.id, piece.tag)
 
     def _resolve(self, slice_id: int, tag: str) -> None:
         """Find a tag whose placement outcome is unknown; retry the lookup, never the order.
@@ -581,13 +584,14 @@ class Engine:
 
     def _cancel_open(self, batch_id: int, side: Side) -> None:
         book = self._by_tag()
-        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENT]):
+        for piece, order in self._slices(batch_id, side, [SliceStatus.SENT]):
             found = book.get(piece.tag)
             if found is not None and not found.final:
-                self._ask(partial(self.broker.cancel_order, found.broker_order_id))
-                self._progress(
-                    "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
-                )
+                with logs.bind(order=order.key, slice=piece.tag):
+                    self._ask(partial(self.broker.cancel_order, found.broker_order_id))
+                    self._progress(
+                        "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
+                    )
 
     def _sync_trades(self, batch_id: int, side: Side) -> int:
         """Record the trade book's new fills of the batch (each trade once), and deal with any
