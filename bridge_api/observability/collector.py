@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 _QUERIES: dict[str, str] = {
     "jobs": "SELECT queue_name, status::text, count(*) FROM procrastinate_jobs "
     "GROUP BY queue_name, status",
-    "oldest": "SELECT queue_name, extract(epoch FROM clock_timestamp() - min(e.at)) "
+    "oldest": "SELECT queue_name, extract(epoch FROM clock_timestamp() - min(since)) FROM ("
+    "SELECT j.queue_name, greatest(max(e.at), j.scheduled_at) AS since "
     "FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id "
-    "AND e.type = 'deferred' WHERE j.status = 'todo' GROUP BY queue_name",
+    "AND e.type IN ('deferred', 'deferred_for_retry') WHERE j.status = 'todo' "
+    "AND (j.scheduled_at IS NULL OR j.scheduled_at <= clock_timestamp()) GROUP BY j.id"
+    ") AS waiting GROUP BY queue_name",
     "token": "SELECT extract(epoch FROM expires_at - clock_timestamp()) FROM kite_sessions "
     "WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1",
     "reconciliation": "SELECT DISTINCT ON (scope) scope, matches, "
@@ -78,7 +81,8 @@ def _families(rows: dict[str, list[Any]]) -> Iterator[Metric]:
     yield jobs
     oldest = GaugeMetricFamily(
         "saras_job_oldest_waiting_seconds",
-        "Age of the oldest job still waiting to be run, by queue.",
+        "Seconds the oldest due job has waited to be run (since it was deferred, retried or "
+        "scheduled), by queue.",
         labels=["queue"],
     )
     for queue, seconds in rows["oldest"]:

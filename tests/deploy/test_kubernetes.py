@@ -114,7 +114,7 @@ def test_http_probes_ask_for_paths_the_processes_serve(engine):
                         assert bridge.get(probe["path"]).status_code == 200, probe
                     else:  # the engine's metrics port
                         url = f"http://127.0.0.1:{port}{probe['path']}"
-                        with urllib.request.urlopen(url, timeout=5) as answer:
+                        with urllib.request.urlopen(url, timeout=60) as answer:
                             assert answer.status == 200
     finally:
         server.shutdown()

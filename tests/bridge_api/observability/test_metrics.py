@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
+from bridge_api.notifications import jobs as job_queue
 from bridge_api.observability.collector import DatabaseCollector
 from bridge_api.observability.exposition import serve_process_metrics
 from tests.bridge_api.brokers.kite.test_broker import INFY, _broker
@@ -94,15 +95,21 @@ def test_a_paper_day_counts_orders_phases_limiter_waits_and_the_lease(committed)
 
 def test_the_database_gauges_show_jobs_the_token_reconciliation_batches_and_lease(committed):
     trade_a_day(committed)
+    with committed() as session, session.begin():  # a job due in an hour is not waiting
+        connection = session.connection().connection.driver_connection
+        job_queue.batch_finished.configure(
+            connection=connection, queue="later", schedule_in={"hours": 1}
+        ).defer(batch_id=0, state="completed")
 
     exposition = scrape(committed)
 
     assert _samples(exposition, "saras_database_up") == {(): 1}
     jobs = _samples(exposition, "saras_jobs")
     assert jobs[(("queue", "notifications"), ("status", "todo"))] > 0
-    assert set(_samples(exposition, "saras_job_oldest_waiting_seconds")) == {
-        (("queue", "notifications"),)
-    }
+    assert jobs[(("queue", "later"), ("status", "todo"))] == 1
+    ((queue, waited),) = _samples(exposition, "saras_job_oldest_waiting_seconds").items()
+    assert queue == (("queue", "notifications"),)
+    assert 0 <= waited < 600
     ((_, expires),) = _samples(exposition, "saras_kite_token_expires_in_seconds").items()
     assert 7000 < expires <= 7200
     assert _samples(exposition, "saras_reconciliation_differences") == {(("scope", "shares"),): 0}
@@ -144,7 +151,7 @@ def test_kite_429s_are_counted_by_reads_and_writes(fake):
 def test_the_engine_serves_its_metrics_on_a_port_of_its_own():
     server, port = serve_process_metrics(0, "127.0.0.1")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as answer:
             body = answer.read().decode()
     finally:
         server.shutdown()
