@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     environment: Literal["dev", "test", "prod"] = "dev"
     log_format: Literal["auto", "json", "text"] = "auto"
     """Log records as JSON lines or readable text; ``auto``: JSON in production."""
+    engine_metrics_port: int | None = None
+    """The port on which ``saras engine run`` serves its Prometheus metrics
+    (``SARAS_ENGINE_METRICS_PORT``); unset, it serves none (docs/operations.md)."""
     market_holidays: list[date] = []
     """NSE trading holidays to add to the exchange calendar's (JSON list of ISO dates)."""
     database_url: str | None = Field(

@@ -63,6 +63,7 @@ from bridge_api.execution.stops import MarketClosed, RealMoneyDisabled, TradingH
 from bridge_api.ledger import settlement
 from bridge_api.ledger.settlement import Settlement
 from bridge_api.notifications.alerts import open_alerts, raise_alert
+from bridge_api.observability import metrics
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, object]], None]
@@ -106,8 +107,24 @@ def emit(progress: Progress | None, event: str, info: dict[str, object]) -> None
     watcher, if any."""
     level, template = EVENTS[event]
     logs.event(log, level, event, template.format_map(_Blank(info)), info)
+    count(event, info)
     if progress is not None:
         progress(event, info)
+
+
+_ORDER_OUTCOMES = {"sent": "placed", "rejected": "rejected", "unknown": "unknown"}
+
+
+def count(event: str, info: dict[str, object]) -> None:
+    """Count an event in the engine's metrics: every event by name, and the orders' outcomes
+    (a slice placed, rejected or of unknown outcome; an order final, filled or not)."""
+    metrics.ENGINE_EVENTS.labels(event).inc()
+    if event in _ORDER_OUTCOMES:
+        metrics.ORDERS.labels(_ORDER_OUTCOMES[event]).inc()
+    elif event == "allocated":
+        filled = info.get("filled")
+        some = isinstance(filled, int) and filled > 0
+        metrics.ORDERS.labels("filled" if some else "unfilled").inc()
 
 
 class _Blank(dict[str, object]):
@@ -215,6 +232,8 @@ class Engine:
         self._watcher = progress
         self._crash = crash or CrashPoints.from_env()
         self._after_batch = after_batch
+        self._phases: dict[int, tuple[int, float]] = {}
+        """Each batch's phase this engine planned, and when (for the phase's duration)."""
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -265,7 +284,23 @@ class Engine:
     def _progress(self, event: str, info: dict[str, object]) -> None:
         if event == "resolved":
             info = {**info, "outcome": _outcome(info)}
+        if event in ("planned", "finished"):
+            self._time_phase(event, info)
         emit(self._watcher, event, info)
+
+    def _time_phase(self, event: str, info: dict[str, object]) -> None:
+        """Observe the duration of the phase that just ended, when this engine began it."""
+        batch = info["batch"]
+        assert isinstance(batch, int)
+        now = time.monotonic()
+        began = self._phases.pop(batch, None)
+        if began is not None:
+            ended, at = began
+            metrics.PHASE_SECONDS.labels(str(ended)).observe(now - at)
+        if event == "planned":
+            phase = info["phase"]
+            assert isinstance(phase, int)
+            self._phases[batch] = (phase, now)
 
     # -- one batch ----------------------------------------------------------------------
 
@@ -472,8 +507,11 @@ class Engine:
             fills.mark_slice(session, slice_id, status, message[:300])
 
     def _resolve_unknown(self, batch_id: int, side: Side) -> None:
-        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]):
-            self._resolve(piece.id, piece.tag)
+        for piece, order in self._slices(
+            batch_id, side, [SliceStatus.SENDING, SliceStatus.UNKNOWN]
+        ):
+            with logs.bind(order=order.key, slice=piece.tag):
+                self._resolve(piece.id, piece.tag)
 
     def _resolve(self, slice_id: int, tag: str) -> None:
         """Find a tag whose placement outcome is unknown; retry the lookup, never the order.
@@ -546,13 +584,14 @@ class Engine:
 
     def _cancel_open(self, batch_id: int, side: Side) -> None:
         book = self._by_tag()
-        for piece, _ in self._slices(batch_id, side, [SliceStatus.SENT]):
+        for piece, order in self._slices(batch_id, side, [SliceStatus.SENT]):
             found = book.get(piece.tag)
             if found is not None and not found.final:
-                self._ask(partial(self.broker.cancel_order, found.broker_order_id))
-                self._progress(
-                    "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
-                )
+                with logs.bind(order=order.key, slice=piece.tag):
+                    self._ask(partial(self.broker.cancel_order, found.broker_order_id))
+                    self._progress(
+                        "cancelled", {"tag": piece.tag, "left": found.quantity - found.filled}
+                    )
 
     def _sync_trades(self, batch_id: int, side: Side) -> int:
         """Record the trade book's new fills of the batch (each trade once), and deal with any

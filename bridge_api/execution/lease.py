@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.execution.stops import LeaseLost
+from bridge_api.observability import metrics
 
 
 class Lease:
@@ -50,7 +51,8 @@ class Lease:
                 ),
                 {"name": self.name, "holder": self.holder, "ttl": self.ttl},
             ).first()
-            return won is not None
+        metrics.LEASE_HELD.set(1 if won is not None else 0)
+        return won is not None
 
     def acquire(self, *, timeout: float | None = None, poll: float | None = None) -> bool:
         """Wait for the lease (up to `timeout` seconds, or forever), looking every `poll`
@@ -76,3 +78,4 @@ class Lease:
                 text("DELETE FROM engine_leases WHERE name = :name AND holder = :holder"),
                 {"name": self.name, "holder": self.holder},
             )
+        metrics.LEASE_HELD.set(0)

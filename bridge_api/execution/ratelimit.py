@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import OrderSend, RateLimiter
 from bridge_api.execution.stops import DayBudgetExhausted
+from bridge_api.observability import metrics
 
 SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
@@ -51,12 +52,18 @@ class OrderRateLimiter:
         self._sleep = sleep
 
     def acquire(self, tag: str) -> datetime:
-        """Wait for a token and record the send of `tag`; returns the send time."""
+        """Wait for a token and record the send of `tag`; returns the send time. The wait is
+        counted in the limiter's metrics."""
+        waited = 0.0
         while True:
             wait = self._try(tag)
             if isinstance(wait, datetime):
+                metrics.LIMITER_WAIT_SECONDS.observe(waited)
+                if waited:
+                    metrics.LIMITER_WAITS.inc()
                 return wait
             self._sleep(wait)
+            waited += wait
 
     def count_outside(self, orders: int) -> None:
         """Record how many orders the account placed today outside Saras (read from the

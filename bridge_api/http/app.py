@@ -13,6 +13,7 @@ from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.house import router as house_router
 from bridge_api.http.routers.kite import router as kite_router
 from bridge_api.http.routers.notes import router as notes_router
+from bridge_api.http.routers.operations import router as operations_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
 from bridge_api.http.routers.users import router as users_router
@@ -42,4 +43,5 @@ def create_app() -> FastAPI:
     app.include_router(house_router, responses=problems.PROBLEMS)
     app.include_router(analytics_router, responses=problems.PROBLEMS)
     app.include_router(notes_router, responses=problems.PROBLEMS)
+    app.include_router(operations_router)
     return app

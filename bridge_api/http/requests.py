@@ -1,6 +1,8 @@
 """Every request gets an id (the caller's ``X-Request-ID`` when it is sane, else a new one),
 bound to every log record made while it is served and echoed in the response, and one log
-record when it is answered: method, route, status and milliseconds.
+record when it is answered: method, path, route, status and milliseconds. The same answer is
+counted in the HTTP metrics by its route template (``/batches/{batch_id}``, never the raw path,
+whose values are unbounded; ``unmatched`` when no route matched).
 
 Every response carries the security headers (`SECURITY_HEADERS`; the interactive API docs get
 a policy that lets them load). Whatever fails unexpectedly is logged with its traceback and
@@ -17,6 +19,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge_api import logs
+from bridge_api.observability import metrics
 
 HEADER = "x-request-id"
 _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -91,7 +94,11 @@ class RequestIds:
                 if not responded:
                     await _unexpected(answer, request_id)
             finally:
-                elapsed = round((time.perf_counter() - started) * 1000, 1)
+                seconds = time.perf_counter() - started
+                elapsed = round(seconds * 1000, 1)
+                route = route_of(scope)
+                metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+                metrics.HTTP_LATENCY.labels(scope["method"], route).observe(seconds)
                 logs.event(
                     log,
                     logging.INFO if status < 500 else logging.ERROR,
@@ -100,10 +107,17 @@ class RequestIds:
                     {
                         "method": scope["method"],
                         "path": scope["path"],
+                        "route": route,
                         "status": status,
                         "ms": elapsed,
                     },
                 )
+
+
+def route_of(scope: Scope) -> str:
+    """The template of the route that served the request (set in the scope by the router)."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else metrics.UNMATCHED
 
 
 async def _unexpected(send: Send, request_id: str) -> None:

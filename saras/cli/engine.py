@@ -34,6 +34,13 @@ def run_command(
     wait_for_login: Annotated[
         bool, typer.Option(help="Kite: when the session ends, wait for the next login.")
     ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve Prometheus metrics on this port (default SARAS_ENGINE_METRICS_PORT; "
+            "unset: none).",
+        ),
+    ] = None,
     fake_market: Annotated[
         bool,
         typer.Option(
@@ -51,6 +58,7 @@ def run_command(
     from bridge_api.execution.ratelimit import RateLimits  # noqa: PLC0415
 
     start_logging()
+    _serve_metrics(metrics_port)
     limits = RateLimits(per_second=orders_per_second, per_minute=orders_per_minute)
     lease = timedelta(seconds=lease_seconds)
     with failures(COMMAND):
@@ -59,6 +67,21 @@ def run_command(
         else:
             done = _run_paper(day, limits, lease, latency_ms)
     typer.echo(f"traded {len(done)} batches: {done}")
+
+
+def _serve_metrics(port: int | None) -> None:
+    """Serve the engine's metrics beside its work (a standby too: it shows the lease not held)."""
+    from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.observability.exposition import serve_process_metrics  # noqa: PLC0415
+
+    chosen = port if port is not None else get_settings().engine_metrics_port
+    if chosen is None:
+        return
+    try:
+        _, bound = serve_process_metrics(chosen)
+    except OSError as error:
+        fail(COMMAND, f"--metrics-port {chosen}: cannot listen ({error.strerror})")
+    typer.echo(f"metrics on port {bound}", err=True)
 
 
 def _run_paper(day: date, limits: RateLimits, lease: timedelta, latency_ms: int) -> list[int]:

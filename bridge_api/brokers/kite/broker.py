@@ -49,6 +49,7 @@ from bridge_api.brokers.port import (
 )
 from bridge_api.calendar import IST, ist_today
 from bridge_api.db.models import KiteModification, KiteSnapshot
+from bridge_api.observability import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,6 +129,7 @@ class KiteBroker:
                 raise BrokerUnavailable(f"{tag}: Kite could not be reached ({name})") from error
             raise PlacementUnknown(f"{tag}: no answer from Kite ({name})") from error
         except kite_errors.KiteException as error:
+            _count_throttled(error, "write")
             if _maybe_accepted(error):
                 raise PlacementUnknown(f"{tag}: {_describe(error)}") from error
             raise BrokerRejected(_describe(error)) from error
@@ -279,6 +281,7 @@ class KiteBroker:
             except kite_errors.TokenException as error:
                 raise self._lost(error) from error
             except (requests.RequestException, kite_errors.KiteException) as error:
+                _count_throttled(error, "read" if retry else "write")
                 transient = isinstance(error, requests.RequestException) or _maybe_accepted(error)
                 if not transient:
                     raise BrokerRejected(_describe(error)) from error
@@ -310,6 +313,12 @@ class KiteBroker:
                 .values(**values)
                 .on_conflict_do_update(index_elements=["day"], set_=values)
             )
+
+
+def _count_throttled(error: Exception, kind: str) -> None:
+    """Count an HTTP 429 from Kite in the metrics (`kind`: a read or a write)."""
+    if getattr(error, "code", None) == 429:
+        metrics.KITE_THROTTLED.labels(kind).inc()
 
 
 def _maybe_accepted(error: Exception) -> bool:

@@ -123,8 +123,10 @@ def test_every_engine_event_is_a_log_record_carrying_its_batch_order_and_slice(c
     kinds = {r["event"] for r in events}
     assert {"planned", "sent", "unknown", "resolved", "allocated", "finished"} <= kinds
     assert all(r["batch"] == batch for r in events)
-    sent = [r for r in events if r["event"] == "sent"]
-    assert all(r["slice"] == r["tag"] and r["order"].startswith(f"b{batch}-") for r in sent)
+    per_slice = [r for r in events if r["event"] in ("sent", "unknown", "resolved", "rejected")]
+    assert all(r["slice"] == r["tag"] and r["order"].startswith(f"b{batch}-") for r in per_slice)
+    allocated = [r for r in events if r["event"] == "allocated"]
+    assert all(r["order"].startswith(f"b{batch}-") for r in allocated)
     unknown = next(r for r in events if r["event"] == "unknown")
     assert unknown["level"] == "warning"
     assert "looking it up" in unknown["message"]
