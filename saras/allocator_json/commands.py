@@ -7,6 +7,7 @@ from typing import Any
 
 from allocator import allocate, delivery_charges, plan, size
 from saras.allocator_json import codec
+from saras.allocator_json.bulk_plan import plan_text
 
 
 def _plan(document: Any) -> Any:
@@ -41,6 +42,9 @@ def run(command: str, text: str, *, pretty: bool = False) -> str:
     allocator.AllocatorError
         For bad input of any kind, naming the field and the value.
     """
-    document = codec.load(text)
-    codec.validate(command, document)
+    document = codec.load_valid(command, text)
+    if command == "plan" and not pretty:
+        fast = plan_text(document)
+        if fast is not None:
+            return fast
     return codec.dumps(COMMANDS[command](document), pretty=pretty)
