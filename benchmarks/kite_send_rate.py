@@ -56,8 +56,12 @@ def _batch(sessions: sessionmaker[Session], slices: int) -> tuple[str, Decimal]:
             update(Instrument).where(Instrument.symbol == symbol).values(max_order_quantity=1)
         )
         admin = session.execute(select(User).where(User.email == "admin@saras.demo")).scalar_one()
-        vikram = session.execute(select(User).where(User.email == "vikram@saras.demo")).scalar_one()
-        cash.payin(session, admin, user_id=vikram.id, amount=price * slices * 2, reference="bench")
+        vikram = session.execute(
+            select(User).where(User.email == "vikram@saras.demo")
+        ).scalar_one()
+        cash.payin(
+            session, admin, user_id=vikram.id, amount=price * slices * 2, reference="bench"
+        )
         intents.buy(session, vikram, symbol=symbol, quantity=slices)
         batch = batches.create(session, admin, smallcase_id=None, prices_before=FIRST_DAY)
         batches.approve(session, admin, batch.id)
