@@ -14,11 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocator.columnar.apportion import TieBreaker, split_array
+from allocator.columnar.apportion import (
+    Grouped,
+    TieBreaker,
+    split_array,
+    split_grouped,
+    split_grouped_parts,
+)
 from allocator.columnar.intmath import Int64Array, require_below
 from allocator.errors import DuplicateTrade, InvalidInput, OverFill
 
 _INT64_LIMIT = 2**63
+_TABLE_ROWS = 4096
+"""Requests below this many shares are split per distinct request (`Grouped`), not per party."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,12 +81,22 @@ def allocate_columnar(
         raise InvalidInput("charges", "charged, but nothing was filled")
 
     ties = TieBreaker(order_id, accounts)
-    shares = split_array(filled, requested, ties)
-    values = split_array(value, shares, ties)
-    parts = {
-        name: split_array(amount, values, ties) if value else np.zeros_like(values)
-        for name, amount in charges.items()
-    }
+    grouped = Grouped.of(requested, max_rows=_TABLE_ROWS)
+    if grouped is None:
+        shares = split_array(filled, requested, ties)
+        values = split_array(value, shares, ties)
+        parts = {
+            name: split_array(amount, values, ties) if value else np.zeros_like(values)
+            for name, amount in charges.items()
+        }
+    else:
+        # Each split's parts take few distinct values, so every split stays grouped.
+        shares, by_shares = split_grouped(filled, grouped, ties)
+        values, by_values = split_grouped(value, by_shares, ties)
+        parts = {
+            name: split_grouped_parts(amount, by_values, ties) if value else np.zeros_like(values)
+            for name, amount in charges.items()
+        }
     return ColumnarAllocation(
         filled=filled, value=value, shares=shares, values=values, charges=parts
     )
