@@ -4,6 +4,12 @@ Only the parties whose remainder ties at the cut are ranked by ``sha256(seed:nam
 `TieBreaker` hashes each party at most once however many splits it serves (an order's shares,
 values and every charge component share one seed). A split where every remainder is equal
 hashes every party once, about half a microsecond each.
+
+`split_array` works party by party. `split_grouped` takes weights as a small table of values
+and each party's row in it (`Grouped`): the parts and remainders are worked out per row, handed
+out with one gather, and only the parties of the rows tied at the cut are looked at (and
+ranked). Its parts come back grouped the same way, so an allocation's shares (grouped by
+request), values (by shares) and charges (by values) never divide per party.
 """
 
 from __future__ import annotations

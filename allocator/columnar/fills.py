@@ -3,7 +3,8 @@
 Participants are given as arrays: account names sorted and unique, and requested shares.
 Fills are arrays of shares and prices in paise (trade ids are checked for repeats by the
 caller's `trade_ids`). Charges are named components in paise. Shares, values and each charge
-component are split by `split_array`, seeded with the order id.
+component are split with the order id as seed: by `split_grouped` when the requests are below
+`_TABLE_ROWS` shares (the usual case: a table of that many rows at most), else by `split_array`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from typing import Any
 
 from allocator import allocate, delivery_charges, plan, size
 from saras.allocator_json import codec
-from saras.allocator_json.bulk_plan import plan_text
 
 
 def _plan(document: Any) -> Any:
@@ -44,6 +43,8 @@ def run(command: str, text: str, *, pretty: bool = False) -> str:
     """
     document = codec.load_valid(command, text)
     if command == "plan" and not pretty:
+        from saras.allocator_json.bulk_plan import plan_text  # noqa: PLC0415  (numpy, lazily)
+
         fast = plan_text(document)
         if fast is not None:
             return fast
