@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.books import rebalance_request
-from benchmarks.run import interleaved
+from benchmarks.run import interleaved_cpu
 from saras.allocator_json.commands import run
 
 
@@ -88,7 +88,7 @@ def main() -> None:
         f"{len(document['orders'])} orders, {len(document['crossings']):,} crossings, "
         f"{len(document['skipped']):,} skipped"
     )
-    times = interleaved(
+    times, cpu = interleaved_cpu(
         args.repeats, {"bound": lambda: bound(text, document), "plan": lambda: run("plan", text)}
     )
     floor, seconds = times["bound"], times["plan"]
@@ -98,6 +98,7 @@ def main() -> None:
         f"{'run(plan, text)':<50} {seconds:8.3f} s  bound {floor:7.3f} s  "
         f"ratio {ratio:5.2f}x  ({verdict} the 3x goal)"
     )
+    print(f"{'':<50} CPU time ratio {cpu['plan'] / cpu['bound']:5.2f}x")
 
 
 if __name__ == "__main__":
