@@ -4,11 +4,18 @@ Only the parties whose remainder ties at the cut are ranked by ``sha256(seed:nam
 `TieBreaker` hashes each party at most once however many splits it serves (an order's shares,
 values and every charge component share one seed). A split where every remainder is equal
 hashes every party once, about half a microsecond each.
+
+`split_array` works party by party. `split_grouped` takes weights as a small table of values
+and each party's row in it (`Grouped`): the parts and remainders are worked out per row, handed
+out with one gather, and only the parties of the rows tied at the cut are looked at (and
+ranked). Its parts come back grouped the same way, so an allocation's shares (grouped by
+request), values (by shares) and charges (by values) never divide per party.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -98,3 +105,104 @@ def largest(remainders: Int64Array, count: int, ties: TieBreaker) -> IntpArray:
     if need < tied.size:
         tied = ties.smallest(tied, need)
     return np.concatenate((above, tied))
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """Weights as a small table: party ``i`` weighs ``values[labels[i]]``; `counts` per row.
+
+    A largest-remainder split gives every party of a row the same part and remainder, so it
+    can be worked out per row and handed out with one gather; only a row whose remainder is at
+    the cut needs its parties ranked. Rows need not hold distinct values.
+    """
+
+    labels: IntpArray
+    values: list[int]
+    counts: list[int]
+
+    @classmethod
+    def of(cls, weights: Int64Array, *, max_rows: int) -> Grouped | None:
+        """`weights` grouped by value when they are non-negative and below `max_rows`."""
+        if weights.size == 0 or int(weights.min()) < 0 or int(weights.max()) >= max_rows:
+            return None
+        counts = np.bincount(weights, minlength=int(weights.max()) + 1)
+        return cls(weights.astype(np.intp), list(range(counts.size)), counts.tolist())
+
+    def expand(self, table: list[int]) -> Int64Array:
+        """One value per party from one value per row."""
+        result: Int64Array = np.asarray(table, dtype=np.int64)[self.labels]
+        return result
+
+
+def split_grouped(total: int, weights: Grouped, ties: TieBreaker) -> tuple[Int64Array, Grouped]:
+    """`split_array` over grouped weights, with the parts grouped too (for the next split).
+
+    The parts of a tied row take two values; its chosen parties move to a new row.
+    """
+    table, tied, chosen = _split_rows(total, weights, ties)
+    parts = weights.expand(table)
+    if chosen.size == 0:
+        return parts, Grouped(weights.labels, table, list(weights.counts))
+    parts[chosen] += 1
+    first = len(table)
+    moved = np.arange(first, dtype=np.intp)
+    moved[tied] = np.arange(first, first + len(tied), dtype=np.intp)
+    labels = weights.labels.copy()
+    labels[chosen] = moved[labels[chosen]]
+    added = np.bincount(labels[chosen] - first, minlength=len(tied)).tolist()
+    counts = list(weights.counts)
+    for row, count in zip(tied, added, strict=True):
+        counts[row] -= count
+    values = table + [table[row] + 1 for row in tied]
+    return parts, Grouped(labels, values, counts + added)
+
+
+def split_grouped_parts(total: int, weights: Grouped, ties: TieBreaker) -> Int64Array:
+    """The parts of `split_grouped` alone (a last split, whose parts split nothing further)."""
+    table, _, chosen = _split_rows(total, weights, ties)
+    parts = weights.expand(table)
+    parts[chosen] += 1
+    return parts
+
+
+def _split_rows(
+    total: int, weights: Grouped, ties: TieBreaker
+) -> tuple[list[int], list[int], IntpArray]:
+    """Each row's part after whole rows took their extra unit; the rows tied at the cut; and
+    the parties of those rows that get one more unit."""
+    nobody = np.zeros(0, dtype=np.intp)
+    if total < 0:
+        raise InvalidInput("total", f"must not be negative, was {total}")
+    if total == 0:
+        return [0] * len(weights.values), [], nobody
+    whole = sum(v * c for v, c in zip(weights.values, weights.counts, strict=True))
+    if whole <= 0:
+        raise InvalidInput("weights", f"cannot split {total} over weights summing to {whole}")
+    table: list[int] = []
+    levels: dict[int, list[int]] = {}  # remainder -> the occupied rows that have it
+    for row, (value, count) in enumerate(zip(weights.values, weights.counts, strict=True)):
+        part, remainder = divmod(total * value, whole)
+        table.append(part)
+        if count:
+            levels.setdefault(remainder, []).append(row)
+    leftover = total - sum(p * c for p, c in zip(table, weights.counts, strict=True))
+    for remainder in sorted(levels, reverse=True):
+        if leftover == 0:
+            break
+        tied = levels[remainder]
+        level = sum(weights.counts[row] for row in tied)
+        if level > leftover:
+            return table, tied, ties.smallest(_members(weights, tied), leftover)
+        for row in tied:
+            table[row] += 1
+        leftover -= level
+    return table, [], nobody
+
+
+def _members(weights: Grouped, rows: list[int]) -> IntpArray:
+    """The parties in `rows`."""
+    if len(rows) == 1:
+        return np.flatnonzero(weights.labels == rows[0])
+    wanted = np.zeros(len(weights.values), dtype=bool)
+    wanted[rows] = True
+    return np.flatnonzero(wanted[weights.labels])

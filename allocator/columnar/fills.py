@@ -3,7 +3,8 @@
 Participants are given as arrays: account names sorted and unique, and requested shares.
 Fills are arrays of shares and prices in paise (trade ids are checked for repeats by the
 caller's `trade_ids`). Charges are named components in paise. Shares, values and each charge
-component are split by `split_array`, seeded with the order id.
+component are split with the order id as seed: by `split_grouped` when the requests are below
+`_TABLE_ROWS` shares (the usual case: a table of that many rows at most), else by `split_array`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocator.columnar.apportion import TieBreaker, split_array
+from allocator.columnar.apportion import (
+    Grouped,
+    TieBreaker,
+    split_array,
+    split_grouped,
+    split_grouped_parts,
+)
 from allocator.columnar.intmath import Int64Array, require_below
 from allocator.errors import DuplicateTrade, InvalidInput, OverFill
 
 _INT64_LIMIT = 2**63
+_TABLE_ROWS = 4096
+"""Requests below this many shares are split per distinct request (`Grouped`), not per party."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,12 +82,22 @@ def allocate_columnar(
         raise InvalidInput("charges", "charged, but nothing was filled")
 
     ties = TieBreaker(order_id, accounts)
-    shares = split_array(filled, requested, ties)
-    values = split_array(value, shares, ties)
-    parts = {
-        name: split_array(amount, values, ties) if value else np.zeros_like(values)
-        for name, amount in charges.items()
-    }
+    grouped = Grouped.of(requested, max_rows=_TABLE_ROWS)
+    if grouped is None:
+        shares = split_array(filled, requested, ties)
+        values = split_array(value, shares, ties)
+        parts = {
+            name: split_array(amount, values, ties) if value else np.zeros_like(values)
+            for name, amount in charges.items()
+        }
+    else:
+        # Each split's parts take few distinct values, so every split stays grouped.
+        shares, by_shares = split_grouped(filled, grouped, ties)
+        values, by_values = split_grouped(value, by_shares, ties)
+        parts = {
+            name: split_grouped_parts(amount, by_values, ties) if value else np.zeros_like(values)
+            for name, amount in charges.items()
+        }
     return ColumnarAllocation(
         filled=filled, value=value, shares=shares, values=values, charges=parts
     )

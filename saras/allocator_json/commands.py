@@ -41,6 +41,11 @@ def run(command: str, text: str, *, pretty: bool = False) -> str:
     allocator.AllocatorError
         For bad input of any kind, naming the field and the value.
     """
-    document = codec.load(text)
-    codec.validate(command, document)
+    document = codec.load_valid(command, text)
+    if command == "plan" and not pretty:
+        from saras.allocator_json.bulk_plan import plan_text  # noqa: PLC0415  (numpy, lazily)
+
+        fast = plan_text(document)
+        if fast is not None:
+            return fast
     return codec.dumps(COMMANDS[command](document), pretty=pretty)

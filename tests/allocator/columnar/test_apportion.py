@@ -5,7 +5,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator.apportion import split
-from allocator.columnar.apportion import TieBreaker, split_array
+from allocator.columnar.apportion import (
+    Grouped,
+    TieBreaker,
+    split_array,
+    split_grouped,
+    split_grouped_parts,
+)
 
 names = st.lists(
     st.text("abcxyz019-", min_size=1, max_size=5), unique=True, min_size=1, max_size=40
@@ -54,3 +60,36 @@ def test_split_array_beyond_int64_products_stays_exact():
     parts = split_array(total, weights, TieBreaker("s", np.array(["a", "b", "c"])))
 
     assert parts.tolist() == split(total, weights.tolist(), ["a", "b", "c"], "s")
+
+
+@given(
+    names=names,
+    totals=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_chained_grouped_splits_equal_the_scalar_splits(names, totals, data):
+    # As an allocation chains them: shares by requests, values by shares, charges by values.
+    weights = data.draw(
+        st.lists(st.integers(min_value=0, max_value=6), min_size=len(names), max_size=len(names))
+    )
+    if sum(weights) == 0:
+        weights[0] = 1
+    ties = TieBreaker("s", np.array(names, dtype=np.str_))
+    grouped = Grouped.of(np.array(weights, dtype=np.int64), max_rows=7)
+    assert grouped is not None
+
+    expected = weights
+    for total in totals:
+        if sum(expected) == 0:
+            break
+        last = split_grouped_parts(total, grouped, ties)
+        parts, grouped = split_grouped(total, grouped, ties)
+        expected = split(total, expected, names, "s")
+        assert parts.tolist() == last.tolist() == expected
+        assert grouped.expand(grouped.values).tolist() == expected
+        assert grouped.counts == np.bincount(grouped.labels, minlength=len(grouped.values)).tolist()
+
+
+def test_weights_outside_the_table_are_not_grouped():
+    assert Grouped.of(np.array([1, 4096], dtype=np.int64), max_rows=4096) is None
+    assert Grouped.of(np.array([-1, 2], dtype=np.int64), max_rows=4096) is None

@@ -1,10 +1,11 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
 import pytest
 from hypothesis import given
 
-from allocator import allocate
+from allocator import Fill, Participant, allocate
 from allocator.columnar.fills import allocate_columnar
 from allocator.errors import InvalidInput, OverFill
 from tests.allocator.test_fills import final_orders
@@ -87,3 +88,40 @@ def test_columnar_amounts_beyond_int64_are_refused_not_wrapped():
             trade_ids=["T"],
             charges={},
         )
+
+
+@pytest.mark.parametrize("largest", [4095, 4096, 50_000])
+def test_requests_in_and_beyond_the_grouped_table_allocate_as_the_scalar_path(largest):
+    asked = [largest, 7, 7, 7, 3, largest // 2, 1]
+    names = [f"a{n}" for n in range(len(asked))]
+    filled = sum(asked) * 2 // 3
+    fills = [
+        Fill(
+            trade_id="T1",
+            quantity=filled,
+            price=Decimal("1520.35"),
+            time=datetime(2026, 11, 25, 4, tzinfo=UTC),
+        )
+    ]
+    charges = {"stt": Decimal("187.00"), "gst": Decimal("0.09")}
+    participants = [Participant(account=a, quantity=q) for a, q in zip(names, asked, strict=True)]
+
+    scalar = allocate(order_id="o-1", participants=participants, fills=fills, charges=charges)
+    columnar = allocate_columnar(
+        order_id="o-1",
+        accounts=np.array(names),
+        requested=np.array(asked, dtype=np.int64),
+        fill_quantities=np.array([filled], dtype=np.int64),
+        fill_prices=np.array([152_035], dtype=np.int64),
+        trade_ids=["T1"],
+        charges={"stt": 18_700, "gst": 9},
+    )
+
+    assert columnar.shares.tolist() == [a.quantity for a in scalar.allocations]
+    assert columnar.values.tolist() == [_paise(a.value) for a in scalar.allocations]
+    assert columnar.charges["stt"].tolist() == [
+        _paise(a.charges["stt"]) for a in scalar.allocations
+    ]
+    assert columnar.charges["gst"].tolist() == [
+        _paise(a.charges["gst"]) for a in scalar.allocations
+    ]
