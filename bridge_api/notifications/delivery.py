@@ -63,8 +63,7 @@ def fan_out(session: Session, event_id: int) -> list[int]:
                     channel=channel,
                     user_id=user.id,
                     address=address[:500],
-                    idempotency_key=f"ntf_{event.id}_{channel}_{user.id}_"
-                    + secrets.token_hex(6),
+                    idempotency_key=f"ntf_{event.id}_{channel}_{user.id}_" + secrets.token_hex(6),
                     status="pending",
                     attempts=0,
                 )

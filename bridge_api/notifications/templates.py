@@ -43,8 +43,7 @@ _EN: dict[EventKind, tuple[str, str]] = {
     ),
     EventKind.REBALANCE_AVAILABLE: (
         "Rebalance available: {smallcase}",
-        "{smallcase} has a new version ({version}): {note}\n"
-        "Accept or skip the rebalance in Saras.",
+        "{smallcase} has a new version ({version}): {note}\nAccept or skip the rebalance in Saras.",
     ),
     EventKind.KYC_DECIDED: (
         "KYC {status}",
@@ -92,9 +91,7 @@ _HI: dict[EventKind, tuple[str, str]] = {
 }
 
 
-def render(
-    kind: str, data: Mapping[str, Any], *, user_id: int, language: str = "en"
-) -> Message:
+def render(kind: str, data: Mapping[str, Any], *, user_id: int, language: str = "en") -> Message:
     """The event as `user_id` reads it: the data, with that user's own part (``per_user``)
     on top. Hindi where a template exists, else English; a missing field renders empty."""
     event = EventKind(kind)

@@ -80,9 +80,7 @@ def upgrade() -> None:
             "idempotency_key", name=op.f("uq_notification_deliveries_idempotency_key")
         ),
     )
-    op.create_index(
-        "ix_notification_deliveries_status", "notification_deliveries", ["status"]
-    )
+    op.create_index("ix_notification_deliveries_status", "notification_deliveries", ["status"])
     op.create_table(
         "inbox_messages",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
