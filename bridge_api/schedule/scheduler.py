@@ -5,8 +5,9 @@ today are considered. A day with a row is done (run, running, skipped or missed)
 without one whose moment has passed:
 
 - within the job's window: runs now (trigger ``schedule``);
-- past its window, for a job that catches up: runs now (``catch_up``), but only the latest
-  such day when one run covers earlier days (the others are recorded missed, covered);
+- past its window, for a job that catches up: runs now (``catch_up``); when one run covers
+  earlier days, only the latest such day that no later run covered (the others are
+  recorded missed, covered);
 - past its window, for a job that alerts: recorded missed, and the operator alerted.
 
 Claims are rows inserted under a unique (job, day) key, so schedulers started together (or a
@@ -29,6 +30,8 @@ from bridge_api.schedule.day import JOBS, Job
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=3)
+RAN = ("running", "succeeded", "failed")
+"""A run in one of these states did (or is doing) the job's work for its day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +79,27 @@ def _due(sessions: sessionmaker[Session], job: Job, now: datetime) -> list[tuple
     with sessions() as session, session.begin():
         since = max(runs.known_since(session, job), now - LOOKBACK)
         first, today = since.astimezone(IST).date(), now.astimezone(IST).date()
-        taken = set(
+        taken: dict[date, str] = dict(
             session.execute(
-                select(ScheduleRun.scheduled_for).where(
+                select(ScheduleRun.scheduled_for, ScheduleRun.status).where(
                     ScheduleRun.job == job.name,
                     ScheduleRun.scheduled_for >= first,
                     ScheduleRun.scheduled_for <= today,
                 )
-            ).scalars()
+            ).all()
         )
     days = [
         first + timedelta(days=n)
         for n in range((today - first).days + 1)
         if job.runs_on(first + timedelta(days=n))
     ]
-    owed = [d for d in days if since <= job.moment(d) <= now]
-    latest = owed[-1] if owed else None
+    open_days = [d for d in days if since <= job.moment(d) <= now and d not in taken]
+    ran = [d for d, status in taken.items() if status in RAN]
+    # A covering job catches up only its latest open day that no later run has covered.
+    uncovered = [d for d in open_days if not any(r > d for r in ran)]
+    latest = uncovered[-1] if uncovered else None
     actions = []
-    for day in owed:
-        if day in taken:
-            continue
+    for day in open_days:
         if now <= job.moment(day) + job.window:
             actions.append((day, "schedule"))
         elif job.when_missed == "catch_up" and (day == latest or not job.covers_earlier):
