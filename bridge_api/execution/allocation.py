@@ -161,12 +161,12 @@ def _notify_participants(
 ) -> None:
     """Tell each investor who received shares of the order their part (same transaction)."""
     per_user: dict[int, int] = defaultdict(int)
-    owners = dict(
+    owners: dict[int, int] = dict(
         session.execute(
             select(Subscription.id, Subscription.user_id).where(
                 Subscription.id.in_([subscription_of(a.account) for a in result.allocations])
             )
-        ).tuples()
+        ).all()
     )
     for allocation in result.allocations:
         if allocation.quantity:

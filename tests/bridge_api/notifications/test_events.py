@@ -5,16 +5,29 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import KycStatus, NotificationEvent, Role, SmallcaseStatus
+from bridge_api.brokers.paper import PaperVenue
+from bridge_api.db.models import (
+    KycStatus,
+    NotificationEvent,
+    OrderAllocation,
+    Role,
+    SmallcaseStatus,
+    Subscription,
+    User,
+)
+from bridge_api.demo.scenario import FIRST_DAY
+from bridge_api.execution.clocks import PaperClock
+from bridge_api.execution.engine import Engine, EngineConfig
+from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
 from bridge_api.notifications.alerts import acknowledge, open_alerts, raise_alert
 from bridge_api.notifications.events import EventKind, notify
 from bridge_api.portfolios import cash, intents
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.service import decide_kyc
-from tests.bridge_api.execution.support import Weight
+from tests.bridge_api.execution.support import INVESTORS, Weight, ready_batch
 from tests.bridge_api.factories import make_user
 
 
@@ -137,3 +150,36 @@ def test_an_alert_is_acknowledged_once_and_leaves_the_open_alerts(session):
     assert first is not None
     assert again == first
     assert alert.id not in {a.id for a in open_alerts(session)}
+
+
+def test_a_traded_batch_tells_each_participant_their_shares_and_that_it_finished(committed):
+    batch = ready_batch(committed, INVESTORS, FIRST_DAY)
+    venue = PaperVenue(committed, session_day=FIRST_DAY)
+    limiter = OrderRateLimiter(committed, limits=RateLimits(per_second=1000, per_minute=10**5))
+    Engine(
+        committed, venue, PaperClock(venue), limiter=limiter, config=EngineConfig(FIRST_DAY)
+    ).run()
+
+    with committed() as session:
+        investors = set(
+            session.execute(select(User.id).where(User.email.in_(list(INVESTORS)))).scalars()
+        )
+        allocated = _events(session, EventKind.ORDER_ALLOCATED)
+        [finished] = _events(session, EventKind.BATCH_FINISHED)
+        received = session.execute(
+            select(OrderAllocation.subscription_id, func.sum(OrderAllocation.quantity)).group_by(
+                OrderAllocation.subscription_id
+            )
+        ).all()
+        owners = dict(session.execute(select(Subscription.id, Subscription.user_id)).all())
+    told: dict[int, int] = {}
+    for event in allocated:
+        for user, part in event.data["per_user"].items():
+            told[int(user)] = told.get(int(user), 0) + part["shares"]
+    expected: dict[int, int] = {}
+    for subscription, quantity in received:
+        expected[owners[subscription]] = expected.get(owners[subscription], 0) + quantity
+    assert allocated
+    assert told == {user: shares for user, shares in expected.items() if shares}
+    assert set(finished.recipients) == investors
+    assert finished.data["batch_id"] == batch
