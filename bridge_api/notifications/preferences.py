@@ -156,7 +156,11 @@ def _chosen(session: Session, user_id: int) -> dict[tuple[str, str], bool]:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a bad port raises here)
+    except ValueError as error:
+        raise Invalid(f"not a URL: {error}", errors=[{"field": "webhook_url"}]) from error
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Invalid("a webhook URL is http(s)://host/...", errors=[{"field": "webhook_url"}])
     if get_settings().environment == "prod" and parts.scheme != "https":

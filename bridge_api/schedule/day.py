@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.calendar import IST, is_session
 from bridge_api.config import get_settings
 from bridge_api.db.models import Batch, BatchState, EngineLease
+from bridge_api.errors import NotFound
 
 Work = Callable[[sessionmaker[Session], date], str]
 
@@ -301,8 +302,8 @@ JOBS: tuple[Job, ...] = (
 
 
 def job_named(name: str, jobs: tuple[Job, ...] = JOBS) -> Job:
-    """The job called `name`, or a `ValueError` listing the known ones."""
+    """The job called `name`, or `NotFound` listing the known ones."""
     for job in jobs:
         if job.name == name:
             return job
-    raise ValueError(f"no job {name!r}; the jobs are {', '.join(j.name for j in jobs)}")
+    raise NotFound(f"no job {name!r}; the jobs are {', '.join(j.name for j in jobs)}")

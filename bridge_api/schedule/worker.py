@@ -1,8 +1,9 @@
 """The worker process (``saras worker``): the job queue's worker, the rescue of jobs whose
 worker died, and the day's scheduler, in one asyncio loop.
 
-- The queue's worker (procrastinate) runs the notification jobs. Its connections act as the
-  application role, as every other process does.
+- The queue's worker (procrastinate) runs the notification jobs and deletes those that
+  succeeded (the deliveries keep the record). Its connections act as the application role,
+  as every other process does.
 - A worker killed mid-job leaves that job ``doing``; once its heartbeat is older than
   `stalled_after` seconds, any live worker puts the job back in the queue, and the job's own
   protocol makes the repeat harmless (`bridge_api.notifications.delivery`).
@@ -66,6 +67,7 @@ async def _main(options: WorkerOptions) -> None:
                 stalled_worker_timeout=options.stalled_after,
                 fetch_job_polling_interval=options.poll_seconds,
                 abort_job_polling_interval=options.poll_seconds,
+                delete_jobs="successful",
             )
         )
         helpers = [asyncio.create_task(_rescue(app, options))]

@@ -82,6 +82,9 @@ def test_the_admin_sees_the_schedule_and_skips_a_day(client, session):
     holiday = client.post(
         "/admin/schedule/settlement/skip", params={"day": "2026-11-21"}, headers=auth(admin)
     )
+    unknown = client.post(
+        "/admin/schedule/nope/skip", params={"day": "2026-11-20"}, headers=auth(admin)
+    )
     investor = client.get("/admin/schedule", headers=auth(make_user(session)))
 
     assert listed.status_code == 200
@@ -95,6 +98,7 @@ def test_the_admin_sees_the_schedule_and_skips_a_day(client, session):
     assert settlement["next_run"] is not None
     assert skipped.json()["status"] == "skipped"
     assert holiday.status_code == 422
+    assert unknown.status_code == 404
     assert investor.status_code == 403
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.calendar import IST
 from bridge_api.db.models import Alert, NotificationEvent, ScheduleJob, ScheduleRun
-from bridge_api.errors import Conflict, Invalid
+from bridge_api.errors import Conflict, Invalid, NotFound
 from bridge_api.schedule import runs
 from bridge_api.schedule.day import Job
 from bridge_api.schedule.scheduler import tick
@@ -225,7 +225,7 @@ def test_a_run_by_hand_runs_once_unless_asked_again(committed):
     assert (first.status, first.trigger) == ("succeeded", "hand")
     assert again.attempts == 2
     assert probe.days == [FRI, FRI]
-    with pytest.raises(ValueError, match="no job 'nope'"):
+    with pytest.raises(NotFound, match="no job 'nope'"):
         runs.run_by_hand(committed, "nope", FRI, jobs=(job,))
 
 
