@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     orders go without one and the broker applies its generic ID below the OPS threshold."""
     token_key: SecretStr | None = None
     """Fernet key that encrypts the Kite access token at rest (generated per data dir if unset)."""
+    smtp_host: str | None = None
+    """Where notification e-mail goes (``SARAS_SMTP_HOST``); unset, e-mail is not a channel."""
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Saras <saras@localhost>"
+    webhook_attempts: int = 6
+    """Sends of a webhook before it is parked as a dead letter."""
+    webhook_backoff_seconds: float = 30.0
+    """The first retry's delay; each further retry waits twice as long."""
+    webhook_timeout: float = 10.0
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

@@ -38,8 +38,7 @@ from bridge_api.db.models import (
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.ledger.service import among, balance, holdings, subscription_account
-from bridge_api.notifications import jobs
-from bridge_api.notifications.jobs import enqueue
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.portfolios.cash import release
 
 ZERO = Decimal("0.00")
@@ -94,7 +93,7 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     _close_participants(session, batch)
     _conclude_intents(session, batch, traded=True)
     write_notes(session, batch)
-    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
+    _notify_finished(session, batch)
     return batch
 
 
@@ -132,8 +131,25 @@ def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     _close_participants(session, batch)
     _conclude_intents(session, batch, traded=traded or bool(crossed))
     write_notes(session, batch)
-    enqueue(session, jobs.batch_finished, batch_id=batch.id, state=str(batch.state))
+    _notify_finished(session, batch)
     return batch
+
+
+def _notify_finished(session: Session, batch: Batch) -> None:
+    """Tell every investor who took part that the batch ended (same transaction)."""
+    users = session.execute(
+        select(Subscription.user_id)
+        .join(BatchParticipant, BatchParticipant.subscription_id == Subscription.id)
+        .where(BatchParticipant.batch_id == batch.id)
+    ).scalars()
+    notify(
+        session,
+        EventKind.BATCH_FINISHED,
+        list(users),
+        batch_id=batch.id,
+        state=str(batch.state),
+        reason=batch.reason or "",
+    )
 
 
 def write_notes(session: Session, batch: Batch) -> int:

@@ -35,6 +35,7 @@ from bridge_api.db.models import (
     OrderSlice,
     OrderStatus,
     SliceStatus,
+    Subscription,
 )
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
@@ -53,8 +54,7 @@ from bridge_api.ledger.service import (
     subscription_accounts,
     take_out,
 )
-from bridge_api.notifications import jobs
-from bridge_api.notifications.jobs import enqueue
+from bridge_api.notifications.events import EventKind, notify
 
 
 def finalize_order(
@@ -152,8 +152,37 @@ def finalize_order(
             piece.message = "never sent: its order was allocated first"
         else:
             move_slice(piece, SliceStatus.FINAL)
-    enqueue(session, jobs.order_allocated, order_id=order.id, key=order.key, filled=result.filled)
+    _notify_participants(session, order, side, result)
     return result
+
+
+def _notify_participants(
+    session: Session, order: BatchOrder, side: Side, result: OrderAllocation
+) -> None:
+    """Tell each investor who received shares of the order their part (same transaction)."""
+    per_user: dict[int, int] = defaultdict(int)
+    owners: dict[int, int] = dict(
+        session.execute(
+            select(Subscription.id, Subscription.user_id).where(
+                Subscription.id.in_([subscription_of(a.account) for a in result.allocations])
+            )
+        ).all()
+    )
+    for allocation in result.allocations:
+        if allocation.quantity:
+            per_user[owners[subscription_of(allocation.account)]] += allocation.quantity
+    if per_user:
+        notify(
+            session,
+            EventKind.ORDER_ALLOCATED,
+            per_user,
+            order=order.key,
+            symbol=order.symbol,
+            side=str(side),
+            filled=result.filled,
+            average_price=str(result.average_price),
+            per_user={str(user): {"shares": shares} for user, shares in per_user.items()},
+        )
 
 
 def _post_allocation(

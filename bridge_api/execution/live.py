@@ -108,8 +108,10 @@ def run_kite(
             except TradingHalted as error:
                 now = _current_id(sessions, settings)
                 if now == broker.session_id:
+                    _halted(sessions, f"trading halted, Kite unreachable: {error}")
                     raise  # halted with the session still valid: Kite is unreachable
                 if not wait_for_login:
+                    _halted(sessions, f"trading halted until the next Kite login: {error}")
                     raise NeedsLogin(f"trading halted: {error}") from error
                 if now is None:
                     _await_login(sessions, settings, login_poll_seconds, lease, progress)
@@ -117,6 +119,12 @@ def run_kite(
         lease.release()
         if waiter is not None:
             waiter.close()
+
+
+def _halted(sessions: sessionmaker[Session], message: str) -> None:
+    """Alert the operator that the engine stopped trading (its own transaction)."""
+    with sessions() as session, session.begin():
+        raise_alert(session, "engine_halted", message)
 
 
 def _orders_outside(engine: Engine) -> int:

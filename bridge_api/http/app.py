@@ -14,7 +14,9 @@ from bridge_api.http.routers.house import router as house_router
 from bridge_api.http.routers.kite import router as kite_router
 from bridge_api.http.routers.notes import router as notes_router
 from bridge_api.http.routers.operations import router as operations_router
+from bridge_api.http.routers.notifications import router as notifications_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
+from bridge_api.http.routers.schedule import router as schedule_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
 from bridge_api.http.routers.users import router as users_router
 
@@ -44,4 +46,6 @@ def create_app() -> FastAPI:
     app.include_router(analytics_router, responses=problems.PROBLEMS)
     app.include_router(notes_router, responses=problems.PROBLEMS)
     app.include_router(operations_router)
+    app.include_router(notifications_router, responses=problems.PROBLEMS)
+    app.include_router(schedule_router, responses=problems.PROBLEMS)
     return app

@@ -1,2 +1,3 @@
-"""Notification jobs, enqueued on the PostgreSQL task queue in the transaction that causes
-them (delivery channels come later)."""
+"""Notifications: events recorded with their cause (`events`), delivered by the worker on the
+PostgreSQL job queue (`jobs`, `delivery`) by e-mail, signed webhook and the in-app inbox, per
+each user's preferences; operator alerts (`alerts`)."""

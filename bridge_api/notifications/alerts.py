@@ -1,26 +1,43 @@
-"""Operator alerts: stored, logged at once, and delivered by a job committed with the cause."""
+"""Operator alerts: stored, logged at once, and delivered (to every admin, per their
+preferences) by a notification event committed with the cause."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import Alert
-from bridge_api.notifications import jobs
+from bridge_api.db.models import Alert, User
+from bridge_api.errors import NotFound
+from bridge_api.notifications.events import OPERATORS, EventKind, notify
 
 log = logging.getLogger(__name__)
 
+EVENT_OF_ALERT = {
+    "reconciliation": EventKind.RECONCILIATION_BREAK,
+    "kite_session": EventKind.KITE_TOKEN_EXPIRED,
+    "engine_halted": EventKind.ENGINE_HALTED,
+}
+"""The notification an alert of each kind raises (any other kind: `OPERATOR_ALERT`)."""
+
 
 def raise_alert(session: Session, kind: str, message: str, **details: Any) -> Alert:
-    """Record an alert for the operator and enqueue its delivery in the same transaction."""
+    """Record an alert for the operator and its notification, in the same transaction."""
     alert = Alert(kind=kind, message=message[:500], details=details)
     session.add(alert)
     session.flush()
     log.warning("alert [%s]: %s", kind, message)
-    jobs.enqueue(session, jobs.operator_alert, alert_id=alert.id, kind=kind, message=alert.message)
+    notify(
+        session,
+        EVENT_OF_ALERT.get(kind, EventKind.OPERATOR_ALERT),
+        OPERATORS,
+        alert_id=alert.id,
+        alert_kind=kind,
+        message=alert.message,
+    )
     return alert
 
 
@@ -30,3 +47,15 @@ def open_alerts(session: Session, kind: str | None = None) -> list[Alert]:
     if kind is not None:
         query = query.where(Alert.kind == kind)
     return list(session.execute(query).scalars())
+
+
+def acknowledge(session: Session, alert_id: int, by: User) -> Alert:
+    """Mark an alert seen by an admin (idempotent: a second acknowledgement keeps the first
+    time). The caller audits it (the audit log sits beside this package, not below it)."""
+    alert = session.get(Alert, alert_id, with_for_update=True)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = datetime.now(UTC)
+        log.info("alert %s [%s] acknowledged by user %s", alert.id, alert.kind, by.id)
+    return alert

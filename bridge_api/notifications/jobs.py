@@ -1,14 +1,14 @@
 """The job queue (procrastinate, on the bridge's own PostgreSQL) and the notification tasks.
 
 Jobs are deferred on the caller's own connection, inside its transaction: a job exists exactly
-when the state change that caused it was committed. The tasks only log for now; e-mail and
-other channels are a later issue. Run a worker with ``procrastinate --app
-bridge_api.notifications.jobs.app worker``.
+when the state change that caused it was committed. `saras worker` runs them (with the day's
+scheduler, `bridge_api.schedule.worker`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import procrastinate
@@ -20,26 +20,41 @@ log = logging.getLogger(__name__)
 app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-@app.task(name="order_allocated", queue=QUEUE)
-def order_allocated(order_id: int, key: str, filled: int) -> None:
-    """An order was allocated to its participants (tell each of them)."""
-    log.info("order %s (%s) allocated: %s shares", order_id, key, filled)
+@app.task(name="notifications.fan_out", queue=QUEUE)
+def fan_out(event_id: int) -> None:
+    """Turn an event into its deliveries (one job per delivery)."""
+    from bridge_api.db.session import unit_of_work  # noqa: PLC0415
+    from bridge_api.notifications import delivery  # noqa: PLC0415
+
+    with unit_of_work() as session:
+        created = delivery.fan_out(session, event_id)
+    log.info("event %s: %s deliveries", event_id, len(created))
 
 
-@app.task(name="batch_finished", queue=QUEUE)
-def batch_finished(batch_id: int, state: str) -> None:
-    """A batch finished (tell its manager and its participants)."""
-    log.info("batch %s finished: %s", batch_id, state)
+@app.task(name="notifications.deliver", queue=QUEUE)
+def deliver(delivery_id: int) -> None:
+    """Send one delivery (once; see `bridge_api.notifications.delivery`)."""
+    from bridge_api.db.session import session_factory  # noqa: PLC0415
+    from bridge_api.notifications import delivery  # noqa: PLC0415
+
+    delivery.deliver(session_factory(), delivery_id)
 
 
-@app.task(name="operator_alert", queue=QUEUE)
-def operator_alert(alert_id: int, kind: str, message: str) -> None:
-    """Something the operator must act on (page them)."""
-    log.warning("ALERT %s [%s]: %s", alert_id, kind, message)
-
-
-def enqueue(session: Session, task: Any, **arguments: Any) -> int:
-    """Defer `task` on the session's connection, so it commits or rolls back with it."""
+def enqueue(
+    session: Session,
+    task: Any,
+    *,
+    _lock: str | None = None,
+    _after: timedelta | None = None,
+    **arguments: Any,
+) -> int:
+    """Defer `task` on the session's connection, so it commits or rolls back with it (after
+    `_after`, never at once with another job holding `_lock`)."""
     connection = session.connection().connection.driver_connection
-    job_id: int = task.configure(connection=connection).defer(**arguments)
+    options: dict[str, Any] = {"connection": connection}
+    if _lock is not None:
+        options["lock"] = _lock
+    if _after is not None:
+        options["schedule_in"] = {"seconds": _after.total_seconds()}
+    job_id: int = task.configure(**options).defer(**arguments)
     return job_id

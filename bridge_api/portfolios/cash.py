@@ -27,6 +27,7 @@ from bridge_api.ledger.service import (
     post,
     subscription_account,
 )
+from bridge_api.notifications.events import EventKind, notify
 
 
 def payin(
@@ -84,6 +85,15 @@ def _bank_transfer(
         entity_id=user_id,
         after={"amount": str(amount), "reference": reference, "entry": entry.id},
     )
+    if paid_in:
+        notify(
+            session,
+            EventKind.PAYIN_RECEIVED,
+            [user_id],
+            amount=str(amount),
+            reference=reference,
+            entry=entry.id,
+        )
     return entry
 
 

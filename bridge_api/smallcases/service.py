@@ -19,11 +19,14 @@ from bridge_api.db.models import (
     Smallcase,
     SmallcaseStatus,
     SmallcaseVersion,
+    Subscription,
+    SubscriptionStatus,
     User,
 )
 from bridge_api.errors import Conflict, Forbidden, Invalid, NotFound
 from bridge_api.market.analytics import BasketStats, basket_stats
 from bridge_api.market.prices import latest_closes, tick_sizes
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.smallcases.validation import HUNDRED, Weighted, check_composition
 
 
@@ -101,7 +104,30 @@ def new_version(
         },
         after=_snapshot(smallcase, version, constituents),
     )
+    if smallcase.status is SmallcaseStatus.PUBLISHED:
+        _notify_rebalance(session, smallcase, version)
     return smallcase
+
+
+def _notify_rebalance(session: Session, smallcase: Smallcase, version: SmallcaseVersion) -> None:
+    """A published smallcase's new version is a rebalance its subscribers may accept."""
+    users = session.execute(
+        select(Subscription.user_id)
+        .where(
+            Subscription.smallcase_id == smallcase.id,
+            Subscription.status == SubscriptionStatus.ACTIVE,
+        )
+        .distinct()
+    ).scalars()
+    notify(
+        session,
+        EventKind.REBALANCE_AVAILABLE,
+        list(users),
+        smallcase=smallcase.name,
+        smallcase_id=smallcase.id,
+        version=version.number,
+        note=version.note,
+    )
 
 
 def set_status(

@@ -11,6 +11,7 @@ from bridge_api.audit.service import record
 from bridge_api.config import Settings
 from bridge_api.db.models import Kyc, KycStatus, LoginAttempt, Role, User
 from bridge_api.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.users import sessions
 from bridge_api.users.security import (
     TokenPair,
@@ -237,6 +238,7 @@ def decide_kyc(
         before=before,
         after={"status": str(status), "reason": reason},
     )
+    notify(session, EventKind.KYC_DECIDED, [user_id], status=str(status), reason=reason or "")
     return kyc
 
 

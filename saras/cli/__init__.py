@@ -22,7 +22,9 @@ from saras.cli import (
     lean,
     ledger,
     reconcile,
+    schedule,
     serve,
+    worker,
 )
 from saras.cli.console import command_group, set_verbosity
 
@@ -49,12 +51,14 @@ app.add_typer(kite.app, name="kite")
 app.add_typer(house.app, name="house")
 app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
+app.add_typer(schedule.app, name="schedule")
 app.command("seed")(db.seed_command)
 app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)
 app.command("backtest")(backtest.backtest_command)
 app.command("reconcile")(reconcile.reconcile_command)
 app.command("settle")(ledger.settle_command)
+app.command("worker")(worker.worker_command)
 
 
 def main() -> None:

@@ -44,7 +44,15 @@ from bridge_api.db.models.ledger import (
     TaxLot,
 )
 from bridge_api.db.models.market import Bar, Instrument
+from bridge_api.db.models.notifications import (
+    InboxMessage,
+    NotificationDelivery,
+    NotificationEvent,
+    NotificationPreference,
+    NotificationSettings,
+)
 from bridge_api.db.models.paper import PaperOrder, PaperTrade
+from bridge_api.db.models.schedule import ScheduleJob, ScheduleRun
 from bridge_api.db.models.smallcases import (
     Constituent,
     Smallcase,
@@ -92,6 +100,7 @@ __all__ = [
     "Constituent",
     "DpCharge",
     "EngineLease",
+    "InboxMessage",
     "Instrument",
     "Intent",
     "IntentKind",
@@ -108,6 +117,10 @@ __all__ = [
     "LedgerKind",
     "LoginAttempt",
     "LotConsumption",
+    "NotificationDelivery",
+    "NotificationEvent",
+    "NotificationPreference",
+    "NotificationSettings",
     "OrderAllocation",
     "OrderParticipant",
     "OrderSend",
@@ -120,6 +133,8 @@ __all__ = [
     "ReconciliationReport",
     "RefreshToken",
     "Role",
+    "ScheduleJob",
+    "ScheduleRun",
     "SliceStatus",
     "Smallcase",
     "SmallcaseStatus",

@@ -116,6 +116,15 @@ def _refusals(w: World):
         ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
         ("GET", "/kite/login", None, w.manager, {403}),
         ("GET", "/kite/session", None, w.owner, {403}),
+        ("GET", "/me/notifications", None, None, {401}),
+        ("POST", "/me/notifications/1/read", None, None, {401}),
+        ("POST", "/me/notifications/read-all", None, None, {401}),
+        ("GET", "/me/notification-preferences", None, None, {401}),
+        ("PUT", "/me/notification-preferences", {"language": "hi"}, None, {401}),
+        ("GET", "/admin/notifications/dead-letters", None, w.manager, {403}),
+        ("POST", "/admin/notifications/deliveries/1/retry", None, w.owner, {403}),
+        ("GET", "/admin/schedule", None, w.manager, {403}),
+        ("POST", "/admin/schedule/backup/skip?day=2026-11-20", None, w.owner, {403}),
     ]
 
 
@@ -132,7 +141,7 @@ def test_every_route_is_in_the_access_table(world: World):
 
 
 def _template(path: str) -> str:
-    parts = path.strip("/").split("/")
+    parts = path.split("?", maxsplit=1)[0].strip("/").split("/")
     names = {
         "smallcase": "smallcase_id",
         "subscriptions": "subscription_id",
@@ -140,10 +149,15 @@ def _template(path: str) -> str:
         "kyc": "user_id",
         "users": "user_id",
         "journal": "entry_id",
+        "notifications": "notification_id",
+        "deliveries": "delivery_id",
     }
     out = []
     for i, part in enumerate(parts):
-        out.append("{" + names[parts[i - 1]] + "}" if part.isdigit() else part)
+        if part.isdigit():
+            out.append("{" + names[parts[i - 1]] + "}")
+        else:
+            out.append("{job}" if parts[i - 1] == "schedule" else part)
     return "/" + "/".join(out)
 
 

@@ -1,0 +1,111 @@
+"""What each event says: a title and a plain-text body per language (English and Hindi),
+and the simple HTML an e-mail carries beside the text."""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bridge_api.notifications.events import EventKind
+
+LANGUAGES = ("en", "hi")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One event rendered for one recipient."""
+
+    title: str
+    text: str
+
+    @property
+    def html(self) -> str:
+        """The text as a small HTML document (escaped; one paragraph per line)."""
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in self.text.splitlines())
+        return (
+            '<!doctype html><html><body style="font-family:sans-serif">'
+            f"<h2>{html.escape(self.title)}</h2>{paragraphs}</body></html>"
+        )
+
+
+_EN: dict[EventKind, tuple[str, str]] = {
+    EventKind.ORDER_ALLOCATED: (
+        "{side} {symbol}: {shares} shares allocated",
+        "Your share of order {order} is {shares} {symbol} at an average price of "
+        "₹{average_price} (the same price as every participant).",
+    ),
+    EventKind.BATCH_FINISHED: (
+        "Batch {batch_id} {state}",
+        "Batch {batch_id} has finished: {state}. {reason}\nYour allocation note is in Saras.",
+    ),
+    EventKind.REBALANCE_AVAILABLE: (
+        "Rebalance available: {smallcase}",
+        "{smallcase} has a new version ({version}): {note}\nAccept or skip the rebalance in Saras.",
+    ),
+    EventKind.KYC_DECIDED: (
+        "KYC {status}",
+        "Your KYC was {status}. {reason}",
+    ),
+    EventKind.PAYIN_RECEIVED: (
+        "Pay-in of ₹{amount} received",
+        "We received ₹{amount} (reference {reference}); it is free cash in your account.",
+    ),
+    EventKind.KITE_TOKEN_EXPIRING: (
+        "Kite session ends at {expires_at}",
+        "Today's Kite session ends at {expires_at}. Snapshot the day's books if needed, and "
+        "log in again after it ends with `saras kite login`.",
+    ),
+    EventKind.KITE_TOKEN_EXPIRED: (
+        "Kite session ended: log in",
+        "{message}\nTrading is halted until `saras kite login`.",
+    ),
+    EventKind.RECONCILIATION_BREAK: (
+        "Reconciliation break",
+        "{message}\nSee `saras reconcile` and the stored report.",
+    ),
+    EventKind.ENGINE_HALTED: ("Engine halted", "{message}"),
+    EventKind.OPERATOR_ALERT: ("Alert: {alert_kind}", "{message}"),
+}
+
+_HI: dict[EventKind, tuple[str, str]] = {
+    EventKind.ORDER_ALLOCATED: (
+        "{symbol}: {shares} शेयर आवंटित",
+        "ऑर्डर {order} में आपका हिस्सा {shares} {symbol}, औसत मूल्य ₹{average_price}।",
+    ),
+    EventKind.BATCH_FINISHED: (
+        "बैच {batch_id}: {state}",
+        "बैच {batch_id} पूरा हुआ: {state}। {reason}",
+    ),
+    EventKind.REBALANCE_AVAILABLE: (
+        "रीबैलेंस उपलब्ध: {smallcase}",
+        "{smallcase} का नया संस्करण ({version}): {note}\nSaras में स्वीकार करें या छोड़ें।",
+    ),
+    EventKind.KYC_DECIDED: ("केवाईसी: {status}", "आपका केवाईसी {status} हुआ। {reason}"),
+    EventKind.PAYIN_RECEIVED: (
+        "₹{amount} प्राप्त हुए",
+        "₹{amount} प्राप्त हुए (संदर्भ {reference}); यह आपके खाते में उपलब्ध है।",
+    ),
+}
+
+
+def render(kind: str, data: Mapping[str, Any], *, user_id: int, language: str = "en") -> Message:
+    """The event as `user_id` reads it: the data, with that user's own part (``per_user``)
+    on top. Hindi where a template exists, else English; a missing field renders empty."""
+    event = EventKind(kind)
+    chosen = (_HI if language == "hi" else _EN).get(event) or _EN[event]
+    context = {k: v for k, v in data.items() if k != "per_user"}
+    context.update(data.get("per_user", {}).get(str(user_id), {}))
+    title, text = (_fill(part, context) for part in chosen)
+    return Message(title=title[:200], text=text.strip()[:2000])
+
+
+def _fill(template: str, context: Mapping[str, Any]) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return template.format_map({name: _plain(context.get(name, "")) for name in fields})
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value)
