@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     database URL's user runs them (and must be able to become the application role)."""
     data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("saras"))
     market_data_dir: Path = REPOSITORY / "data"
+    backup_dir: Path = Field(
+        default_factory=lambda: platformdirs.user_data_path("saras") / "backups"
+    )
+    """Where the scheduled nightly backup writes ``saras-<day>.dump`` (SARAS_BACKUP_DIR)."""
     jwt_secret: SecretStr | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 7

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -77,6 +78,17 @@ def tools(*, embedded: bool) -> Tools:
             "server's major version (Debian: postgresql-client-18)"
         )
     return Tools(Path(str(found["pg_dump"])), Path(str(found["pg_restore"])), "PATH")
+
+
+def nightly_backup(day: date) -> Done:
+    """The scheduled backup: the configured database to ``<backup_dir>/saras-<day>.dump``,
+    with the binaries `saras db backup` would use."""
+    from bridge_api.config import get_settings  # noqa: PLC0415
+    from bridge_api.db.session import migration_url  # noqa: PLC0415
+
+    settings = get_settings()
+    binaries = tools(embedded=not (settings.database_url or settings.migration_database_url))
+    return backup(migration_url(), settings.backup_dir / f"saras-{day.isoformat()}.dump", binaries)
 
 
 def backup(url: str, target: Path, binaries: Tools, progress: Progress | None = None) -> Done:

@@ -13,8 +13,8 @@ from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.house import router as house_router
 from bridge_api.http.routers.kite import router as kite_router
 from bridge_api.http.routers.notes import router as notes_router
-from bridge_api.http.routers.operations import router as operations_router
 from bridge_api.http.routers.notifications import router as notifications_router
+from bridge_api.http.routers.operations import router as operations_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.schedule import router as schedule_router
 from bridge_api.http.routers.smallcases import router as smallcases_router

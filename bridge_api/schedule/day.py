@@ -8,8 +8,6 @@ error is a failure (recorded and alerted by the scheduler).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.calendar import IST, is_session
 from bridge_api.config import get_settings
+from bridge_api.db.backup import nightly_backup
 from bridge_api.db.models import Batch, BatchState, EngineLease
 from bridge_api.errors import NotFound
 
@@ -182,18 +181,10 @@ def _candles(sessions: sessionmaker[Session], day: date) -> str:
     return f"{sum(result.added.values())} bars for {len(result.added)} symbols"
 
 
-BACKUP_MODULE = "bridge_api.db.backup"
-
-
 def _backup(sessions: sessionmaker[Session], day: date) -> str:
-    """Calls ``bridge_api.db.backup.nightly_backup()`` (the function behind ``saras db
-    backup``) when this build has it."""
-    if importlib.util.find_spec(BACKUP_MODULE) is None:
-        raise Unavailable("not available: this build has no `saras db backup`")
-    backup = getattr(importlib.import_module(BACKUP_MODULE), "nightly_backup", None)
-    if backup is None:
-        raise Unavailable(f"not available: {BACKUP_MODULE} has no nightly_backup()")
-    return str(backup())
+    """The nightly `saras db backup` of the configured database (SARAS_BACKUP_DIR)."""
+    done = nightly_backup(day)
+    return f"{done.tables} tables, {done.size:,} bytes to {done.path}"
 
 
 _LATE_EVENING = timedelta(hours=10)

@@ -15,7 +15,7 @@ from bridge_api.config import REPOSITORY
 
 DEPLOY = REPOSITORY / "deploy"
 K8S = DEPLOY / "k8s"
-ELSEWHERE = {"worker"}
+ELSEWHERE: set[str] = set()
 """Subcommands another branch adds (ops-notify: `saras worker`): checked fully once merged."""
 CLUSTER_SCOPED = {"Namespace"}
 

