@@ -16,6 +16,7 @@ from bridge_api.http.routers.notes import router as notes_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
 from bridge_api.http.routers.users import router as users_router
+from bridge_api.http.webapp import router as webapp_router
 
 
 def create_app() -> FastAPI:
@@ -42,4 +43,5 @@ def create_app() -> FastAPI:
     app.include_router(house_router, responses=problems.PROBLEMS)
     app.include_router(analytics_router, responses=problems.PROBLEMS)
     app.include_router(notes_router, responses=problems.PROBLEMS)
+    app.include_router(webapp_router)
     return app

@@ -22,6 +22,9 @@ PUBLIC = {
     ("POST", "/token/refresh"),
     ("GET", "/kite/callback"),  # authenticated by the single-use login state
     ("POST", "/kite/postback"),  # authenticated by Kite's checksum
+    ("GET", "/"),  # the redirect to the web app
+    ("GET", "/app"),
+    ("GET", "/app/{path:path}"),  # the web app's static build (its data comes from the API)
 }
 
 
