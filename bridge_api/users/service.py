@@ -133,6 +133,12 @@ def sign_out(session: Session, token: str, settings: Settings) -> None:
     sessions.end(session, claims["sid"], "signed out")
 
 
+def sign_out_refresh(session: Session, token: str, settings: Settings) -> None:
+    """End the session of a refresh token (the browser signs out with its refresh cookie)."""
+    claims = decode(token, "refresh", settings)
+    sessions.end(session, claims["sid"], "signed out")
+
+
 def change_password(
     session: Session, user: User, *, current: str, new: str, settings: Settings
 ) -> TokenPair:
