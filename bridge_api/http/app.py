@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bridge_api.config import get_settings
 from bridge_api.http import problems
 from bridge_api.http.requests import RequestIds
+from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
 from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.house import router as house_router
@@ -43,5 +44,6 @@ def create_app() -> FastAPI:
     app.include_router(house_router, responses=problems.PROBLEMS)
     app.include_router(analytics_router, responses=problems.PROBLEMS)
     app.include_router(notes_router, responses=problems.PROBLEMS)
+    app.include_router(admin_router, responses=problems.PROBLEMS)
     app.include_router(webapp_router)
     return app

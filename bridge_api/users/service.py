@@ -278,3 +278,24 @@ def set_role(session: Session, admin: User, *, user_id: int, role: Role) -> User
         after={"role": str(role)},
     )
     return user
+
+
+def users(
+    session: Session,
+    *,
+    role: Role | None = None,
+    kyc: KycStatus | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[tuple[User, Kyc | None]]:
+    """Users with their KYC, newest first, filtered by role and KYC status (the KYC queue is
+    ``kyc=pending``); page with `before` (a user id)."""
+    query = select(User, Kyc).outerjoin(Kyc, Kyc.user_id == User.id).limit(limit)
+    if role is not None:
+        query = query.where(User.role == role)
+    if kyc is not None:
+        query = query.where(Kyc.status == kyc)
+    if before is not None:
+        query = query.where(User.id < before)
+    query = query.order_by(User.id.desc())
+    return [(user, row) for user, row in session.execute(query).all()]

@@ -119,6 +119,16 @@ def _refusals(w: World):
         ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
         ("GET", "/kite/login", None, w.manager, {403}),
         ("GET", "/kite/session", None, w.owner, {403}),
+        ("GET", "/batches", None, w.owner, {403}),
+        ("GET", f"/smallcase/{sc}/subscribers", None, w.other_manager, {403}),
+        ("GET", "/admin/users", None, w.manager, {403}),
+        ("GET", "/admin/cash", None, w.manager, {403}),
+        ("GET", "/admin/alerts", None, w.manager, {403}),
+        ("POST", "/admin/alerts/1/acknowledge", None, w.manager, {403}),
+        ("GET", "/admin/audit", None, w.owner, {403}),
+        ("GET", "/admin/reconciliation", None, w.manager, {403}),
+        ("GET", "/admin/engine", None, w.manager, {403}),
+        ("GET", "/admin/journal", None, w.manager, {403}),
     ]
 
 
@@ -143,6 +153,7 @@ def _template(path: str) -> str:
         "kyc": "user_id",
         "users": "user_id",
         "journal": "entry_id",
+        "alerts": "alert_id",
     }
     out = []
     for i, part in enumerate(parts):
