@@ -19,7 +19,7 @@ from sqlalchemy import insert as core_insert
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
-from bridge_api.batches import closing
+from bridge_api.batches import closing, events
 from bridge_api.batches.allocation_table import TargetRow, write_targets
 from bridge_api.batches.states import move_batch
 from bridge_api.batches.targets import Pricing, Request, target_position
@@ -286,6 +286,7 @@ def _move(
         before={"state": str(source)},
         after={"state": str(target)},
     )
+    events.publish(session, batch.id, "state", state=str(target), phase=batch.phase)
 
 
 def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]:

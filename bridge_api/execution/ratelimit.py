@@ -50,12 +50,17 @@ class OrderRateLimiter:
         self.limits = limits or RateLimits()
         self._sleep = sleep
 
-    def acquire(self, tag: str) -> datetime:
-        """Wait for a token and record the send of `tag`; returns the send time."""
+    def acquire(self, tag: str, *, on_wait: Callable[[float], None] | None = None) -> datetime:
+        """Wait for a token and record the send of `tag`; returns the send time. `on_wait`
+        hears the first wait, in seconds, if there is one."""
+        told = False
         while True:
             wait = self._try(tag)
             if isinstance(wait, datetime):
                 return wait
+            if on_wait is not None and not told:
+                on_wait(wait)
+                told = True
             self._sleep(wait)
 
     def count_outside(self, orders: int) -> None:

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api.config import get_settings
+from bridge_api.db.session import session_factory
 from bridge_api.http import problems
+from bridge_api.http.batch_events import BatchEvents
 from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
@@ -28,6 +30,7 @@ def create_app() -> FastAPI:
         description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
     )
     problems.install(app)
+    app.state.batch_events = BatchEvents(listener_conninfo)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=get_settings().cors_origins,
@@ -47,3 +50,9 @@ def create_app() -> FastAPI:
     app.include_router(admin_router, responses=problems.PROBLEMS)
     app.include_router(webapp_router)
     return app
+
+
+def listener_conninfo() -> str:
+    """The libpq address of the configured database, for the batch events' listener."""
+    url = session_factory().kw["bind"].url
+    return str(url.set(drivername="postgresql").render_as_string(hide_password=False))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service
 from bridge_api.brokers.kite.account import live_prices
@@ -25,8 +27,9 @@ from bridge_api.db.models import (
     OrderSlice,
 )
 from bridge_api.db.session import session_factory
-from bridge_api.errors import Conflict
-from bridge_api.http.deps import Admin, Manager, SessionDep, SettingsDep
+from bridge_api.errors import Conflict, NotFound
+from bridge_api.http.batch_events import BatchEvents, stream
+from bridge_api.http.deps import Admin, Manager, SessionDep, SessionsDep, SettingsDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.batches import (
     BatchIn,
@@ -44,6 +47,9 @@ from bridge_api.http.schemas.batches import (
 )
 
 router = APIRouter(tags=["batches"])
+EVENTS_DOC = (
+    "Server-sent events: snapshot, then state, phase, slice, fills, order, rate_limit; end."
+)
 END_STATES = frozenset(BatchState) - {BatchState.DRAFT, BatchState.READY, BatchState.EXECUTING}
 T = TypeVar("T")
 
@@ -175,6 +181,41 @@ def listing(
 def read(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """State, allocation table, plan, orders, fills and per-subscription results."""
     return _out(session, service.visible(session, manager, batch_id))
+
+
+def _snapshot(sessions: sessionmaker[Session], batch_id: int) -> tuple[int, dict[str, Any]]:
+    """The batch and its event count, read in one repeatable-read transaction."""
+    with sessions() as session:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        return batch.last_event, _out(session, batch).model_dump(mode="json")
+
+
+@router.get(
+    "/batches/{batch_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": EVENTS_DOC}},
+)
+def events(
+    batch_id: IdPath,
+    manager: Manager,
+    session: SessionDep,
+    sessions: SessionsDep,
+    request: Request,
+) -> StreamingResponse:
+    """The batch's progress as server-sent events: ``snapshot`` (the batch as ``GET
+    /batches/{id}`` shows it) first, then ``state``, ``phase``, ``slice``, ``fills``, ``order``
+    and ``rate_limit`` events as they commit, each with a rising ``id``; ``end`` (the final
+    batch) last. Read it with ``fetch`` and the bearer header."""
+    service.visible(session, manager, batch_id)
+    hub: BatchEvents = request.app.state.batch_events
+    return StreamingResponse(
+        stream(hub, batch_id, partial(_snapshot, sessions, batch_id)),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
 
 
 @router.post("/batches/{batch_id}/approve")
