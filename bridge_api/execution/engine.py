@@ -92,7 +92,8 @@ EVENTS: dict[str, tuple[int, str]] = {
     "unquoted": (logging.WARNING, "batch {batch}: no quote for {symbols}; their trades skipped"),
     "deferred": (
         logging.WARNING,
-        "batch {batch}: {side} of {symbols} deferred to the next session (other side traded today)",
+        "batch {batch}: {side} of {symbols} deferred to the next session (other side traded "
+        "today)",
     ),
     "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
     "waiting": (logging.INFO, "waiting for {for}"),
