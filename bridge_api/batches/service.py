@@ -34,6 +34,7 @@ from bridge_api.db.models import (
     Intent,
     IntentKind,
     IntentStatus,
+    LedgerAccount,
     OrderStatus,
     Role,
     Smallcase,
@@ -410,3 +411,83 @@ def listing(
 
 def _counted(table: type[Any], *where: ColumnElement[bool]) -> ScalarSelect[int]:
     return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+
+@dataclass(frozen=True, slots=True)
+class RebalanceLine:
+    """One symbol of a rebalance update: its weight before and after, the shares held, and
+    the shares a batch now would leave it with."""
+
+    symbol: str
+    old_weight: Decimal | None
+    new_weight: Decimal | None
+    holding: int
+    target: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RebalancePreview:
+    """A subscription's rebalance update: its version and the newest, and per symbol what a
+    batch sized now, at the latest closes, would buy (target above holding) and sell."""
+
+    subscription_id: int
+    smallcase_id: int
+    current_version: int
+    latest_version: int
+    pending: bool
+    cash: Decimal
+    lines: list[RebalanceLine]
+
+
+def rebalance_preview(session: Session, user: User, subscription_id: int) -> RebalancePreview:
+    """What accepting the newest version would trade, sized as a batch would size it now
+    (the batch itself sizes at its own prices; see `targets.target_position`)."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.user_id != user.id:
+        raise NotFound(f"no subscription {subscription_id}")
+    if subscription.kind is not SubscriptionKind.SMALLCASE or subscription.smallcase_id is None:
+        raise Conflict("direct holdings follow no smallcase: there is nothing to rebalance")
+    current = smallcases.composition(session, subscription.smallcase_id, subscription.version_id)
+    latest = smallcases.composition(session, subscription.smallcase_id)
+    account = session.execute(
+        select(LedgerAccount.id).where(LedgerAccount.subscription_id == subscription.id)
+    ).scalar_one_or_none()
+    book = books_of(session, [account])[account] if account is not None else None
+    holdings, cash = (book.shares, book.cash) if book else ({}, Decimal("0.00"))
+    weights = latest.fractions()
+    symbols = set(holdings) | set(weights)
+    settings = get_settings()
+    pricing = Pricing(
+        prices=latest_closes(session, symbols),
+        ticks=tick_sizes(session, symbols),
+        collar=settings.buy_collar,
+        reserve=settings.buy_charges_rate,
+    )
+    targets = target_position(holdings, cash, [Request(IntentKind.REBALANCE)], weights, pricing)
+    pending = session.execute(
+        select(Intent.id).where(
+            Intent.subscription_id == subscription.id,
+            Intent.kind == IntentKind.REBALANCE,
+            Intent.status.in_([IntentStatus.PENDING, IntentStatus.BATCHED]),
+        )
+    ).first()
+    return RebalancePreview(
+        subscription_id=subscription.id,
+        smallcase_id=subscription.smallcase_id,
+        current_version=current.version.number,
+        latest_version=latest.version.number,
+        pending=pending is not None,
+        cash=cash,
+        lines=[
+            RebalanceLine(
+                symbol=symbol,
+                old_weight=current.weights.get(symbol),
+                new_weight=latest.weights.get(symbol),
+                holding=holdings.get(symbol, 0),
+                target=targets.get(symbol, 0),
+                price=pricing.prices[symbol],
+            )
+            for symbol in sorted(symbols)
+        ],
+    )

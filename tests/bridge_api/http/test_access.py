@@ -120,6 +120,8 @@ def _refusals(w: World):
         ("GET", "/kite/login", None, w.manager, {403}),
         ("GET", "/kite/session", None, w.owner, {403}),
         ("GET", "/batches", None, w.owner, {403}),
+        ("GET", f"/subscriptions/{sub}/rebalance-preview", None, w.stranger, {404}),
+        ("GET", f"/subscriptions/{sub}/lots", None, w.stranger, {404}),
         ("GET", f"/batches/{batch}/events", None, w.other_manager, {404}),
         ("GET", f"/smallcase/{sc}/subscribers", None, w.other_manager, {403}),
         ("GET", "/admin/users", None, w.manager, {403}),
