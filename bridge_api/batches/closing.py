@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bridge_api.batches import events
 from bridge_api.batches.states import move_batch
 from bridge_api.calendar import ist_today
 from bridge_api.db.copy import copy_rows
@@ -94,6 +95,9 @@ def finish_batch(session: Session, batch_id: int) -> Batch:
     _conclude_intents(session, batch, traded=True)
     write_notes(session, batch)
     _notify_finished(session, batch)
+    events.publish(
+        session, batch.id, "state", state=str(batch.state), phase=batch.phase, reason=batch.reason
+    )
     return batch
 
 
@@ -132,6 +136,9 @@ def fail_batch(session: Session, batch_id: int, *, reason: str) -> Batch:
     _conclude_intents(session, batch, traded=traded or bool(crossed))
     write_notes(session, batch)
     _notify_finished(session, batch)
+    events.publish(
+        session, batch.id, "state", state=str(batch.state), phase=batch.phase, reason=batch.reason
+    )
     return batch
 
 

@@ -12,25 +12,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy import insert as core_insert
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
-from bridge_api.batches import closing
+from bridge_api.batches import closing, events
 from bridge_api.batches.allocation_table import TargetRow, write_targets
 from bridge_api.batches.states import move_batch
 from bridge_api.batches.targets import Pricing, Request, target_position
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
     Batch,
+    BatchOrder,
     BatchParticipant,
+    BatchSkip,
     BatchState,
     BatchTarget,
     Intent,
     IntentKind,
     IntentStatus,
+    LedgerAccount,
+    OrderStatus,
     Role,
     Smallcase,
     Subscription,
@@ -56,6 +61,7 @@ class _Participant:
     holdings: dict[str, int]
     cash: Decimal
     weights: dict[str, Decimal] | None
+
 
 Quotes = Callable[[set[str]], dict[str, Decimal]]
 """Reference prices of symbols from a broker (every symbol asked for, or an error)."""
@@ -281,6 +287,7 @@ def _move(
         before={"state": str(source)},
         after={"state": str(target)},
     )
+    events.publish(session, batch.id, "state", state=str(target), phase=batch.phase)
 
 
 def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]:
@@ -347,4 +354,140 @@ def _pricing(
         ticks=tick_sizes(session, symbols),
         collar=settings.buy_collar,
         reserve=settings.buy_charges_rate,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    """A batch in a list: its state, smallcase and how much it holds."""
+
+    batch: Batch
+    smallcase: str | None
+    participants: int
+    orders: int
+    final_orders: int
+    skips: int
+
+
+def listing(
+    session: Session,
+    user: User,
+    *,
+    state: BatchState | None = None,
+    smallcase_id: int | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[BatchLine]:
+    """The batches a manager (of their smallcases) or an admin (all) may see, newest first;
+    page with `before` (a batch id)."""
+    query = (
+        select(
+            Batch,
+            Smallcase.name,
+            _counted(BatchParticipant, BatchParticipant.batch_id == Batch.id),
+            _counted(BatchOrder, BatchOrder.batch_id == Batch.id),
+            _counted(
+                BatchOrder, BatchOrder.batch_id == Batch.id, BatchOrder.status == OrderStatus.FINAL
+            ),
+            _counted(BatchSkip, BatchSkip.batch_id == Batch.id),
+        )
+        .outerjoin(Smallcase, Smallcase.id == Batch.smallcase_id)
+        .order_by(Batch.id.desc())
+        .limit(limit)
+    )
+    if user.role is not Role.ADMIN:
+        query = query.where(Smallcase.manager_id == user.id)
+    if state is not None:
+        query = query.where(Batch.state == state)
+    if smallcase_id is not None:
+        query = query.where(Batch.smallcase_id == smallcase_id)
+    if before is not None:
+        query = query.where(Batch.id < before)
+    return [
+        BatchLine(batch, name, int(p), int(o), int(f), int(k))
+        for batch, name, p, o, f, k in session.execute(query).all()
+    ]
+
+
+def _counted(table: type[Any], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+
+@dataclass(frozen=True, slots=True)
+class RebalanceLine:
+    """One symbol of a rebalance update: its weight before and after, the shares held, and
+    the shares a batch now would leave it with."""
+
+    symbol: str
+    old_weight: Decimal | None
+    new_weight: Decimal | None
+    holding: int
+    target: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RebalancePreview:
+    """A subscription's rebalance update: its version and the newest, and per symbol what a
+    batch sized now, at the latest closes, would buy (target above holding) and sell."""
+
+    subscription_id: int
+    smallcase_id: int
+    current_version: int
+    latest_version: int
+    pending: bool
+    cash: Decimal
+    lines: list[RebalanceLine]
+
+
+def rebalance_preview(session: Session, user: User, subscription_id: int) -> RebalancePreview:
+    """What accepting the newest version would trade, sized as a batch would size it now
+    (the batch itself sizes at its own prices; see `targets.target_position`)."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.user_id != user.id:
+        raise NotFound(f"no subscription {subscription_id}")
+    if subscription.kind is not SubscriptionKind.SMALLCASE or subscription.smallcase_id is None:
+        raise Conflict("direct holdings follow no smallcase: there is nothing to rebalance")
+    current = smallcases.composition(session, subscription.smallcase_id, subscription.version_id)
+    latest = smallcases.composition(session, subscription.smallcase_id)
+    account = session.execute(
+        select(LedgerAccount.id).where(LedgerAccount.subscription_id == subscription.id)
+    ).scalar_one_or_none()
+    book = books_of(session, [account])[account] if account is not None else None
+    holdings, cash = (book.shares, book.cash) if book else ({}, Decimal("0.00"))
+    weights = latest.fractions()
+    symbols = set(holdings) | set(weights)
+    settings = get_settings()
+    pricing = Pricing(
+        prices=latest_closes(session, symbols),
+        ticks=tick_sizes(session, symbols),
+        collar=settings.buy_collar,
+        reserve=settings.buy_charges_rate,
+    )
+    targets = target_position(holdings, cash, [Request(IntentKind.REBALANCE)], weights, pricing)
+    pending = session.execute(
+        select(Intent.id).where(
+            Intent.subscription_id == subscription.id,
+            Intent.kind == IntentKind.REBALANCE,
+            Intent.status.in_([IntentStatus.PENDING, IntentStatus.BATCHED]),
+        )
+    ).first()
+    return RebalancePreview(
+        subscription_id=subscription.id,
+        smallcase_id=subscription.smallcase_id,
+        current_version=current.version.number,
+        latest_version=latest.version.number,
+        pending=pending is not None,
+        cash=cash,
+        lines=[
+            RebalanceLine(
+                symbol=symbol,
+                old_weight=current.weights.get(symbol),
+                new_weight=latest.weights.get(symbol),
+                holding=holdings.get(symbol, 0),
+                target=targets.get(symbol, 0),
+                price=pricing.prices[symbol],
+            )
+            for symbol in sorted(symbols)
+        ],
     )

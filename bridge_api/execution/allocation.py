@@ -23,6 +23,7 @@ from allocator import (
     allocate,
 )
 from allocator.charges import COMPONENTS
+from bridge_api.batches import events
 from bridge_api.batches.states import move_order, move_slice
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
@@ -153,6 +154,17 @@ def finalize_order(
         else:
             move_slice(piece, SliceStatus.FINAL)
     _notify_participants(session, order, side, result)
+    events.publish(
+        session,
+        order.batch_id,
+        "order",
+        order=order.key,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        filled=result.filled,
+        reason=reason,
+    )
     return result
 
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from allocator import Limits, Plan, Side, plan
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from bridge_api import logs
-from bridge_api.batches import closing
+from bridge_api.batches import closing, events
 from bridge_api.batches.closing import DEFERRED, NO_QUOTE
 from bridge_api.brokers.port import (
     Broker,
@@ -467,7 +467,7 @@ class Engine:
         with self._sessions() as session, session.begin():
             fills.mark_slice(session, piece.id, SliceStatus.SENDING)
         self._crash.reach("marked_sending")
-        self.limiter.acquire(piece.tag)
+        self.limiter.acquire(piece.tag, on_wait=partial(self._rate_limited, piece, order))
         try:
             broker_id = self.broker.place_limit_order(
                 tag=piece.tag,
@@ -501,6 +501,20 @@ class Engine:
             },
         )
         self._crash.reach("recorded")
+
+    def _rate_limited(self, piece: OrderSlice, order: BatchOrder, seconds: float) -> None:
+        """Tell the batch's watchers that a send waits for the order-rate limiter."""
+        limits = self.limiter.limits
+        with self._sessions() as session, session.begin():
+            events.publish(
+                session,
+                order.batch_id,
+                "rate_limit",
+                tag=piece.tag,
+                wait_ms=round(seconds * 1000),
+                per_second=limits.per_second,
+                per_minute=limits.per_minute,
+            )
 
     def _mark(self, slice_id: int, status: SliceStatus, message: str) -> None:
         with self._sessions() as session, session.begin():

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from bridge_api.batches import events
 from bridge_api.batches.states import move_order, move_slice
 from bridge_api.brokers.port import BrokerOrder
 from bridge_api.brokers.port import BrokerTrade as BrokerTradeReport
@@ -44,6 +45,7 @@ def record_broker_order(session: Session, *, tag: str, broker_order_id: str) -> 
     assert order is not None
     if order.status is OrderStatus.PLANNED:
         move_order(order, OrderStatus.OPEN)
+    _slice_event(session, piece, order)
     return piece
 
 
@@ -121,6 +123,7 @@ def mark_slice(
         raise NotFound(f"no slice {slice_id}")
     move_slice(piece, status)
     piece.message = message
+    _slice_event(session, piece)
     return piece
 
 
@@ -135,7 +138,25 @@ def retry_slice(session: Session, slice_id: int) -> OrderSlice:
     piece.tag = client_tag(order.batch_id, order.id, piece.seq, piece.attempt)
     move_slice(piece, SliceStatus.PLANNED)
     piece.message = None
+    _slice_event(session, piece, order)
     return piece
+
+
+def _slice_event(session: Session, piece: OrderSlice, order: BatchOrder | None = None) -> None:
+    order = order or session.get(BatchOrder, piece.order_id)
+    assert order is not None
+    events.publish(
+        session,
+        order.batch_id,
+        "slice",
+        tag=piece.tag,
+        order=order.key,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=piece.quantity,
+        status=str(piece.status),
+        message=piece.message,
+    )
 
 
 def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeReport]) -> int:
@@ -166,6 +187,8 @@ def sync_trades(session: Session, batch_id: int, trades: Sequence[BrokerTradeRep
             traded_at=trade.at,
             slice_tag=trade.tag,
         )
+    if new:
+        events.publish(session, batch_id, "fills", new=new)
     return new
 
 

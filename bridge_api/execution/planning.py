@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from allocator import Account, Limits, Plan, PlanRequest, Side
 from allocator.apportion import split
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR, PAISA
+from bridge_api.batches import events
 from bridge_api.batches.states import move_batch
 from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
@@ -58,6 +59,7 @@ def claim_ready_batch(session: Session) -> Batch | None:
     ).scalar_one_or_none()
     if batch is not None:
         move_batch(batch, BatchState.EXECUTING)
+        events.publish(session, batch.id, "state", state=str(batch.state), phase=batch.phase)
     return batch
 
 
@@ -307,6 +309,14 @@ def record_plan(
     )
     batch.phase = phase
     session.flush()
+    events.publish(
+        session,
+        batch.id,
+        "phase",
+        phase=phase,
+        orders=len(orders),
+        crossings=len(plan.crossings) if phase == 1 else 0,
+    )
     return orders
 
 

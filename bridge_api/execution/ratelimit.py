@@ -51,9 +51,11 @@ class OrderRateLimiter:
         self.limits = limits or RateLimits()
         self._sleep = sleep
 
-    def acquire(self, tag: str) -> datetime:
-        """Wait for a token and record the send of `tag`; returns the send time. The wait is
-        counted in the limiter's metrics."""
+    def acquire(self, tag: str, *, on_wait: Callable[[float], None] | None = None) -> datetime:
+        """Wait for a token and record the send of `tag`; returns the send time. `on_wait`
+        hears the first wait, in seconds, if there is one; every wait is counted in the
+        limiter's metrics."""
+        told = False
         waited = 0.0
         while True:
             wait = self._try(tag)
@@ -62,6 +64,9 @@ class OrderRateLimiter:
                 if waited:
                     metrics.LIMITER_WAITS.inc()
                 return wait
+            if on_wait is not None and not told:
+                on_wait(wait)
+                told = True
             self._sleep(wait)
             waited += wait
 

@@ -6,8 +6,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api.config import get_settings
+from bridge_api.db.session import session_factory
 from bridge_api.http import problems
+from bridge_api.http.batch_events import BatchEvents
 from bridge_api.http.requests import RequestIds
+from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
 from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.house import router as house_router
@@ -19,6 +22,7 @@ from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.schedule import router as schedule_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
 from bridge_api.http.routers.users import router as users_router
+from bridge_api.http.webapp import router as webapp_router
 
 
 def create_app() -> FastAPI:
@@ -29,6 +33,7 @@ def create_app() -> FastAPI:
         description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
     )
     problems.install(app)
+    app.state.batch_events = BatchEvents(listener_conninfo)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=get_settings().cors_origins,
@@ -48,4 +53,12 @@ def create_app() -> FastAPI:
     app.include_router(operations_router)
     app.include_router(notifications_router, responses=problems.PROBLEMS)
     app.include_router(schedule_router, responses=problems.PROBLEMS)
+    app.include_router(admin_router, responses=problems.PROBLEMS)
+    app.include_router(webapp_router)
     return app
+
+
+def listener_conninfo() -> str:
+    """The libpq address of the configured database, for the batch events' listener."""
+    url = session_factory().kw["bind"].url
+    return str(url.set(drivername="postgresql").render_as_string(hide_password=False))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Role, User
@@ -51,6 +51,8 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 """The request's session; it commits before the response is sent, so a failed commit is the
 response (never a success for work that was lost)."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(session_factory)]
+"""Where to open sessions of one's own (a stream that outlives the request's transaction)."""
 
 
 def current_user(
@@ -67,16 +69,8 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The request's bearer token, unchecked (the route decides what it must be)."""
-    if credentials is None:
-        raise Unauthorized("sign in: this needs a bearer access token")
-    return credentials.credentials
-
-
-BearerToken = Annotated[str, Depends(bearer_token)]
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+"""The request's bearer credentials, if any (unchecked)."""
 
 
 def require(*roles: Role) -> Callable[[User], User]:

@@ -5,7 +5,8 @@ counted in the HTTP metrics by its route template (``/batches/{batch_id}``, neve
 whose values are unbounded; ``unmatched`` when no route matched).
 
 Every response carries the security headers (`SECURITY_HEADERS`; the interactive API docs get
-a policy that lets them load). Whatever fails unexpectedly is logged with its traceback and
+a policy that lets them load; a response that sets its own policy, as the web app's pages do,
+keeps it). Whatever fails unexpectedly is logged with its traceback and
 answered as problem+json naming the request id, never as a traceback or plain text."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ APP_POLICY = (
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-"""The content security policy of the API and the web app it serves."""
+"""The content security policy of the API (the web app's pages send their own, `webapp`)."""
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -82,7 +83,8 @@ class RequestIds:
                     for name, value in message.get("headers", [])
                     if name.lower() != b"server"
                 ]
-                message["headers"] = [*kept, *added]
+                own = {name.lower() for name, _ in kept}
+                message["headers"] = [*kept, *(h for h in added if h[0] not in own)]
             await send(message)
 
         with logs.bind(request_id=request_id):

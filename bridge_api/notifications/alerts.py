@@ -49,13 +49,27 @@ def open_alerts(session: Session, kind: str | None = None) -> list[Alert]:
     return list(session.execute(query).scalars())
 
 
-def acknowledge(session: Session, alert_id: int, by: User) -> Alert:
-    """Mark an alert seen by an admin (idempotent: a second acknowledgement keeps the first
-    time). The caller audits it (the audit log sits beside this package, not below it)."""
+def recent(
+    session: Session, *, open_only: bool, limit: int, before: int | None = None
+) -> list[Alert]:
+    """Alerts newest first (only those not yet acknowledged, if asked); page with `before`."""
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if open_only:
+        query = query.where(Alert.acknowledged_at.is_(None))
+    if before is not None:
+        query = query.where(Alert.id < before)
+    return list(session.execute(query).scalars())
+
+
+def acknowledge(session: Session, alert_id: int, by: User) -> tuple[Alert, bool]:
+    """Mark an alert seen by an admin; returns it and whether this call acknowledged it (a
+    second acknowledgement keeps the first time). The caller audits it (the audit log sits
+    beside this package, not below it)."""
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = datetime.now(UTC)
-        log.info("alert %s [%s] acknowledged by user %s", alert.id, alert.kind, by.id)
-    return alert
+    if alert.acknowledged_at is not None:
+        return alert, False
+    alert.acknowledged_at = datetime.now(UTC)
+    log.info("alert %s [%s] acknowledged by user %s", alert.id, alert.kind, by.id)
+    return alert, True

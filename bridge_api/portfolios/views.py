@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -211,8 +212,18 @@ class Movement:
     amount: Decimal
 
 
-def transactions(session: Session, user: User, *, limit: int, before: int | None) -> list[Movement]:
-    """The user's own postings (free cash and subscriptions), newest entry first.
+def transactions(
+    session: Session,
+    user: User,
+    *,
+    limit: int,
+    before: int | None,
+    causes: Sequence[Cause] = (),
+    since: date | None = None,
+    until: date | None = None,
+) -> list[Movement]:
+    """The user's own postings (free cash and subscriptions), newest entry first; only of
+    `causes` when given, effective between `since` and `until` (inclusive) when given.
 
     Other parties' legs of the same entry (the counterpart of a crossing, say) are not shown.
     """
@@ -232,6 +243,12 @@ def transactions(session: Session, user: User, *, limit: int, before: int | None
     )
     if before is not None:
         query = query.where(JournalEntry.id < before)
+    if causes:
+        query = query.where(JournalEntry.cause.in_(list(causes)))
+    if since is not None:
+        query = query.where(JournalEntry.effective_on >= since)
+    if until is not None:
+        query = query.where(JournalEntry.effective_on <= until)
     return [
         Movement(
             entry_id=entry.id,
@@ -244,4 +261,108 @@ def transactions(session: Session, user: User, *, limit: int, before: int | None
             amount=posting.amount,
         )
         for entry, name, posting in session.execute(query).all()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One subscription to a smallcase, its investor, and what it is worth."""
+
+    investor: str
+    user_id: int
+    book: SubscriptionView
+
+    @property
+    def value(self) -> Decimal:
+        """Cash (settled or not) and shares at the latest closes."""
+        return self.book.cash + self.book.unsettled_cash + self.book.market_value
+
+
+def subscribers(session: Session, smallcase_id: int) -> list[Subscriber]:
+    """Every subscription to a smallcase (any status), valued at the latest closes."""
+    rows = session.execute(
+        select(Subscription, User, Smallcase.name, SmallcaseVersion.number, LedgerAccount.id)
+        .join(User, User.id == Subscription.user_id)
+        .join(Smallcase, Smallcase.id == Subscription.smallcase_id)
+        .outerjoin(SmallcaseVersion, SmallcaseVersion.id == Subscription.version_id)
+        .outerjoin(LedgerAccount, LedgerAccount.subscription_id == Subscription.id)
+        .where(Subscription.smallcase_id == smallcase_id)
+        .order_by(Subscription.id)
+    ).all()
+    found = []
+    for subscription, user, name, version, account_id in rows:
+        settled, unsettled = _cash(session, account_id) if account_id else (ZERO, ZERO)
+        book = SubscriptionView(
+            id=subscription.id,
+            kind=str(subscription.kind),
+            status=str(subscription.status),
+            smallcase_id=subscription.smallcase_id,
+            smallcase=name,
+            version=version,
+            cash=settled,
+            unsettled_cash=unsettled,
+        )
+        if account_id:
+            _fill(session, book, account_id)
+        found.append(Subscriber(investor=user.full_name, user_id=user.id, book=book))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """Shares of a lot sold (FIFO), with the cost they carried and what they fetched."""
+
+    sold_on: date
+    quantity: int
+    cost: Decimal
+    proceeds: Decimal
+    stt_paid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """A tax lot of one subscription: bought, what of it is still open, and its sales."""
+
+    id: int
+    symbol: str
+    acquired_on: date
+    quantity: int
+    cost: Decimal
+    open_quantity: int
+    open_cost: Decimal
+    stt_paid: bool
+    sales: list[Sale]
+
+
+def lots(session: Session, subscription_id: int) -> list[Lot]:
+    """A subscription's tax lots, FIFO order per symbol, each with its sales."""
+    rows = list(
+        session.execute(
+            select(TaxLot)
+            .where(TaxLot.subscription_id == subscription_id)
+            .order_by(TaxLot.symbol, TaxLot.acquired_on, TaxLot.id)
+        ).scalars()
+    )
+    sales: dict[int, list[Sale]] = defaultdict(list)
+    for sale in session.execute(
+        select(LotConsumption)
+        .where(LotConsumption.lot_id.in_([lot.id for lot in rows]))
+        .order_by(LotConsumption.id)
+    ).scalars():
+        sales[sale.lot_id].append(
+            Sale(sale.sold_on, sale.quantity, sale.cost, sale.proceeds, sale.stt_paid)
+        )
+    return [
+        Lot(
+            id=lot.id,
+            symbol=lot.symbol,
+            acquired_on=lot.acquired_on,
+            quantity=lot.quantity,
+            cost=lot.cost,
+            open_quantity=lot.open_quantity,
+            open_cost=lot.open_cost,
+            stt_paid=lot.stt_paid,
+            sales=sales[lot.id],
+        )
+        for lot in rows
     ]

@@ -24,6 +24,7 @@ from saras.cli import (
     reconcile,
     schedule,
     serve,
+    web,
     worker,
 )
 from saras.cli.console import command_group, set_verbosity
@@ -52,6 +53,7 @@ app.add_typer(house.app, name="house")
 app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
 app.add_typer(schedule.app, name="schedule")
+app.add_typer(web.app, name="web")
 app.command("seed")(db.seed_command)
 app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)

@@ -35,4 +35,5 @@ def serve(host: str, port: int) -> None:
         access_log=False,
         log_config=None,
         server_header=False,
+        timeout_graceful_shutdown=5,  # live batch streams never end on their own
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -81,6 +82,8 @@ class Batch(Base):
     phase: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """0 not planned; 1 crossings and sells planned; 2 buys planned (after the sells)."""
     trade_date: Mapped[date | None]
+    last_event: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """How many progress events the batch has notified (`batches.events`)."""
 
 
 class BatchParticipant(Base):

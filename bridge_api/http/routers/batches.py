@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.batches import service
 from bridge_api.brokers.kite.account import live_prices
@@ -17,6 +19,7 @@ from bridge_api.db.models import (
     BatchOrder,
     BatchParticipant,
     BatchSkip,
+    BatchState,
     BatchTarget,
     BrokerTrade,
     OrderAllocation,
@@ -24,11 +27,13 @@ from bridge_api.db.models import (
     OrderSlice,
 )
 from bridge_api.db.session import session_factory
-from bridge_api.errors import Conflict
-from bridge_api.http.deps import Admin, Manager, SessionDep, SettingsDep
+from bridge_api.errors import Conflict, NotFound
+from bridge_api.http.batch_events import BatchEvents, stream
+from bridge_api.http.deps import Admin, Manager, SessionDep, SessionsDep, SettingsDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.batches import (
     BatchIn,
+    BatchLineOut,
     BatchOut,
     CrossingOut,
     FailIn,
@@ -42,6 +47,10 @@ from bridge_api.http.schemas.batches import (
 )
 
 router = APIRouter(tags=["batches"])
+EVENTS_DOC = (
+    "Server-sent events: snapshot, then state, phase, slice, fills, order, rate_limit; end."
+)
+END_STATES = frozenset(BatchState) - {BatchState.DRAFT, BatchState.READY, BatchState.EXECUTING}
 T = TypeVar("T")
 
 
@@ -89,8 +98,11 @@ def _out(session: Session, batch: Batch) -> BatchOut:
         smallcase_id=batch.smallcase_id,
         cross=batch.cross,
         reason=batch.reason,
+        phase=batch.phase,
+        trade_date=batch.trade_date,
         created_at=batch.created_at,
         planned_at=batch.planned_at,
+        updated_at=batch.updated_at,
         participants=_all(session, participants.order_by(BatchParticipant.subscription_id)),
         targets=[
             TargetOut.model_validate(t)
@@ -127,10 +139,83 @@ def create(body: BatchIn, manager: Manager, session: SessionDep, settings: Setti
     return _out(session, batch)
 
 
+@router.get("/batches")
+def listing(
+    manager: Manager,
+    session: SessionDep,
+    *,
+    state: BatchState | None = None,
+    smallcase_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> list[BatchLineOut]:
+    """Batches of the manager's smallcases (an admin's: all), newest first; filter by state
+    and smallcase, page with ``before`` (a batch id)."""
+    lines = service.listing(
+        session, manager, state=state, smallcase_id=smallcase_id, limit=limit, before=before
+    )
+    return [
+        BatchLineOut(
+            id=line.batch.id,
+            state=str(line.batch.state),
+            smallcase_id=line.batch.smallcase_id,
+            smallcase=line.smallcase,
+            cross=line.batch.cross,
+            phase=line.batch.phase,
+            reason=line.batch.reason,
+            created_at=line.batch.created_at,
+            planned_at=line.batch.planned_at,
+            updated_at=line.batch.updated_at,
+            finished_at=line.batch.updated_at if line.batch.state in END_STATES else None,
+            trade_date=line.batch.trade_date,
+            participants=line.participants,
+            orders=line.orders,
+            final_orders=line.final_orders,
+            skips=line.skips,
+        )
+        for line in lines
+    ]
+
+
 @router.get("/batches/{batch_id}")
 def read(batch_id: IdPath, manager: Manager, session: SessionDep) -> BatchOut:
     """State, allocation table, plan, orders, fills and per-subscription results."""
     return _out(session, service.visible(session, manager, batch_id))
+
+
+def _snapshot(sessions: sessionmaker[Session], batch_id: int) -> tuple[int, dict[str, Any]]:
+    """The batch and its event count, read in one repeatable-read transaction."""
+    with sessions() as session:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        return batch.last_event, _out(session, batch).model_dump(mode="json")
+
+
+@router.get(
+    "/batches/{batch_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": EVENTS_DOC}},
+)
+def events(
+    batch_id: IdPath,
+    manager: Manager,
+    session: SessionDep,
+    sessions: SessionsDep,
+    request: Request,
+) -> StreamingResponse:
+    """The batch's progress as server-sent events: ``snapshot`` (the batch as ``GET
+    /batches/{id}`` shows it) first, then ``state``, ``phase``, ``slice``, ``fills``, ``order``
+    and ``rate_limit`` events as they commit, each with a rising ``id``; ``end`` (the final
+    batch) last. Read it with ``fetch`` and the bearer header."""
+    service.visible(session, manager, batch_id)
+    hub: BatchEvents = request.app.state.batch_events
+    return StreamingResponse(
+        stream(hub, batch_id, partial(_snapshot, sessions, batch_id)),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
 
 
 @router.post("/batches/{batch_id}/approve")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select, text
 
 from bridge_api.audit.service import record
+from bridge_api.batches import service as batches
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import Batch, Intent, Smallcase, SmallcaseStatus, Subscription
+from bridge_api.db.models import (
+    Batch,
+    Cause,
+    Intent,
+    Smallcase,
+    SmallcaseStatus,
+    Subscription,
+)
 from bridge_api.db.models.batches import OPEN_STATES
 from bridge_api.http.deps import Admin, CurrentUser, SessionDep
 from bridge_api.http.fields import IdPath
@@ -21,9 +30,12 @@ from bridge_api.http.schemas.portfolios import (
     EntryOut,
     IntentOut,
     InvestIn,
+    LotOut,
     MovementOut,
     PortfolioOut,
     RebalanceIn,
+    RebalanceLineOut,
+    RebalancePreviewOut,
     StatusOut,
     TradeIn,
 )
@@ -155,12 +167,59 @@ def portfolio(user: CurrentUser, session: SessionDep) -> PortfolioOut:
 def transactions(
     user: CurrentUser,
     session: SessionDep,
+    *,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[int | None, Query(ge=1)] = None,
+    cause: Annotated[
+        list[Cause] | None, Query(description="Only these kinds (repeat the parameter).")
+    ] = None,
+    since: Annotated[date | None, Query(description="Effective on or after (IST date).")] = None,
+    until: Annotated[date | None, Query(description="Effective on or before (IST date).")] = None,
 ) -> list[MovementOut]:
-    """The user's own postings, newest first; page with ``before`` (an entry id)."""
-    movements = views.transactions(session, user, limit=limit, before=before)
+    """The user's own postings, newest first; filter by kind (``cause``) and effective date,
+    page with ``before`` (an entry id)."""
+    movements = views.transactions(
+        session, user, limit=limit, before=before, causes=cause or (), since=since, until=until
+    )
     return [MovementOut.model_validate(m) for m in movements]
+
+
+@router.get("/subscriptions/{subscription_id}/rebalance-preview")
+def rebalance_preview(
+    subscription_id: IdPath, user: CurrentUser, session: SessionDep
+) -> RebalancePreviewOut:
+    """The rebalance update of one's own subscription: old and new weights, and the shares a
+    batch sized now would buy and sell if the newest version is accepted."""
+    preview = batches.rebalance_preview(session, user, subscription_id)
+    return RebalancePreviewOut(
+        subscription_id=preview.subscription_id,
+        smallcase_id=preview.smallcase_id,
+        current_version=preview.current_version,
+        latest_version=preview.latest_version,
+        up_to_date=preview.current_version == preview.latest_version,
+        pending=preview.pending,
+        cash=preview.cash,
+        lines=[
+            RebalanceLineOut(
+                symbol=line.symbol,
+                old_weight=line.old_weight,
+                new_weight=line.new_weight,
+                holding=line.holding,
+                target=line.target,
+                price=line.price,
+                buy=max(line.target - line.holding, 0),
+                sell=max(line.holding - line.target, 0),
+            )
+            for line in preview.lines
+        ],
+    )
+
+
+@router.get("/subscriptions/{subscription_id}/lots")
+def tax_lots(subscription_id: IdPath, user: CurrentUser, session: SessionDep) -> list[LotOut]:
+    """One's own subscription's tax lots (FIFO per symbol), each with its sales."""
+    intents.own_subscription(session, user, subscription_id)
+    return [LotOut.model_validate(lot) for lot in views.lots(session, subscription_id)]
 
 
 @router.get("/portfolio/status")

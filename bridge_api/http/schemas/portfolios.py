@@ -169,3 +169,62 @@ class StatusOut(BaseModel):
     status: str
     database: str
     summary: str
+
+
+class RebalanceLineOut(BaseModel):
+    """One symbol of a rebalance update: weights in percent before and after (null where
+    the version does not hold it), shares held now, shares after, and what that trades."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    symbol: str
+    old_weight: DecimalString | None
+    new_weight: DecimalString | None
+    holding: int
+    target: int
+    price: Rupees
+    buy: int
+    sell: int
+
+
+class RebalancePreviewOut(BaseModel):
+    """What accepting the newest version would buy and sell, sized now at the latest closes
+    (the batch sizes at its own prices, so its numbers may differ a little)."""
+
+    subscription_id: int
+    smallcase_id: int
+    current_version: int
+    latest_version: int
+    up_to_date: bool
+    pending: bool
+    """A rebalance of this subscription already waits for (or is in) a batch."""
+    cash: Rupees
+    lines: list[RebalanceLineOut]
+
+
+class SaleOut(BaseModel):
+    """Shares of a lot sold (FIFO): the cost they carried and the proceeds."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sold_on: date
+    quantity: int
+    cost: Rupees
+    proceeds: Rupees
+    stt_paid: bool
+
+
+class LotOut(BaseModel):
+    """A tax lot: bought on a day at a full cost; what of it is open; its sales."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    symbol: str
+    acquired_on: date
+    quantity: int
+    cost: Rupees
+    open_quantity: int
+    open_cost: Rupees
+    stt_paid: bool
+    sales: list[SaleOut]

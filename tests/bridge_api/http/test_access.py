@@ -22,6 +22,9 @@ PUBLIC = {
     ("POST", "/token/refresh"),
     ("GET", "/kite/callback"),  # authenticated by the single-use login state
     ("POST", "/kite/postback"),  # authenticated by Kite's checksum
+    ("GET", "/"),  # the redirect to the web app
+    ("GET", "/app"),
+    ("GET", "/app/{path:path}"),  # the web app's static build (its data comes from the API)
 }
 
 
@@ -125,6 +128,19 @@ def _refusals(w: World):
         ("POST", "/admin/notifications/deliveries/1/retry", None, w.owner, {403}),
         ("GET", "/admin/schedule", None, w.manager, {403}),
         ("POST", "/admin/schedule/backup/skip?day=2026-11-20", None, w.owner, {403}),
+        ("GET", "/batches", None, w.owner, {403}),
+        ("GET", f"/subscriptions/{sub}/rebalance-preview", None, w.stranger, {404}),
+        ("GET", f"/subscriptions/{sub}/lots", None, w.stranger, {404}),
+        ("GET", f"/batches/{batch}/events", None, w.other_manager, {404}),
+        ("GET", f"/smallcase/{sc}/subscribers", None, w.other_manager, {403}),
+        ("GET", "/admin/users", None, w.manager, {403}),
+        ("GET", "/admin/cash", None, w.manager, {403}),
+        ("GET", "/admin/alerts", None, w.manager, {403}),
+        ("POST", "/admin/alerts/1/acknowledge", None, w.manager, {403}),
+        ("GET", "/admin/audit", None, w.owner, {403}),
+        ("GET", "/admin/reconciliation", None, w.manager, {403}),
+        ("GET", "/admin/engine", None, w.manager, {403}),
+        ("GET", "/admin/journal", None, w.manager, {403}),
     ]
 
 
@@ -151,6 +167,7 @@ def _template(path: str) -> str:
         "journal": "entry_id",
         "notifications": "notification_id",
         "deliveries": "delivery_id",
+        "alerts": "alert_id",
     }
     out = []
     for i, part in enumerate(parts):

@@ -144,8 +144,8 @@ def test_an_alert_is_acknowledged_once_and_leaves_the_open_alerts(session):
     admin = make_user(session, role=Role.ADMIN)
     alert = raise_alert(session, "schedule", "backup missed")
 
-    first = acknowledge(session, alert.id, admin).acknowledged_at
-    again = acknowledge(session, alert.id, admin).acknowledged_at
+    first = acknowledge(session, alert.id, admin)[0].acknowledged_at
+    again = acknowledge(session, alert.id, admin)[0].acknowledged_at
 
     assert first is not None
     assert again == first
