@@ -319,7 +319,6 @@ export const hi = {
 	"removed: will be sold": "हटाया गया: बेचा जाएगा",
 	"returns from {low} to {high} (median {median})": "रिटर्न {low} से {high} (माध्यिका {median})",
 	"unchanged": "अपरिवर्तित",
-	"{n} participants": "{n} प्रतिभागी",
 	"{n} subscriptions worth": "{n} सब्सक्रिप्शन, मूल्य",
 	"₹{amount} moved to your free cash.": "₹{amount} आपकी मुक्त नकदी में भेजे गए।",
 	"an admin": "एडमिन",
