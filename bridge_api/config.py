@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 7
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    web_dir: Path = REPOSITORY / "web"
+    """The web app's sources; the bridge serves its build (``web/build``) under ``/app/``."""
+    secure_cookies: bool = False
+    """Mark the browser's session cookies ``Secure`` on every request
+    (``SARAS_SECURE_COOKIES=true`` behind a TLS-terminating proxy); without it they are
+    ``Secure`` when the request itself came over https."""
     login_failures_allowed: int = 5
     login_window_minutes: int = 15
     buy_collar: Decimal = DEFAULT_COLLAR

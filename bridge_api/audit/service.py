@@ -41,3 +41,25 @@ def records_for(session: Session, entity: str, entity_id: object) -> list[AuditR
         .order_by(AuditRecord.id)
     )
     return list(session.execute(query).scalars())
+
+
+def search(
+    session: Session,
+    *,
+    entity: str | None = None,
+    action: str | None = None,
+    actor_id: int | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[AuditRecord]:
+    """Audit records matching the filters, newest first; page with `before` (a record id)."""
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+    if entity is not None:
+        query = query.where(AuditRecord.entity == entity)
+    if action is not None:
+        query = query.where(AuditRecord.action == action)
+    if actor_id is not None:
+        query = query.where(AuditRecord.actor_id == actor_id)
+    if before is not None:
+        query = query.where(AuditRecord.id < before)
+    return list(session.execute(query).scalars())

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy import insert as core_insert
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
@@ -25,12 +26,15 @@ from bridge_api.batches.targets import Pricing, Request, target_position
 from bridge_api.config import get_settings
 from bridge_api.db.models import (
     Batch,
+    BatchOrder,
     BatchParticipant,
+    BatchSkip,
     BatchState,
     BatchTarget,
     Intent,
     IntentKind,
     IntentStatus,
+    OrderStatus,
     Role,
     Smallcase,
     Subscription,
@@ -56,6 +60,7 @@ class _Participant:
     holdings: dict[str, int]
     cash: Decimal
     weights: dict[str, Decimal] | None
+
 
 Quotes = Callable[[set[str]], dict[str, Decimal]]
 """Reference prices of symbols from a broker (every symbol asked for, or an error)."""
@@ -348,3 +353,59 @@ def _pricing(
         collar=settings.buy_collar,
         reserve=settings.buy_charges_rate,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLine:
+    """A batch in a list: its state, smallcase and how much it holds."""
+
+    batch: Batch
+    smallcase: str | None
+    participants: int
+    orders: int
+    final_orders: int
+    skips: int
+
+
+def listing(
+    session: Session,
+    user: User,
+    *,
+    state: BatchState | None = None,
+    smallcase_id: int | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[BatchLine]:
+    """The batches a manager (of their smallcases) or an admin (all) may see, newest first;
+    page with `before` (a batch id)."""
+    query = (
+        select(
+            Batch,
+            Smallcase.name,
+            _counted(BatchParticipant, BatchParticipant.batch_id == Batch.id),
+            _counted(BatchOrder, BatchOrder.batch_id == Batch.id),
+            _counted(
+                BatchOrder, BatchOrder.batch_id == Batch.id, BatchOrder.status == OrderStatus.FINAL
+            ),
+            _counted(BatchSkip, BatchSkip.batch_id == Batch.id),
+        )
+        .outerjoin(Smallcase, Smallcase.id == Batch.smallcase_id)
+        .order_by(Batch.id.desc())
+        .limit(limit)
+    )
+    if user.role is not Role.ADMIN:
+        query = query.where(Smallcase.manager_id == user.id)
+    if state is not None:
+        query = query.where(Batch.state == state)
+    if smallcase_id is not None:
+        query = query.where(Batch.smallcase_id == smallcase_id)
+    if before is not None:
+        query = query.where(Batch.id < before)
+    return [
+        BatchLine(batch, name, int(p), int(o), int(f), int(k))
+        for batch, name, p, o, f, k in session.execute(query).all()
+    ]
+
+
+def _counted(table: type[Any], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()

@@ -18,6 +18,12 @@ from bridge_api.users.security import hash_password
 from bridge_api.users.service import add_user
 
 DEMO_PASSWORD = "saras-demo-password"
+DEMO_SIGN_INS = (
+    ("investor", "asha@saras.demo"),
+    ("manager", "manager@saras.demo"),
+    ("admin", "admin@saras.demo"),
+)
+"""Whom to sign in to the app as, for each role (every demo user has `DEMO_PASSWORD`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bridge_api.config import get_settings
 from bridge_api.http import problems
 from bridge_api.http.requests import RequestIds
+from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
 from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.house import router as house_router
@@ -16,6 +17,7 @@ from bridge_api.http.routers.notes import router as notes_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
 from bridge_api.http.routers.users import router as users_router
+from bridge_api.http.webapp import router as webapp_router
 
 
 def create_app() -> FastAPI:
@@ -42,4 +44,6 @@ def create_app() -> FastAPI:
     app.include_router(house_router, responses=problems.PROBLEMS)
     app.include_router(analytics_router, responses=problems.PROBLEMS)
     app.include_router(notes_router, responses=problems.PROBLEMS)
+    app.include_router(admin_router, responses=problems.PROBLEMS)
+    app.include_router(webapp_router)
     return app

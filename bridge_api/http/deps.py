@@ -67,16 +67,8 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The request's bearer token, unchecked (the route decides what it must be)."""
-    if credentials is None:
-        raise Unauthorized("sign in: this needs a bearer access token")
-    return credentials.credentials
-
-
-BearerToken = Annotated[str, Depends(bearer_token)]
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+"""The request's bearer credentials, if any (unchecked)."""
 
 
 def require(*roles: Role) -> Callable[[User], User]:

@@ -3,7 +3,8 @@ bound to every log record made while it is served and echoed in the response, an
 record when it is answered: method, route, status and milliseconds.
 
 Every response carries the security headers (`SECURITY_HEADERS`; the interactive API docs get
-a policy that lets them load). Whatever fails unexpectedly is logged with its traceback and
+a policy that lets them load; a response that sets its own policy, as the web app's pages do,
+keeps it). Whatever fails unexpectedly is logged with its traceback and
 answered as problem+json naming the request id, never as a traceback or plain text."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ APP_POLICY = (
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-"""The content security policy of the API and the web app it serves."""
+"""The content security policy of the API (the web app's pages send their own, `webapp`)."""
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -79,7 +80,8 @@ class RequestIds:
                     for name, value in message.get("headers", [])
                     if name.lower() != b"server"
                 ]
-                message["headers"] = [*kept, *added]
+                own = {name.lower() for name, _ in kept}
+                message["headers"] = [*kept, *(h for h in added if h[0] not in own)]
             await send(message)
 
         with logs.bind(request_id=request_id):

@@ -8,14 +8,25 @@ book below zero, so no intent can spend cash that is not there.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from bridge_api.audit.service import record
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import Bucket, Cause, JournalEntry, LedgerKind, Role, User
+from bridge_api.db.models import (
+    Bucket,
+    Cause,
+    JournalEntry,
+    LedgerAccount,
+    LedgerKind,
+    Posting,
+    Role,
+    User,
+)
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.ledger.service import (
@@ -142,3 +153,64 @@ def _investor(session: Session, user_id: int) -> User:
     if user.role is not Role.INVESTOR:
         raise Conflict(f"user {user_id} is a {user.role}: pay-ins and pay-outs are for investors")
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A pay-in (positive) or pay-out (negative) of an investor's free cash."""
+
+    entry_id: int
+    kind: str
+    user_id: int
+    email: str
+    full_name: str
+    amount: Decimal
+    memo: str
+    effective_on: date
+    created_at: datetime
+    reversed: bool
+
+
+def transfers(
+    session: Session,
+    *,
+    kind: Cause | None = None,
+    user_id: int | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[Transfer]:
+    """Pay-ins and pay-outs, newest first; page with `before` (an entry id)."""
+    correction = aliased(JournalEntry)
+    reversed_ = select(correction.id).where(correction.corrects_id == JournalEntry.id).exists()
+    query = (
+        select(JournalEntry, User, Posting.amount, reversed_)
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .join(User, User.id == LedgerAccount.user_id)
+        .where(
+            JournalEntry.cause.in_([kind] if kind else [Cause.PAYIN, Cause.PAYOUT]),
+            LedgerAccount.kind == LedgerKind.INVESTOR,
+            Posting.asset == CASH,
+        )
+        .order_by(JournalEntry.id.desc())
+        .limit(limit)
+    )
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    if before is not None:
+        query = query.where(JournalEntry.id < before)
+    return [
+        Transfer(
+            entry_id=entry.id,
+            kind=str(entry.cause),
+            user_id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            amount=amount,
+            memo=entry.memo,
+            effective_on=entry.effective_on,
+            created_at=entry.created_at,
+            reversed=bool(was_reversed),
+        )
+        for entry, user, amount, was_reversed in session.execute(query).all()
+    ]

@@ -245,3 +245,47 @@ def transactions(session: Session, user: User, *, limit: int, before: int | None
         )
         for entry, name, posting in session.execute(query).all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One subscription to a smallcase, its investor, and what it is worth."""
+
+    investor: str
+    user_id: int
+    book: SubscriptionView
+
+    @property
+    def value(self) -> Decimal:
+        """Cash (settled or not) and shares at the latest closes."""
+        return self.book.cash + self.book.unsettled_cash + self.book.market_value
+
+
+def subscribers(session: Session, smallcase_id: int) -> list[Subscriber]:
+    """Every subscription to a smallcase (any status), valued at the latest closes."""
+    rows = session.execute(
+        select(Subscription, User, Smallcase.name, SmallcaseVersion.number, LedgerAccount.id)
+        .join(User, User.id == Subscription.user_id)
+        .join(Smallcase, Smallcase.id == Subscription.smallcase_id)
+        .outerjoin(SmallcaseVersion, SmallcaseVersion.id == Subscription.version_id)
+        .outerjoin(LedgerAccount, LedgerAccount.subscription_id == Subscription.id)
+        .where(Subscription.smallcase_id == smallcase_id)
+        .order_by(Subscription.id)
+    ).all()
+    found = []
+    for subscription, user, name, version, account_id in rows:
+        settled, unsettled = _cash(session, account_id) if account_id else (ZERO, ZERO)
+        book = SubscriptionView(
+            id=subscription.id,
+            kind=str(subscription.kind),
+            status=str(subscription.status),
+            smallcase_id=subscription.smallcase_id,
+            smallcase=name,
+            version=version,
+            cash=settled,
+            unsettled_cash=unsettled,
+        )
+        if account_id:
+            _fill(session, book, account_id)
+        found.append(Subscriber(investor=user.full_name, user_id=user.id, book=book))
+    return found

@@ -133,6 +133,12 @@ def sign_out(session: Session, token: str, settings: Settings) -> None:
     sessions.end(session, claims["sid"], "signed out")
 
 
+def sign_out_refresh(session: Session, token: str, settings: Settings) -> None:
+    """End the session of a refresh token (the browser signs out with its refresh cookie)."""
+    claims = decode(token, "refresh", settings)
+    sessions.end(session, claims["sid"], "signed out")
+
+
 def change_password(
     session: Session, user: User, *, current: str, new: str, settings: Settings
 ) -> TokenPair:
@@ -272,3 +278,24 @@ def set_role(session: Session, admin: User, *, user_id: int, role: Role) -> User
         after={"role": str(role)},
     )
     return user
+
+
+def users(
+    session: Session,
+    *,
+    role: Role | None = None,
+    kyc: KycStatus | None = None,
+    limit: int,
+    before: int | None = None,
+) -> list[tuple[User, Kyc | None]]:
+    """Users with their KYC, newest first, filtered by role and KYC status (the KYC queue is
+    ``kyc=pending``); page with `before` (a user id)."""
+    query = select(User, Kyc).outerjoin(Kyc, Kyc.user_id == User.id).limit(limit)
+    if role is not None:
+        query = query.where(User.role == role)
+    if kyc is not None:
+        query = query.where(Kyc.status == kyc)
+    if before is not None:
+        query = query.where(User.id < before)
+    query = query.order_by(User.id.desc())
+    return [(user, row) for user, row in session.execute(query).all()]

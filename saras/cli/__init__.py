@@ -23,6 +23,7 @@ from saras.cli import (
     ledger,
     reconcile,
     serve,
+    web,
 )
 from saras.cli.console import command_group, set_verbosity
 
@@ -49,6 +50,7 @@ app.add_typer(kite.app, name="kite")
 app.add_typer(house.app, name="house")
 app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
+app.add_typer(web.app, name="web")
 app.command("seed")(db.seed_command)
 app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)

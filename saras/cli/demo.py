@@ -100,13 +100,38 @@ def run(*, serve: bool, host: str, port: int, broker: str = "paper") -> DemoResu
         get_settings.cache_clear()
         db_session.get_engine.cache_clear()
         db_session.session_factory.cache_clear()
-        console.print(
-            f"Serving the API on the demo data at http://{host}:{port}/docs "
-            "(demo password: saras-demo-password). Ctrl+C stops it."
-        )
+        _build_web(console)
+        _print_sign_in(console, host, port)
         start_logging()
         serve_app(host, port)
     return result
+
+
+def _build_web(console: Console) -> None:
+    """Build the web app when its sources changed (a note, not a failure, when it cannot be)."""
+    import subprocess  # noqa: PLC0415
+
+    from saras.cli.web import build, shown, web_dir  # noqa: PLC0415
+
+    try:
+        build(web_dir(), console.log)  # npm shows its own progress below these lines
+    except subprocess.CalledProcessError as error:
+        console.print(
+            f"The web app did not build ({shown(error)} failed); the API and /docs still work. "
+            "`saras web build` shows why."
+        )
+
+
+def _print_sign_in(console: Console, host: str, port: int) -> None:
+    from bridge_api.demo.seed import DEMO_PASSWORD, DEMO_SIGN_INS  # noqa: PLC0415
+
+    console.print(
+        f"Open http://{host}:{port}/ (the app, at /app/; the API's docs at "
+        f"http://{host}:{port}/docs). Sign in with password {DEMO_PASSWORD} as:"
+    )
+    for role, email in DEMO_SIGN_INS:
+        console.print(f"  {role:<9} {email}")
+    console.print("Ctrl+C stops it.")
 
 
 def _describe(event: str, info: dict[str, object]) -> str | None:

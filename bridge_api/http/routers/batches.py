@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from bridge_api.db.models import (
     BatchOrder,
     BatchParticipant,
     BatchSkip,
+    BatchState,
     BatchTarget,
     BrokerTrade,
     OrderAllocation,
@@ -29,6 +30,7 @@ from bridge_api.http.deps import Admin, Manager, SessionDep, SettingsDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.batches import (
     BatchIn,
+    BatchLineOut,
     BatchOut,
     CrossingOut,
     FailIn,
@@ -42,6 +44,7 @@ from bridge_api.http.schemas.batches import (
 )
 
 router = APIRouter(tags=["batches"])
+END_STATES = frozenset(BatchState) - {BatchState.DRAFT, BatchState.READY, BatchState.EXECUTING}
 T = TypeVar("T")
 
 
@@ -89,8 +92,11 @@ def _out(session: Session, batch: Batch) -> BatchOut:
         smallcase_id=batch.smallcase_id,
         cross=batch.cross,
         reason=batch.reason,
+        phase=batch.phase,
+        trade_date=batch.trade_date,
         created_at=batch.created_at,
         planned_at=batch.planned_at,
+        updated_at=batch.updated_at,
         participants=_all(session, participants.order_by(BatchParticipant.subscription_id)),
         targets=[
             TargetOut.model_validate(t)
@@ -125,6 +131,44 @@ def create(body: BatchIn, manager: Manager, session: SessionDep, settings: Setti
     except BrokerError as error:
         raise Conflict(f"Kite could not price the batch: {error}") from error
     return _out(session, batch)
+
+
+@router.get("/batches")
+def listing(
+    manager: Manager,
+    session: SessionDep,
+    *,
+    state: BatchState | None = None,
+    smallcase_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> list[BatchLineOut]:
+    """Batches of the manager's smallcases (an admin's: all), newest first; filter by state
+    and smallcase, page with ``before`` (a batch id)."""
+    lines = service.listing(
+        session, manager, state=state, smallcase_id=smallcase_id, limit=limit, before=before
+    )
+    return [
+        BatchLineOut(
+            id=line.batch.id,
+            state=str(line.batch.state),
+            smallcase_id=line.batch.smallcase_id,
+            smallcase=line.smallcase,
+            cross=line.batch.cross,
+            phase=line.batch.phase,
+            reason=line.batch.reason,
+            created_at=line.batch.created_at,
+            planned_at=line.batch.planned_at,
+            updated_at=line.batch.updated_at,
+            finished_at=line.batch.updated_at if line.batch.state in END_STATES else None,
+            trade_date=line.batch.trade_date,
+            participants=line.participants,
+            orders=line.orders,
+            final_orders=line.final_orders,
+            skips=line.skips,
+        )
+        for line in lines
+    ]
 
 
 @router.get("/batches/{batch_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
@@ -14,9 +16,12 @@ from bridge_api.http.schemas.smallcases import (
     SmallcaseOut,
     SmallcaseSummary,
     StatsOut,
+    SubscriberOut,
+    SubscribersOut,
     VersionIn,
     VersionOut,
 )
+from bridge_api.portfolios import views
 from bridge_api.smallcases import service
 
 router = APIRouter(tags=["smallcases"])
@@ -126,3 +131,31 @@ def published(user: CurrentUser, session: SessionDep) -> list[SmallcaseSummary]:
             )
         )
     return summaries
+
+
+@router.get("/smallcase/{smallcase_id}/subscribers")
+def subscribers(smallcase_id: IdPath, manager: Manager, session: SessionDep) -> SubscribersOut:
+    """Every subscription to the smallcase, its investor and value at the latest closes, and
+    the assets under management (its manager, or an admin)."""
+    service.owned(session, manager, smallcase_id)
+    found = views.subscribers(session, smallcase_id)
+    return SubscribersOut(
+        smallcase_id=smallcase_id,
+        subscribers=[
+            SubscriberOut(
+                subscription_id=s.book.id,
+                user_id=s.user_id,
+                investor=s.investor,
+                status=s.book.status,
+                version=s.book.version,
+                cash=s.book.cash + s.book.unsettled_cash,
+                market_value=s.book.market_value,
+                value=s.value,
+                unrealised=s.book.unrealised,
+                holdings=len(s.book.holdings),
+            )
+            for s in found
+        ],
+        active=sum(1 for s in found if s.book.status == "active"),
+        assets_under_management=sum((s.value for s in found), Decimal(0)),
+    )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from contextlib import suppress
+
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Kyc, User
-from bridge_api.http.deps import Admin, BearerToken, CurrentUser, SessionDep, SettingsDep
+from bridge_api.errors import Unauthorized
+from bridge_api.http import cookies
+from bridge_api.http.deps import (
+    Admin,
+    BearerCredentials,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+)
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.users import (
     ActiveIn,
@@ -22,6 +32,7 @@ from bridge_api.http.schemas.users import (
     UserOut,
 )
 from bridge_api.users import service
+from bridge_api.users.security import TokenPair
 
 router = APIRouter(tags=["users"])
 
@@ -57,28 +68,66 @@ def register(body: RegisterIn, session: SessionDep) -> UserOut:
     return _user_out(session, user)
 
 
-@router.post("/login")
-def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
-    """Sign in; repeated failures for an email are throttled (429)."""
-    pair = service.login(session, email=body.email, password=body.password, settings=settings)
+def _tokens(pair: TokenPair, *, refresh_in_body: bool) -> TokensOut:
     return TokensOut(
-        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token if refresh_in_body else None,
+        expires_in=pair.expires_in,
     )
+
+
+@router.post("/login")
+def login(
+    body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokensOut:
+    """Sign in; repeated failures for an email are throttled (429). Also sets the browser's
+    refresh cookie and CSRF cookie; with ``"refresh_token_in": "cookie"`` the refresh token
+    is left out of the body (the web app's way, docs/web-security.md)."""
+    pair = service.login(session, email=body.email, password=body.password, settings=settings)
+    cookies.set_session(response, request, pair.refresh_token, settings)
+    return _tokens(pair, refresh_in_body=body.refresh_token_in == "body")
 
 
 @router.post("/token/refresh")
-def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokensOut:
-    """Trade a refresh token for a new pair."""
-    pair = service.refresh(session, token=body.refresh_token, settings=settings)
-    return TokensOut(
-        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
-    )
+def refresh(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: RefreshIn | None = None,
+) -> TokensOut:
+    """Trade a refresh token for a new pair: the body's, or else the refresh cookie's, which
+    needs the header ``X-CSRF-Token`` equal to the CSRF cookie (403 without). The cookies are
+    set again; a pair from the cookie leaves the refresh token out of the body."""
+    from_body = body.refresh_token if body is not None else None
+    token = from_body or cookies.refresh_from_cookie(request, settings)
+    if token is None:
+        raise Unauthorized("sign in: this needs a refresh token, in the body or its cookie")
+    pair = service.refresh(session, token=token, settings=settings)
+    cookies.set_session(response, request, pair.refresh_token, settings)
+    return _tokens(pair, refresh_in_body=from_body is not None)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(token: BearerToken, session: SessionDep, settings: SettingsDep) -> None:
-    """Sign out: this session's access and refresh tokens stop working at once."""
-    service.sign_out(session, token, settings)
+def logout(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: BearerCredentials,
+) -> None:
+    """Sign out: this session's access and refresh tokens stop working at once. The session
+    is the bearer access token's or, without one, the refresh cookie's (with its CSRF
+    header); the browser's cookies are cleared either way."""
+    if credentials is not None:
+        service.sign_out(session, credentials.credentials, settings)
+    else:
+        token = cookies.refresh_from_cookie(request, settings)
+        if token is None:
+            raise Unauthorized("sign in: this needs a bearer access token or the refresh cookie")
+        with suppress(Unauthorized):  # an expired refresh cookie: nothing to end; cleared
+            service.sign_out_refresh(session, token, settings)
+    cookies.clear_session(response, request, settings)
 
 
 @router.put("/me/password")
@@ -89,9 +138,7 @@ def change_password(
     pair = service.change_password(
         session, user, current=body.current_password, new=body.new_password, settings=settings
     )
-    return TokensOut(
-        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
-    )
+    return _tokens(pair, refresh_in_body=True)
 
 
 @router.get("/me")

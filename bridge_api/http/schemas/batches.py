@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,6 +61,8 @@ class SliceOut(BaseModel):
     tag: str
     broker_order_id: str | None
     status: str
+    message: str | None
+    """Why it was rejected (or what its placement met), when it says."""
 
 
 class FillOut(BaseModel):
@@ -135,10 +137,36 @@ class BatchOut(BaseModel):
     smallcase_id: int | None
     cross: bool
     reason: str
+    phase: int
+    """0 not planned; 1 crossings and sells planned; 2 buys planned too."""
+    trade_date: date | None
     created_at: datetime
     planned_at: datetime | None
+    updated_at: datetime
     participants: list[int]
     targets: list[TargetOut]
     crossings: list[CrossingOut]
     orders: list[OrderOut]
     skipped: list[SkipOut]
+
+
+class BatchLineOut(BaseModel):
+    """A batch in a list."""
+
+    id: int
+    state: str
+    smallcase_id: int | None
+    smallcase: str | None
+    cross: bool
+    phase: int
+    reason: str
+    created_at: datetime
+    planned_at: datetime | None
+    updated_at: datetime
+    finished_at: datetime | None
+    """When it ended (its last change, for a batch in an end state)."""
+    trade_date: date | None
+    participants: int
+    orders: int
+    final_orders: int
+    skips: int

@@ -89,3 +89,28 @@ class SmallcaseSummary(BaseModel):
     version: int
     constituents: int
     minimum_investment: Rupees | None
+
+
+class SubscriberOut(BaseModel):
+    """A subscription to the smallcase: its investor and what it is worth now."""
+
+    subscription_id: int
+    user_id: int
+    investor: str
+    status: str
+    version: int | None
+    cash: Rupees
+    market_value: Rupees
+    value: Rupees
+    """Cash (settled or not) and shares at the latest closes: its assets under management."""
+    unrealised: Rupees
+    holdings: int
+
+
+class SubscribersOut(BaseModel):
+    """Every subscription to a smallcase, and their total value."""
+
+    smallcase_id: int
+    subscribers: list[SubscriberOut]
+    active: int
+    assets_under_management: Rupees

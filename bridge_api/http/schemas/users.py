@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
@@ -26,21 +27,25 @@ class LoginIn(BaseModel):
 
     email: EmailStr
     password: str = Field(max_length=128)
+    refresh_token_in: Literal["body", "cookie"] = "body"
+    """Where the client wants the refresh token: in the answer's body (API clients), or only
+    in its httpOnly cookie (the web app). The cookie is set either way."""
 
 
 class RefreshIn(BaseModel):
-    """A refresh token."""
+    """A refresh token (omitted, or the body left out: the refresh cookie's)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str
+    refresh_token: str | None = None
 
 
 class TokensOut(BaseModel):
-    """Bearer tokens; `expires_in` is the access token's life in seconds."""
+    """Bearer tokens; `expires_in` is the access token's life in seconds. `refresh_token` is
+    null when it travels only in its httpOnly cookie."""
 
     access_token: str
-    refresh_token: str
+    refresh_token: str | None
     token_type: str = "bearer"
     expires_in: int
 

@@ -22,6 +22,9 @@ PUBLIC = {
     ("POST", "/token/refresh"),
     ("GET", "/kite/callback"),  # authenticated by the single-use login state
     ("POST", "/kite/postback"),  # authenticated by Kite's checksum
+    ("GET", "/"),  # the redirect to the web app
+    ("GET", "/app"),
+    ("GET", "/app/{path:path}"),  # the web app's static build (its data comes from the API)
 }
 
 
@@ -116,6 +119,16 @@ def _refusals(w: World):
         ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
         ("GET", "/kite/login", None, w.manager, {403}),
         ("GET", "/kite/session", None, w.owner, {403}),
+        ("GET", "/batches", None, w.owner, {403}),
+        ("GET", f"/smallcase/{sc}/subscribers", None, w.other_manager, {403}),
+        ("GET", "/admin/users", None, w.manager, {403}),
+        ("GET", "/admin/cash", None, w.manager, {403}),
+        ("GET", "/admin/alerts", None, w.manager, {403}),
+        ("POST", "/admin/alerts/1/acknowledge", None, w.manager, {403}),
+        ("GET", "/admin/audit", None, w.owner, {403}),
+        ("GET", "/admin/reconciliation", None, w.manager, {403}),
+        ("GET", "/admin/engine", None, w.manager, {403}),
+        ("GET", "/admin/journal", None, w.manager, {403}),
     ]
 
 
@@ -140,6 +153,7 @@ def _template(path: str) -> str:
         "kyc": "user_id",
         "users": "user_id",
         "journal": "entry_id",
+        "alerts": "alert_id",
     }
     out = []
     for i, part in enumerate(parts):
