@@ -63,31 +63,22 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
     expect(admin).to_have_url(re.compile(r"/app/admin$"))
     check_page(admin, "admin-overview")
     admin.get_by_role("navigation").get_by_role("link", name="KYC queue").click()
-    fallback = admin.get_by_text("This server cannot list pending KYC yet")
-    fallback.or_(admin.get_by_test_id("kyc-queue")).first.wait_for()
-    if fallback.is_visible():
-        admin.get_by_label("Investor ID").fill(investor_id)  # TEMP until GET /admin/users lands
-        check_page(admin, "admin-kyc-queue")
-        admin.get_by_role("button", name="Verify").click()
-    else:
-        item = admin.get_by_test_id("kyc-item").filter(has_text="priya@example.in")
-        expect(item).to_be_visible()
-        check_page(admin, "admin-kyc-queue")
-        item.get_by_role("button", name="Verify").click()
+    item = admin.get_by_test_id("kyc-item").filter(has_text="priya@example.in")
+    expect(item).to_contain_text("******234K")  # only the PAN's last four are shown
+    check_page(admin, "admin-kyc-queue")
+    item.get_by_role("button", name="Verify").click()
     expect(admin.get_by_role("status")).to_contain_text(f"KYC of investor {investor_id} verified")
     expect(admin.get_by_test_id("kyc-item").filter(has_text="priya@example.in")).to_have_count(0)
 
     admin.get_by_role("navigation").get_by_role("link", name="Cash").click()
-    picker = admin.get_by_label("Investor", exact=True)
-    if picker.evaluate("e => e.tagName") == "SELECT":
-        picker.select_option(investor_id)
-    else:
-        picker.fill(investor_id)  # TEMP until GET /admin/users lands
+    expect(admin.locator(f'#user option[value="{investor_id}"]')).to_have_count(1)
+    admin.get_by_label("Investor", exact=True).select_option(investor_id)
     admin.get_by_label("Amount", exact=True).fill("60000")
     admin.get_by_label("Bank reference (UTR)").fill("UTR0000123")
     check_page(admin, "admin-cash")
     admin.get_by_role("button", name="Record pay-in").click()
     expect(admin.get_by_role("status")).to_contain_text("Pay-in of ₹60000 recorded")
+    expect(admin.get_by_test_id("cash")).to_contain_text("UTR0000123")
 
     # The investor finds Nifty Leaders, sees what is inside, and invests.
     investor.get_by_role("navigation").get_by_role("link", name="Discover").click()

@@ -1,16 +1,8 @@
 /** What the admin pages read from endpoints newer than the generated types. */
 import type { ApiError } from './api/problem';
+import type { Schemas } from './api/client';
 
-export interface AdminUser {
-	id: number;
-	email: string;
-	full_name: string;
-	role: 'investor' | 'manager' | 'admin';
-	active?: boolean;
-	created_at?: string;
-	kyc?: { pan_masked: string; legal_name: string; date_of_birth: string; status: string; reason?: string | null } | null;
-	free_cash?: string;
-}
+export type AdminUser = Schemas['UserLineOut'];
 
 /** The rows of a list endpoint that answers a bare list or `{items: [...]}`. */
 export function rowsOf<T>(body: T[] | { items: T[] }): T[] {

@@ -22,7 +22,7 @@ export async function restore(): Promise<void> {
 }
 
 export async function signIn(email: string, password: string): Promise<User> {
-	const tokens = await ok(api.POST('/login', { body: { email, password } }));
+	const tokens = await ok(api.POST('/login', { body: { email, password, refresh_token_in: 'cookie' } }));
 	setAccessToken(tokens.access_token);
 	const user = await ok(api.GET('/me'));
 	session.user = user;

@@ -327,6 +327,20 @@ export const hi = {
 	"admins": "एडमिनों",
 	"managers": "मैनेजरों",
 	"investors": "निवेशकों",
+	"Reference": "संदर्भ",
+	"reversed": "उलटा गया",
+	"submitted": "जमा",
+	"Trade date": "कारोबार की तारीख़",
+	"{n} active, assets under management": "{n} सक्रिय, प्रबंधित संपत्ति",
+	"Lease": "लीज़",
+	"Lease expires": "लीज़ समाप्ति",
+	"Trading now": "अभी कारोबार",
+	"phase": "चरण",
+	"Ready batches": "तैयार बैच",
+	"Open alerts": "खुली चेतावनियाँ",
+	"Stalled": "रुका हुआ",
+	"yes": "हाँ",
+	"no": "नहीं",
 } as const satisfies Record<string, string>;
 
 export type Message = keyof typeof hi;
