@@ -23,7 +23,9 @@ def chromium_path() -> str:
     """Debian's Chromium (the test command installs it when missing); never a download."""
     found = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(found).exists():
-        raise RuntimeError("no chromium: apt-get install -y chromium (see the README's test command)")
+        raise RuntimeError(
+            "no chromium: apt-get install -y chromium (see the README's test command)"
+        )
     return found
 
 

@@ -106,7 +106,9 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
             except (urllib.error.URLError, OSError):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"saras serve did not start: {process.stderr.read() if process.stderr else ''}")
+                raise RuntimeError(
+                    f"saras serve did not start: {process.stderr.read() if process.stderr else ''}"
+                )
             time.sleep(0.2)
         yield Bridge(base, committed, env)
     finally:

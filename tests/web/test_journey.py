@@ -102,7 +102,9 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
     sign_in(manager, "manager@saras.demo")
     expect(manager).to_have_url(re.compile(r"/app/manage$"))
     check_page(manager, "manager-smallcases")
-    manager.get_by_test_id("my-smallcases").get_by_role("row", name=re.compile("Nifty Leaders")).get_by_role("link", name="New batch").click()
+    manager.get_by_test_id("my-smallcases").get_by_role(
+        "row", name=re.compile("Nifty Leaders")
+    ).get_by_role("link", name="New batch").click()
     check_page(manager, "manager-new-batch")
     manager.get_by_role("button", name="Create and preview").click()
     expect(manager.get_by_test_id("batch-state")).to_contain_text("draft")
@@ -120,7 +122,9 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
         check=False,
     )
     assert engine.returncode == 0, engine.stderr[-3000:]
-    expect(manager.get_by_test_id("batch-state")).to_contain_text(re.compile("completed"), timeout=30_000)
+    expect(manager.get_by_test_id("batch-state")).to_contain_text(
+        re.compile("completed"), timeout=30_000
+    )
     expect(manager.get_by_test_id("orders")).to_be_visible()
     expect(manager.get_by_test_id("slices-sent")).not_to_have_text("0")
     check_page(manager, "manager-batch-done")
