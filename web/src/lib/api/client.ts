@@ -22,6 +22,21 @@ export function hasAccessToken(): boolean {
 	return accessToken !== null;
 }
 
+/**
+ * The role the access token names, read without verifying it: only to choose which pages
+ * to show before `GET /me` answers (the bridge checks the token on every call).
+ */
+export function tokenRole(): 'investor' | 'manager' | 'admin' | null {
+	const payload = accessToken?.split('.')[1];
+	if (!payload) return null;
+	try {
+		const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown };
+		return claims.role === 'investor' || claims.role === 'manager' || claims.role === 'admin' ? claims.role : null;
+	} catch {
+		return null;
+	}
+}
+
 /** Called when a refresh fails: the session is over. */
 export function whenSignedOut(callback: () => void): void {
 	onSignedOut = callback;
