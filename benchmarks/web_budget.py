@@ -3,9 +3,9 @@ portfolio page shows its holdings in headless Chromium on the demo data.
 
     python -m benchmarks.web_budget [--repeats 5]
 
-Runs ``saras demo --no-serve`` on a throwaway database (DATABASE_URL's server when set, else
-an embedded one), serves it with ``saras serve`` (the built web/), signs in as the demo
-investor Asha and visits every investor page, counting each JavaScript file the browser loads
+Runs ``saras demo --no-serve`` on a throwaway server (DATABASE_URL's when set, else an
+embedded one; the demo makes its own database there), serves it with ``saras serve`` (the
+built web/), signs in as the demo investor Asha and visits every investor page, counting each JavaScript file the browser loads
 once (gzip level 9, as a server would send it). Then, in a fresh tab with the session cookie,
 times a full load of /app/portfolio until the holdings table is visible, against a baseline
 measured in the same run: the bare ``GET /portfolio`` API call from the same page.
@@ -137,9 +137,11 @@ def main() -> None:
             )
             port = _port()
             base = f"http://127.0.0.1:{port}"
+            # the demo makes its own database (saras_demo) on the same server
+            demo = make_url(url).set(database="saras_demo").render_as_string(hide_password=False)
             server = subprocess.Popen(
                 [sys.executable, "-m", "saras", "serve", "--port", str(port)],
-                env=env,
+                env={**env, "DATABASE_URL": demo},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
