@@ -7,8 +7,9 @@ Runs ``saras demo --no-serve`` on a throwaway server (DATABASE_URL's when set, e
 embedded one; the demo makes its own database there), serves it with ``saras serve`` (the
 built web/), signs in as the demo investor Asha and visits every investor page, counting
 each JavaScript file the browser loads once (gzip level 9, as a server would send it).
-Then, in a fresh tab with the session cookie, times a full load of /app/portfolio until the holdings table is visible, against a baseline
-measured in the same run: the bare ``GET /portfolio`` API call from the same page.
+Then, in a fresh tab with the session cookie, times a full load of /app/portfolio until
+the holdings table is visible, against a baseline measured in the same run: one bare API
+round trip (``GET /portfolio/status``) from the same page.
 Goals (issue 13): under 250 KB of gzipped JavaScript, under 1 s to holdings.
 """
 
