@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.demo.seed import seed_demo
@@ -40,6 +40,11 @@ def web_build() -> None:
     if not (WEB / "node_modules").exists():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
     subprocess.run([npm, "run", "build"], cwd=WEB, check=True, capture_output=True)
+
+
+# Assertions wait for the page, not for a fixed time: long enough for argon2 hashing and the
+# engine on a loaded two-core machine.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")
