@@ -226,6 +226,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/notifications/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead Letters
+         * @description Deliveries given up on after their last attempt, newest first.
+         */
+        get: operations["dead_letters_admin_notifications_dead_letters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/notifications/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry
+         * @description Send a dead letter again (same idempotency key, attempts start over).
+         */
+        post: operations["retry_admin_notifications_deliveries__delivery_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reconciliation": {
         parameters: {
             query?: never;
@@ -241,6 +281,46 @@ export interface paths {
         get: operations["reconciliation_reports_admin_reconciliation_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedule
+         * @description Every job of the day with its last run (outcome) and next run.
+         */
+        get: operations["schedule_admin_schedule_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/schedule/{job}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip Day
+         * @description Skip a job's run for a day, before it runs (``?day=YYYY-MM-DD``).
+         */
+        post: operations["skip_day_admin_schedule__job__skip_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -336,7 +416,8 @@ export interface paths {
         };
         /**
          * Note
-         * @description One of the signed-in investor's notes (anyone else's is a 404).
+         * @description One of the signed-in investor's notes (anyone else's is a 404), as JSON or a printable
+         *     page.
          */
         get: operations["note_allocation_notes__batch_id___subscription_id__get"];
         put?: never;
@@ -378,7 +459,8 @@ export interface paths {
         /**
          * Capital Gains
          * @description The signed-in investor's capital gains for a financial year: one line per lot sold
-         *     (FIFO per subscription), and the totals per section and rate a tax filer needs.
+         *     (FIFO per subscription), and the totals per section and rate a tax filer needs; as JSON,
+         *     CSV or a printable HTML page.
          */
         get: operations["capital_gains_analytics_capital_gains_get"];
         put?: never;
@@ -419,7 +501,8 @@ export interface paths {
         };
         /**
          * Statement
-         * @description The signed-in investor's statement for a month.
+         * @description The signed-in investor's statement for a month: opening and closing positions, every
+         *     movement, charges and realised gains; as JSON, CSV (the movements) or a printable page.
          */
         get: operations["statement_analytics_statements__year___month__get"];
         put?: never;
@@ -550,6 +633,29 @@ export interface paths {
          * @description Cancel a batch that has not started trading; its intents wait for the next.
          */
         post: operations["cancel_batches__batch_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batches/{batch_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The batch's progress as server-sent events: ``snapshot`` (the batch as ``GET
+         *     /batches/{id}`` shows it) first, then ``state``, ``phase``, ``slice``, ``fills``, ``order``
+         *     and ``rate_limit`` events as they commit, each with a rising ``id``; ``end`` (the final
+         *     batch) last. Read it with ``fetch`` and the bearer header.
+         */
+        get: operations["events_batches__batch_id__events_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -860,6 +966,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Preferences
+         * @description Which channels each kind of event reaches, the language, the webhook.
+         */
+        get: operations["my_preferences_me_notification_preferences_get"];
+        /**
+         * Change Preferences
+         * @description Change the preferences given; a webhook needs a signing secret (16+ characters).
+         */
+        put: operations["change_preferences_me_notification_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Notifications
+         * @description The inbox, newest first (only the unread with ``unread=true``), and the unread count.
+         */
+        get: operations["my_notifications_me_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read All
+         * @description Mark every notification read.
+         */
+        post: operations["read_all_me_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read One
+         * @description Mark one notification read (again changes nothing).
+         */
+        post: operations["read_one_me_notifications__notification_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/password": {
         parameters: {
             query?: never;
@@ -1105,6 +1295,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subscriptions/{subscription_id}/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tax Lots
+         * @description One's own subscription's tax lots (FIFO per symbol), each with its sales.
+         */
+        get: operations["tax_lots_subscriptions__subscription_id__lots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions/{subscription_id}/rebalance": {
         parameters: {
             query?: never;
@@ -1119,6 +1329,27 @@ export interface paths {
          * @description Accept or skip the smallcase's newest version.
          */
         post: operations["rebalance_subscriptions__subscription_id__rebalance_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscriptions/{subscription_id}/rebalance-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rebalance Preview
+         * @description The rebalance update of one's own subscription: old and new weights, and the shares a
+         *     batch sized now would buy and sell if the newest version is accepted.
+         */
+        get: operations["rebalance_preview_subscriptions__subscription_id__rebalance_preview_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1196,7 +1427,8 @@ export interface paths {
         };
         /**
          * Transactions
-         * @description The user's own postings, newest first; page with ``before`` (an entry id).
+         * @description The user's own postings, newest first; filter by kind (``cause``) and effective date,
+         *     page with ``before`` (an entry id).
          */
         get: operations["transactions_transactions_get"];
         put?: never;
@@ -1426,6 +1658,23 @@ export interface components {
          */
         BatchState: "draft" | "ready" | "executing" | "completed" | "partially_completed" | "failed" | "cancelled";
         /**
+         * CapitalGainsOut
+         * @description Capital gains of a financial year (April to March), FIFO per subscription.
+         */
+        CapitalGainsOut: {
+            /** Financial Year */
+            financial_year: string;
+            /** Lines */
+            lines: components["schemas"]["GainLineOut"][];
+            /**
+             * Long Term Exemption
+             * @example 1520.35
+             */
+            long_term_exemption: string;
+            /** Totals */
+            totals: components["schemas"]["GainTotalOut"][];
+        };
+        /**
          * CashIn
          * @description A pay-in or pay-out an admin records for an investor.
          */
@@ -1508,6 +1757,32 @@ export interface components {
             subscription_id: number;
             /** Symbol */
             symbol: string;
+        };
+        /**
+         * DeliveryOut
+         * @description One delivery (a dead letter, when the admin lists them).
+         */
+        DeliveryOut: {
+            /** Address */
+            address: string;
+            /** Attempts */
+            attempts: number;
+            /** Channel */
+            channel: string;
+            /** Event Id */
+            event_id: number;
+            /** Id */
+            id: number;
+            /** Idempotency Key */
+            idempotency_key: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Status */
+            status: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** User Id */
+            user_id: number;
         };
         /**
          * DrawdownOut
@@ -1604,6 +1879,73 @@ export interface components {
              * Format: date-time
              */
             traded_at: string;
+        };
+        /**
+         * GainLineOut
+         * @description One lot consumed by a sale (quantity 0: an adjustment to a sale's proceeds).
+         */
+        GainLineOut: {
+            /**
+             * Bought On
+             * Format: date
+             */
+            bought_on: string;
+            /**
+             * Cost
+             * @example 1520.35
+             */
+            cost: string;
+            /**
+             * Gain
+             * @example 1520.35
+             */
+            gain: string;
+            /**
+             * Proceeds
+             * @example 1520.35
+             */
+            proceeds: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Section
+             * @description 111A (short), 112A (long), or no STT (normal rules)
+             */
+            section: string;
+            /**
+             * Sold On
+             * Format: date
+             */
+            sold_on: string;
+            /** Subscription Id */
+            subscription_id: number;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Term
+             * @description long: held more than 12 months (s.2(42A)); else short
+             */
+            term: string;
+        };
+        /**
+         * GainTotalOut
+         * @description The year's gains of one section under the rule in force from `rule_from`.
+         */
+        GainTotalOut: {
+            /**
+             * Gain
+             * @example 1520.35
+             */
+            gain: string;
+            /** Rate */
+            rate: string | null;
+            /**
+             * Rule From
+             * Format: date
+             */
+            rule_from: string;
+            /** Section */
+            section: string;
         };
         /**
          * HoldingOut
@@ -1725,6 +2067,37 @@ export interface components {
              * @example 1520.35
              */
             value: string;
+        };
+        /**
+         * InboxItemOut
+         * @description One notification in the signed-in user's inbox.
+         */
+        InboxItemOut: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Read At */
+            read_at: string | null;
+            /** Title */
+            title: string;
+        };
+        /**
+         * InboxOut
+         * @description The inbox, newest first, and how many are unread in all.
+         */
+        InboxOut: {
+            /** Items */
+            items: components["schemas"]["InboxItemOut"][];
+            /** Unread */
+            unread: number;
         };
         /**
          * IntentOut
@@ -1927,6 +2300,39 @@ export interface components {
             login_url: string;
         };
         /**
+         * LotOut
+         * @description A tax lot: bought on a day at a full cost; what of it is open; its sales.
+         */
+        LotOut: {
+            /**
+             * Acquired On
+             * Format: date
+             */
+            acquired_on: string;
+            /**
+             * Cost
+             * @example 1520.35
+             */
+            cost: string;
+            /** Id */
+            id: number;
+            /**
+             * Open Cost
+             * @example 1520.35
+             */
+            open_cost: string;
+            /** Open Quantity */
+            open_quantity: number;
+            /** Quantity */
+            quantity: number;
+            /** Sales */
+            sales: components["schemas"]["SaleOut"][];
+            /** Stt Paid */
+            stt_paid: boolean;
+            /** Symbol */
+            symbol: string;
+        };
+        /**
          * MovementOut
          * @description One posting to one of the user's own books.
          */
@@ -2115,6 +2521,50 @@ export interface components {
             recorded: boolean;
         };
         /**
+         * PreferencesIn
+         * @description What to change; anything left out stays as it was.
+         */
+        PreferencesIn: {
+            /** Channels */
+            channels?: {
+                [key: string]: {
+                    [key: string]: boolean;
+                };
+            } | null;
+            /**
+             * Clear Webhook
+             * @default false
+             */
+            clear_webhook: boolean;
+            /** Language */
+            language?: ("en" | "hi") | null;
+            /** Webhook Secret */
+            webhook_secret?: string | null;
+            /** Webhook Url */
+            webhook_url?: string | null;
+        };
+        /**
+         * PreferencesOut
+         * @description Channels per kind of event (true: delivered), language, webhook (never its secret).
+         */
+        PreferencesOut: {
+            /** Channels */
+            channels: {
+                [key: string]: {
+                    [key: string]: boolean;
+                };
+            };
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "hi";
+            /** Webhook Secret Set */
+            webhook_secret_set: boolean;
+            /** Webhook Url */
+            webhook_url: string | null;
+        };
+        /**
          * Problem
          * @description An RFC 9457 problem document (media type ``application/problem+json``).
          */
@@ -2131,12 +2581,74 @@ export interface components {
             type: string;
         };
         /**
+         * ReadAllOut
+         * @description How many notifications were marked read.
+         */
+        ReadAllOut: {
+            /** Marked */
+            marked: number;
+            /** Unread */
+            unread: number;
+        };
+        /**
          * RebalanceIn
          * @description Accept or skip the newest version of the smallcase.
          */
         RebalanceIn: {
             /** Accept */
             accept: boolean;
+        };
+        /**
+         * RebalanceLineOut
+         * @description One symbol of a rebalance update: weights in percent before and after (null where
+         *     the version does not hold it), shares held now, shares after, and what that trades.
+         */
+        RebalanceLineOut: {
+            /** Buy */
+            buy: number;
+            /** Holding */
+            holding: number;
+            /** New Weight */
+            new_weight: string | null;
+            /** Old Weight */
+            old_weight: string | null;
+            /**
+             * Price
+             * @example 1520.35
+             */
+            price: string;
+            /** Sell */
+            sell: number;
+            /** Symbol */
+            symbol: string;
+            /** Target */
+            target: number;
+        };
+        /**
+         * RebalancePreviewOut
+         * @description What accepting the newest version would buy and sell, sized now at the latest closes
+         *     (the batch sizes at its own prices, so its numbers may differ a little).
+         */
+        RebalancePreviewOut: {
+            /**
+             * Cash
+             * @example 1520.35
+             */
+            cash: string;
+            /** Current Version */
+            current_version: number;
+            /** Latest Version */
+            latest_version: number;
+            /** Lines */
+            lines: components["schemas"]["RebalanceLineOut"][];
+            /** Pending */
+            pending: boolean;
+            /** Smallcase Id */
+            smallcase_id: number;
+            /** Subscription Id */
+            subscription_id: number;
+            /** Up To Date */
+            up_to_date: boolean;
         };
         /**
          * ReconciliationOut
@@ -2223,6 +2735,79 @@ export interface components {
          */
         RoleIn: {
             role: components["schemas"]["Role"];
+        };
+        /**
+         * SaleOut
+         * @description Shares of a lot sold (FIFO): the cost they carried and the proceeds.
+         */
+        SaleOut: {
+            /**
+             * Cost
+             * @example 1520.35
+             */
+            cost: string;
+            /**
+             * Proceeds
+             * @example 1520.35
+             */
+            proceeds: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Sold On
+             * Format: date
+             */
+            sold_on: string;
+            /** Stt Paid */
+            stt_paid: boolean;
+        };
+        /**
+         * ScheduleRunOut
+         * @description A job's run for one day.
+         */
+        ScheduleRunOut: {
+            /** Attempts */
+            attempts: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Outcome */
+            outcome: string | null;
+            /**
+             * Scheduled For
+             * Format: date
+             */
+            scheduled_for: string;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Trigger */
+            trigger: string;
+        };
+        /**
+         * ScheduledJobOut
+         * @description A job of the operator's day: when it runs, its last run, its next.
+         */
+        ScheduledJobOut: {
+            /** At Ist */
+            at_ist: string;
+            last_run: components["schemas"]["ScheduleRunOut"] | null;
+            /** Name */
+            name: string;
+            /** Next Run */
+            next_run: string | null;
+            /**
+             * On
+             * @enum {string}
+             */
+            on: "sessions" | "days";
+            /** Summary */
+            summary: string;
+            /**
+             * When Missed
+             * @enum {string}
+             */
+            when_missed: "catch_up" | "alert";
         };
         /**
          * SeriesOut
@@ -3964,6 +4549,210 @@ export interface operations {
             };
         };
     };
+    dead_letters_admin_notifications_dead_letters_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_admin_notifications_deliveries__delivery_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reconciliation_reports_admin_reconciliation_get: {
         parameters: {
             query?: {
@@ -3984,6 +4773,212 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedule_admin_schedule_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledJobOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    skip_day_admin_schedule__job__skip_post: {
+        parameters: {
+            query: {
+                day: string;
+            };
+            header?: never;
+            path: {
+                job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRunOut"];
                 };
             };
             /** @description Bad request */
@@ -4493,7 +5488,9 @@ export interface operations {
     };
     note_allocation_notes__batch_id___subscription_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "json" | "html";
+            };
             header?: never;
             path: {
                 batch_id: number;
@@ -4503,13 +5500,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON or HTML */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["NoteOut"];
+                    "text/html": unknown;
                 };
             };
             /** @description Bad request */
@@ -4706,7 +5704,7 @@ export interface operations {
             query: {
                 /** @description The financial year's first year: 2025 for 2025-26. */
                 fy: number;
-                format?: "json" | "csv";
+                format?: "json" | "csv" | "html";
             };
             header?: never;
             path?: never;
@@ -4714,13 +5712,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON, CSV or HTML */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CapitalGainsOut"];
+                    "text/csv": unknown;
+                    "text/html": unknown;
                 };
             };
             /** @description Bad request */
@@ -4914,7 +5914,9 @@ export interface operations {
     };
     statement_analytics_statements__year___month__get: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "json" | "csv" | "html";
+            };
             header?: never;
             path: {
                 year: number;
@@ -4924,13 +5926,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON, CSV or HTML */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StatementOut"];
+                    "text/csv": unknown;
+                    "text/html": unknown;
                 };
             };
             /** @description Bad request */
@@ -5662,6 +6666,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_batches__batch_id__events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events: snapshot, then state, phase, slice, fills, order, rate_limit; end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Bad request */
@@ -7296,6 +8403,520 @@ export interface operations {
             };
         };
     };
+    my_preferences_me_notification_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_preferences_me_notification_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_notifications_me_notifications_get: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_all_me_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_one_me_notifications__notification_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxItemOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     change_password_me_password_put: {
         parameters: {
             query?: never;
@@ -8641,6 +10262,109 @@ export interface operations {
             };
         };
     };
+    tax_lots_subscriptions__subscription_id__lots_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rebalance_subscriptions__subscription_id__rebalance_post: {
         parameters: {
             query?: never;
@@ -8663,6 +10387,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IntentOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebalance_preview_subscriptions__subscription_id__rebalance_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebalancePreviewOut"];
                 };
             };
             /** @description Bad request */
@@ -9072,6 +10899,12 @@ export interface operations {
             query?: {
                 limit?: number;
                 before?: number | null;
+                /** @description Only these kinds (repeat the parameter). */
+                cause?: components["schemas"]["Cause"][] | null;
+                /** @description Effective on or after (IST date). */
+                since?: string | null;
+                /** @description Effective on or before (IST date). */
+                until?: string | null;
             };
             header?: never;
             path?: never;
