@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import String, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Bar, Instrument
@@ -19,12 +19,13 @@ def latest_closes(
 ) -> dict[str, Decimal]:
     """The most recent close of each symbol (before a day, if given); every symbol must have one."""
     wanted = sorted(set(symbols))
-    query = select(Bar.symbol, Bar.close).where(Bar.symbol.in_(wanted))
+    # One short walk down the (symbol, day) key per symbol, not a sort of every bar.
+    names = select(func.unnest(literal(wanted, ARRAY(String))).label("symbol")).subquery("wanted")
+    newest = select(Bar.close).where(Bar.symbol == names.c.symbol)
     if before is not None:
-        query = query.where(Bar.day < before)
-    rows = session.execute(
-        query.ext(distinct_on(Bar.symbol)).order_by(Bar.symbol, Bar.day.desc())
-    ).all()
+        newest = newest.where(Bar.day < before)
+    latest = newest.order_by(Bar.day.desc()).limit(1).lateral("latest")
+    rows = session.execute(select(names.c.symbol, latest.c.close).join(latest, true())).all()
     closes = dict(rows)
     missing = [s for s in wanted if s not in closes]
     if missing:
