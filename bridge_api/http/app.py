@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from bridge_api.config import get_settings
 from bridge_api.http import problems
+from bridge_api.http.admission import lifespan
 from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.analytics import router as analytics_router
 from bridge_api.http.routers.batches import router as batches_router
@@ -24,6 +25,7 @@ def create_app() -> FastAPI:
         title="Saras bridge",
         version="0.1.0",
         description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
+        lifespan=lifespan,
     )
     problems.install(app)
     app.add_middleware(
