@@ -204,7 +204,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
         if process.poll() is not None:
             sys.exit(f"the server exited: {log.read_text()[-2000:]}")
         try:
-            urllib.request.urlopen(base + "/openapi.json", timeout=2).close()  # noqa: S310
+            urllib.request.urlopen(base + "/openapi.json", timeout=2).close()
             return
         except OSError:
             time.sleep(0.2)
@@ -214,12 +214,12 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
 def _sign_in(base: str) -> str:
     from bridge_api.demo.seed import DEMO_PASSWORD  # noqa: PLC0415
 
-    request = urllib.request.Request(  # noqa: S310 (loopback)
+    request = urllib.request.Request(
         base + "/login",
         data=json.dumps({"email": INVESTOR, "password": DEMO_PASSWORD}).encode(),
         headers={"content-type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as answer:
         token: str = json.load(answer)["access_token"]
     return token
 

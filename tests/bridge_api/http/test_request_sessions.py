@@ -99,11 +99,13 @@ def test_no_more_requests_reach_the_database_at_once_than_the_pool_holds(
         with TestClient(served) as client, ThreadPoolExecutor(12) as threads:
             codes = list(
                 threads.map(
-                    lambda n: client.post(
-                        "/cash/payin",
-                        headers=headers,
-                        json={"user_id": investor.id, "amount": "10.00", "reference": f"U{n}"},
-                    ).status_code,
+                    lambda n: (
+                        client.post(
+                            "/cash/payin",
+                            headers=headers,
+                            json={"user_id": investor.id, "amount": "10.00", "reference": f"U{n}"},
+                        ).status_code
+                    ),
                     range(12),
                 )
             )
