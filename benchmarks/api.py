@@ -88,6 +88,10 @@ class Run:
     database_cpu: float
     loader_cpu: float
     """Each in percent of one core over the run."""
+    server_ms: float
+    database_ms: float
+    """CPU milliseconds per request, of the server and of PostgreSQL (steadier than the rates
+    on a machine shared with other work)."""
 
 
 def main() -> None:
@@ -226,6 +230,7 @@ def _sign_in(base: str) -> str:
 
 def _load(server: _Server, route: str, token: str | None, args: argparse.Namespace) -> Run:
     command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+    command += ["--timeout", "30s"]  # a slow answer counts in the p99, not as an error
     if token is not None:
         command += ["-H", f"Authorization: Bearer {token}"]
     command.append(server.base + route)
@@ -240,15 +245,19 @@ def _load(server: _Server, route: str, token: str | None, args: argparse.Namespa
         sampler.wait()
     if "Non-2xx" in output or "Socket errors" in output:
         sys.exit(f"{route}: failed requests under load:\n{output}")
+    count = int(_field(output, r"(\d+) requests in"))
     rate = float(_field(output, r"Requests/sec:\s+([\d.]+)"))
     p99 = _milliseconds(_field(output, r"\n\s+99%\s+(\S+)"))
     print(f"{route:<14} {rate:8.0f}/s  p99 {p99:7.1f} ms", file=sys.stderr)
+    served, database = _cpu(server.process) - served, _database_cpu() - database
     return Run(
         rate=rate,
         p99_ms=p99,
-        server_cpu=100 * (_cpu(server.process) - served) / wall,
-        database_cpu=100 * (_database_cpu() - database) / wall,
+        server_cpu=100 * served / wall,
+        database_cpu=100 * database / wall,
         loader_cpu=100 * (_children_cpu() - loader) / wall,
+        server_ms=1000 * served / max(count, 1),
+        database_ms=1000 * database / max(count, 1),
     )
 
 
@@ -324,8 +333,8 @@ def _print(
     )
     print(
         f"{'route':<14} {'req/s':>8} {'p99 ms':>8} {'x tput':>7} {'x p99':>6}  "
-        f"{'server%':>7} {'pg%':>5} {'wrk%':>5}  goal (>= {GOAL_THROUGHPUT:g}x tput, "
-        f"<= {GOAL_P99:g}x p99)"
+        f"{'server%':>7} {'pg%':>5} {'wrk%':>5} {'srv ms':>6} {'pg ms':>5}  "
+        f"goal (>= {GOAL_THROUGHPUT:g}x tput, <= {GOAL_P99:g}x p99)"
     )
     for route, runs in results.items():
         rate = statistics.median(r.rate for r in runs)
@@ -333,6 +342,8 @@ def _print(
         cpu = [statistics.median(getattr(r, f) for r in runs) for f in _CPU_FIELDS]
         if route == BASELINE:
             shown, verdict = f"{'1.00':>7} {'1.00':>6}", "baseline"
+        elif rate == 0:
+            shown, verdict = f"{'-':>7} {'-':>6}", "misses (no answer within the run)"
         else:
             throughput = statistics.median(t for t, _ in ratios[route])
             latency = statistics.median(p for _, p in ratios[route])
@@ -340,11 +351,11 @@ def _print(
             shown, verdict = f"{throughput:7.2f} {latency:6.2f}", "meets" if met else "misses"
         print(
             f"{route:<14} {rate:8.0f} {p99:8.1f} {shown}  "
-            f"{cpu[0]:7.0f} {cpu[1]:5.0f} {cpu[2]:5.0f}  {verdict}"
+            f"{cpu[0]:7.0f} {cpu[1]:5.0f} {cpu[2]:5.0f} {cpu[3]:6.2f} {cpu[4]:5.2f}  {verdict}"
         )
 
 
-_CPU_FIELDS = ("server_cpu", "database_cpu", "loader_cpu")
+_CPU_FIELDS = ("server_cpu", "database_cpu", "loader_cpu", "server_ms", "database_ms")
 
 
 if __name__ == "__main__":
