@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         default_factory=lambda: platformdirs.user_data_path("saras") / "backups"
     )
     """Where the scheduled nightly backup writes ``saras-<day>.dump`` (SARAS_BACKUP_DIR)."""
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    """Connections each process keeps open (``SARAS_DB_POOL_SIZE``). The API serves at most
+    this many requests' database work at once per process (the rest wait their turn), so it
+    never opens connections beyond it (docs/scaling.md, Serving the API)."""
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    """Connections a process may open beyond the pool for a moment, closed when returned."""
     jwt_secret: SecretStr | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 7

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bridge_api.calendar import sessions
 from bridge_api.db.models import Bar, Cause, JournalEntry, Posting
 from bridge_api.db.models.ledger import CASH
+from bridge_api.market.prices import last_bars
 
 ZERO = Decimal("0.00")
 SUBSCRIPTION_FLOWS = frozenset({Cause.EARMARK, Cause.RELEASE})
@@ -112,9 +113,13 @@ def closes_on(
     if not wanted:
         return {}
     bars: dict[str, tuple[list[date], list[Decimal]]] = {s: ([], []) for s in wanted}
+    # The last bar on or before the first day, then only the bars within the days.
+    for symbol, (day, close) in last_bars(session, wanted, days[0] + timedelta(days=1)).items():
+        bars[symbol][0].append(day)
+        bars[symbol][1].append(close)
     for symbol, day, close in session.execute(
         select(Bar.symbol, Bar.day, Bar.close)
-        .where(Bar.symbol.in_(wanted), Bar.day <= days[-1])
+        .where(Bar.symbol.in_(wanted), Bar.day > days[0], Bar.day <= days[-1])
         .order_by(Bar.symbol, Bar.day)
     ).all():
         bars[symbol][0].append(day)

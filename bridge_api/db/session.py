@@ -38,8 +38,15 @@ def migration_url() -> str:
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
-    """The process's engine (created on first use), acting as the application role."""
-    return app_engine(database_url(), pool_pre_ping=True, future=True)
+    """The process's engine (created on first use), acting as the application role, with a
+    pool of ``SARAS_DB_POOL_SIZE`` connections."""
+    settings = get_settings()
+    return app_engine(
+        database_url(),
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from bridge_api.config import get_settings
 from bridge_api.db.session import session_factory
 from bridge_api.http import problems
+from bridge_api.http.admission import lifespan
 from bridge_api.http.batch_events import BatchEvents
 from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.admin import router as admin_router
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
         title="Saras bridge",
         version="0.1.0",
         description="Users, smallcases, subscriptions, the ledger and batches of Saras.",
+        lifespan=lifespan,
     )
     problems.install(app)
     app.state.batch_events = BatchEvents(listener_conninfo)

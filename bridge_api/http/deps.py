@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends
+import anyio
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,7 @@ from bridge_api.config import Settings, get_settings
 from bridge_api.db.models import Role, User
 from bridge_api.db.session import session_factory
 from bridge_api.errors import DomainError, Forbidden, Unauthorized
+from bridge_api.http.admission import admitted
 from bridge_api.users.service import user_from_access_token
 
 _bearer = HTTPBearer(auto_error=False)
@@ -37,12 +39,32 @@ def request_transaction(session: Session) -> Iterator[Session]:
         raise
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request (see `request_transaction`)."""
-    session = session_factory()()
-    try:
-        with request_transaction(session):
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, ended as `request_transaction` ends it, once the request
+    is admitted to the database (`admitted`).
+
+    Made on the event loop (a new session holds no connection yet, so this costs no trip to
+    the threadpool); ended in the threadpool (commit or rollback, then the connection goes
+    back to the pool), shielded from cancellation so a dropped client never leaves a
+    connection checked out."""
+    async with admitted(request):
+        session = session_factory()()
+        try:
             yield session
+        except BaseException as error:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session, error)
+            raise
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_end, session, None)
+
+
+def _end(session: Session, error: BaseException | None) -> None:
+    try:
+        if error is None or (isinstance(error, DomainError) and error.commit):
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 

@@ -85,6 +85,9 @@ class Leg:
 def named_account(session: Session, name: str, kind: LedgerKind, **owner: int) -> int:
     """The id of the ledger account called `name`, created on first use (with its `owner`
     column, ``user_id`` or ``subscription_id``, when it has one)."""
+    found = session.execute(select(LedgerAccount.id).where(LedgerAccount.name == name)).scalar()
+    if found is not None:
+        return found  # the usual case: a read, not a write, for read-only requests
     session.execute(
         insert(LedgerAccount)
         .values(name=name, kind=kind, **owner)

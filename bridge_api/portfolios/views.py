@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import (
@@ -17,6 +17,7 @@ from bridge_api.db.models import (
     Cause,
     JournalEntry,
     LedgerAccount,
+    LedgerKind,
     LotConsumption,
     Posting,
     Smallcase,
@@ -26,7 +27,6 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.db.models.ledger import CASH
-from bridge_api.ledger.service import investor_account
 from bridge_api.market.prices import latest_closes
 
 ZERO = Decimal("0.00")
@@ -109,8 +109,10 @@ class PortfolioView:
 
 
 def portfolio(session: Session, user: User) -> PortfolioView:
-    """The user's whole portfolio, valued at the latest closes."""
-    free = _cash(session, investor_account(session, user.id))
+    """The user's whole portfolio, valued at the latest closes.
+
+    A fixed number of queries however many subscriptions there are: each figure is read for
+    every book at once and grouped here."""
     rows = session.execute(
         select(Subscription, Smallcase.name, SmallcaseVersion.number, LedgerAccount.id)
         .outerjoin(Smallcase, Smallcase.id == Subscription.smallcase_id)
@@ -119,9 +121,14 @@ def portfolio(session: Session, user: User) -> PortfolioView:
         .where(Subscription.user_id == user.id)
         .order_by(Subscription.id)
     ).all()
+    books = {subscription.id: account for subscription, _, _, account in rows if account}
+    free, cash, shares = _balances(session, user, list(books.values()))
+    costs, realised, charges = _lot_figures(session, list(books), list(books.values()))
+    symbols = {symbol for held in shares.values() for symbol in held}
+    prices = latest_closes(session, symbols) if symbols else {}
     views = []
     for subscription, name, version, account_id in rows:
-        settled, unsettled = _cash(session, account_id) if account_id else (ZERO, ZERO)
+        settled, unsettled = cash.get(account_id, (ZERO, ZERO))
         view = SubscriptionView(
             id=subscription.id,
             kind=str(subscription.kind),
@@ -133,39 +140,102 @@ def portfolio(session: Session, user: User) -> PortfolioView:
             unsettled_cash=unsettled,
         )
         if account_id:
-            _fill(session, view, account_id)
+            _fill(view, shares.get(account_id, {}), costs.get(subscription.id, {}), prices)
+            view.realised = realised.get(subscription.id, ZERO)
+            view.charges_paid = -charges.get(account_id, ZERO)
         views.append(view)
     return PortfolioView(free_cash=free[0], free_unsettled_cash=free[1], subscriptions=views)
 
 
-def _cash(session: Session, account_id: int) -> tuple[Decimal, Decimal]:
-    rows = dict(
-        session.execute(
-            select(Balance.bucket, Balance.amount).where(
-                Balance.account_id == account_id, Balance.asset == CASH
-            )
-        ).all()
-    )
-    return rows.get(Bucket.SETTLED, ZERO), rows.get(Bucket.UNSETTLED, ZERO)
+_Cash = tuple[Decimal, Decimal]
 
 
-def _fill(session: Session, view: SubscriptionView, account_id: int) -> None:
-    quantities: dict[str, int] = defaultdict(int)
-    for asset, amount in session.execute(
-        select(Balance.asset, Balance.amount).where(
-            Balance.account_id == account_id, Balance.asset != CASH
+def _balances(
+    session: Session, user: User | None, accounts: list[int]
+) -> tuple[_Cash, dict[int, _Cash], dict[int, dict[str, int]]]:
+    """Free cash (settled, unsettled), each book's cash, and each book's shares (every bucket
+    summed), from one read of the balances of the user's free-cash account (none without a
+    user) and `accounts`."""
+    wanted: ColumnElement[bool] = Balance.account_id.in_(accounts)
+    if user is not None:
+        free_account = (
+            select(LedgerAccount.id)
+            .where(LedgerAccount.user_id == user.id, LedgerAccount.kind == LedgerKind.INVESTOR)
+            .scalar_subquery()
         )
+        wanted = (Balance.account_id == free_account) | wanted
+    rows = session.execute(
+        select(Balance.account_id, Balance.asset, Balance.bucket, Balance.amount).where(wanted)
+    ).all()
+    books = set(accounts)
+    cash: dict[int, dict[Bucket, Decimal]] = defaultdict(dict)
+    free: dict[Bucket, Decimal] = {}
+    quantities: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for account_id, asset, bucket, amount in rows:
+        if asset != CASH:
+            quantities[account_id][asset] += int(amount)
+        elif account_id in books:
+            cash[account_id][bucket] = amount
+        else:
+            free[bucket] = amount
+    shares = {
+        account: {s: q for s, q in sorted(held.items()) if q}
+        for account, held in quantities.items()
+    }
+    return (
+        _settled_unsettled(free),
+        {account: _settled_unsettled(buckets) for account, buckets in cash.items()},
+        shares,
+    )
+
+
+def _settled_unsettled(buckets: dict[Bucket, Decimal]) -> _Cash:
+    return buckets.get(Bucket.SETTLED, ZERO), buckets.get(Bucket.UNSETTLED, ZERO)
+
+
+def _lot_figures(
+    session: Session, subscriptions: list[int], accounts: list[int]
+) -> tuple[dict[int, dict[str, Decimal]], dict[int, Decimal], dict[int, Decimal]]:
+    """Per subscription: the cost of its open lots by symbol and its realised gain; per
+    account: the charges it paid (a negative sum of cash postings)."""
+    if not subscriptions:
+        return {}, {}, {}
+    costs: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for subscription_id, symbol, cost in session.execute(
+        select(TaxLot.subscription_id, TaxLot.symbol, func.sum(TaxLot.open_cost))
+        .where(TaxLot.subscription_id.in_(subscriptions), TaxLot.open_quantity > 0)
+        .group_by(TaxLot.subscription_id, TaxLot.symbol)
     ).all():
-        quantities[asset] += int(amount)
-    held = {s: q for s, q in sorted(quantities.items()) if q}
-    costs = dict(
+        costs[subscription_id][symbol] = cost
+    realised: dict[int, Decimal] = dict(
         session.execute(
-            select(TaxLot.symbol, func.sum(TaxLot.open_cost))
-            .where(TaxLot.subscription_id == view.id, TaxLot.open_quantity > 0)
-            .group_by(TaxLot.symbol)
+            select(TaxLot.subscription_id, func.sum(LotConsumption.proceeds - LotConsumption.cost))
+            .join(TaxLot, TaxLot.id == LotConsumption.lot_id)
+            .where(TaxLot.subscription_id.in_(subscriptions))
+            .group_by(TaxLot.subscription_id)
         ).all()
     )
-    prices = latest_closes(session, held) if held else {}
+    charges: dict[int, Decimal] = dict(
+        session.execute(
+            select(Posting.account_id, func.sum(Posting.amount))
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(
+                Posting.account_id.in_(accounts),
+                Posting.asset == CASH,
+                JournalEntry.cause == Cause.CHARGES,
+            )
+            .group_by(Posting.account_id)
+        ).all()
+    )
+    return costs, realised, charges
+
+
+def _fill(
+    view: SubscriptionView,
+    held: dict[str, int],
+    costs: dict[str, Decimal],
+    prices: dict[str, Decimal],
+) -> None:
     for symbol, quantity in held.items():
         cost = costs.get(symbol, ZERO)
         value = prices[symbol] * quantity
@@ -181,21 +251,6 @@ def _fill(session: Session, view: SubscriptionView, account_id: int) -> None:
             )
         )
     view.market_value = sum((h.market_value for h in view.holdings), ZERO)
-    view.realised = session.execute(
-        select(func.coalesce(func.sum(LotConsumption.proceeds - LotConsumption.cost), 0))
-        .join(TaxLot, TaxLot.id == LotConsumption.lot_id)
-        .where(TaxLot.subscription_id == view.id)
-    ).scalar_one()
-    paid = session.execute(
-        select(func.coalesce(func.sum(Posting.amount), 0))
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(
-            Posting.account_id == account_id,
-            Posting.asset == CASH,
-            JournalEntry.cause == Cause.CHARGES,
-        )
-    ).scalar_one()
-    view.charges_paid = -Decimal(paid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +344,14 @@ def subscribers(session: Session, smallcase_id: int) -> list[Subscriber]:
         .where(Subscription.smallcase_id == smallcase_id)
         .order_by(Subscription.id)
     ).all()
+    books = {subscription.id: account for subscription, _, _, _, account in rows if account}
+    _, cash, shares = _balances(session, None, list(books.values()))
+    costs, _, _ = _lot_figures(session, list(books), list(books.values()))
+    symbols = {symbol for held in shares.values() for symbol in held}
+    prices = latest_closes(session, symbols) if symbols else {}
     found = []
     for subscription, user, name, version, account_id in rows:
-        settled, unsettled = _cash(session, account_id) if account_id else (ZERO, ZERO)
+        settled, unsettled = cash.get(account_id, (ZERO, ZERO))
         book = SubscriptionView(
             id=subscription.id,
             kind=str(subscription.kind),
@@ -303,7 +363,7 @@ def subscribers(session: Session, smallcase_id: int) -> list[Subscriber]:
             unsettled_cash=unsettled,
         )
         if account_id:
-            _fill(session, book, account_id)
+            _fill(book, shares.get(account_id, {}), costs.get(subscription.id, {}), prices)
         found.append(Subscriber(investor=user.full_name, user_id=user.id, book=book))
     return found
 
