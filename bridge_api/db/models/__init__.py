@@ -18,6 +18,12 @@ from bridge_api.db.models.batches import (
     SliceStatus,
     StrayTrade,
 )
+from bridge_api.db.models.corporate_actions import (
+    ActionKind,
+    ActionStatus,
+    CorporateAction,
+    CorporateActionEntitlement,
+)
 from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
 from bridge_api.db.models.kite import (
     Alert,
@@ -44,7 +50,7 @@ from bridge_api.db.models.ledger import (
     TaxLot,
 )
 from bridge_api.db.models.market import Bar, Instrument
-from bridge_api.db.models.paper import PaperOrder, PaperTrade
+from bridge_api.db.models.paper import PaperAdjustment, PaperOrder, PaperTrade
 from bridge_api.db.models.smallcases import (
     Constituent,
     Smallcase,
@@ -71,6 +77,8 @@ from bridge_api.db.models.users import (
 
 __all__ = [
     "AccountSettlement",
+    "ActionKind",
+    "ActionStatus",
     "Alert",
     "AllocationNote",
     "AppliedEntry",
@@ -90,6 +98,8 @@ __all__ = [
     "Cause",
     "ChargesTrueUp",
     "Constituent",
+    "CorporateAction",
+    "CorporateActionEntitlement",
     "DpCharge",
     "EngineLease",
     "Instrument",
@@ -113,6 +123,7 @@ __all__ = [
     "OrderSend",
     "OrderSlice",
     "OrderStatus",
+    "PaperAdjustment",
     "PaperOrder",
     "PaperTrade",
     "Posting",
