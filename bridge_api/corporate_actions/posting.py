@@ -125,6 +125,7 @@ def post_action(
         for (account, _), row in sorted(rows.items())
     )
     if action.kind is not ActionKind.DIVIDEND:
+        credited = residue + sum((Decimal(str(row["cash"])) for row in rows.values()), ZERO)
         _carry_lots(session, action, rows=rows, accounts=accounts, entry=entry, on=posted_on)
         _carry_intents(session, action)
         carry_compositions(session, admin, action.symbol, _weights_of(action), note=_note(action))
