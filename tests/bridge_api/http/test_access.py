@@ -116,6 +116,12 @@ def _refusals(w: World):
         ("POST", f"/batches/{batch}/fail", {"reason": "x"}, w.manager, {403}),
         ("GET", "/kite/login", None, w.manager, {403}),
         ("GET", "/kite/session", None, w.owner, {403}),
+        ("POST", "/admin/corporate-actions", {"symbol": "INFY"}, w.manager, {403, 422}),
+        ("POST", "/admin/corporate-actions/import", {"csv": "x"}, w.manager, {403}),
+        ("GET", "/admin/corporate-actions", None, w.owner, {403}),
+        ("GET", "/admin/corporate-actions/1", None, w.manager, {403}),
+        ("POST", "/admin/corporate-actions/1/post", {"posted_on": "2026-11-27"}, w.manager, {403}),
+        ("POST", "/admin/corporate-actions/1/cancel", {"reason": "x"}, w.manager, {403}),
     ]
 
 
@@ -140,6 +146,7 @@ def _template(path: str) -> str:
         "kyc": "user_id",
         "users": "user_id",
         "journal": "entry_id",
+        "corporate-actions": "action_id",
     }
     out = []
     for i, part in enumerate(parts):
