@@ -25,6 +25,15 @@ from bridge_api.db.models.corporate_actions import (
     CorporateActionEntitlement,
 )
 from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
+from bridge_api.db.models.habits import (
+    DriftBand,
+    DriftProposal,
+    ProposalStatus,
+    Sip,
+    SipFrequency,
+    SipRun,
+    SipStatus,
+)
 from bridge_api.db.models.kite import (
     Alert,
     ChargesTrueUp,
@@ -101,6 +110,8 @@ __all__ = [
     "CorporateAction",
     "CorporateActionEntitlement",
     "DpCharge",
+    "DriftBand",
+    "DriftProposal",
     "EngineLease",
     "Instrument",
     "Intent",
@@ -127,10 +138,15 @@ __all__ = [
     "PaperOrder",
     "PaperTrade",
     "Posting",
+    "ProposalStatus",
     "RateLimiter",
     "ReconciliationReport",
     "RefreshToken",
     "Role",
+    "Sip",
+    "SipFrequency",
+    "SipRun",
+    "SipStatus",
     "SliceStatus",
     "Smallcase",
     "SmallcaseStatus",
