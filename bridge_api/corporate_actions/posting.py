@@ -51,7 +51,7 @@ from bridge_api.db.models import (
 from bridge_api.db.models.batches import OPEN_STATES
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, Invalid
-from bridge_api.ledger import lots
+from bridge_api.ledger import lots, settlement
 from bridge_api.ledger.house import house_account
 from bridge_api.ledger.service import Leg as Posted
 from bridge_api.ledger.service import balances_of, named_account, post
@@ -86,8 +86,11 @@ def post_action(
     if posted_on < action.record_date:
         raise Invalid(f"posted on {posted_on}, before the record date {action.record_date}")
     _no_open_batch(session, action.symbol)
+    settlement.settle(session, today=posted_on)
     held = _held_before(session, action.symbol, action.ex_date)
     _unchanged_since(session, action, held)
+    if action.kind is not ActionKind.DIVIDEND:
+        _settled(session, action, held)
     accounts = _subscriptions_of(session, held)
     external = named_account(session, EXTERNAL, LedgerKind.EXTERNAL)
     house = house_account(session)
@@ -236,12 +239,8 @@ def _shares(
         moves[(external, leg.symbol, Bucket.SETTLED)] -= split.account_whole
         account_cash += entitlements.fraction_cash(split.account_remainder, split.old, price)
     if action.kind in REPLACING:
-        buckets = balances_of(session, held, action.symbol)
         for account, quantity in held.items():
-            settled = buckets[account][Bucket.SETTLED]
-            from_settled = min(Decimal(quantity), max(settled, ZERO))
-            moves[(account, action.symbol, Bucket.SETTLED)] -= from_settled
-            moves[(account, action.symbol, Bucket.UNSETTLED)] -= quantity - from_settled
+            moves[(account, action.symbol, Bucket.SETTLED)] -= quantity
         moves[(external, action.symbol, Bucket.SETTLED)] += sum(held.values())
     received = account_cash if credited is None else credited
     residue = received - paid
@@ -374,6 +373,20 @@ def _held_before(session: Session, symbol: str, ex_date: date) -> dict[int, int]
         .group_by(Posting.account_id)
     ).all()
     return {account: int(total) for account, total in sorted(rows) if total}
+
+
+def _settled(session: Session, action: CorporateAction, held: dict[int, int]) -> None:
+    """Refuse a share action while a book's shares of the symbol are still settling: the
+    action's postings are all settled, so the T+1 settlement of those shares must come first
+    (it ran for `posted_on` just before; shares bought the session before the ex date settle
+    in the books the session after the record date)."""
+    buckets = balances_of(session, held, action.symbol)
+    settling = sorted(a for a in held if buckets[a][Bucket.UNSETTLED])
+    if settling:
+        raise Conflict(
+            f"{action.symbol} is still settling in accounts {', '.join(map(str, settling))}: "
+            "post the action on the session after the record date, once T+1 has settled them"
+        )
 
 
 def _held_now(session: Session, account: int, symbol: str) -> int:
