@@ -74,7 +74,7 @@ def announce(
 ) -> CorporateAction:
     """Record an announced action (audited); refused when it is malformed or already known."""
     if actor is not None:
-        _check_admin(actor)
+        check_admin(actor)
     _check_shape(kind, symbol, per_share, legs)
     if record_date < ex_date:
         raise Invalid(
@@ -130,7 +130,7 @@ def announce(
 
 def cancel(session: Session, actor: User, action_id: int, *, reason: str) -> CorporateAction:
     """Withdraw an announced action (entered by mistake, or withdrawn by the company)."""
-    _check_admin(actor)
+    check_admin(actor)
     action = get(session, action_id, lock=True)
     if action.status is not ActionStatus.ANNOUNCED:
         raise Conflict(f"corporate action {action_id} is {action.status}, not announced")
@@ -200,7 +200,8 @@ def describe(action: CorporateAction) -> dict[str, Any]:
     }
 
 
-def _check_admin(actor: User) -> None:
+def check_admin(actor: User) -> None:
+    """Refuse anyone but an active admin."""
     if actor.role != Role.ADMIN or not actor.active:
         raise Forbidden("only an active admin enters or posts corporate actions")
 

@@ -25,7 +25,7 @@ from bridge_api.audit.service import record
 from bridge_api.corporate_actions.announcements import (
     REPLACING,
     Leg,
-    _check_admin,
+    check_admin,
     describe,
     get,
     legs_of,
@@ -79,7 +79,7 @@ def post_action(
     cash for the account's fractional entitlement, which defaults to that fraction at
     `fraction_price`). `fraction_price` is needed whenever a book has a fractional entitlement.
     """
-    _check_admin(admin)
+    check_admin(admin)
     action = get(session, action_id, lock=True)
     if action.status is not ActionStatus.ANNOUNCED:
         raise Conflict(f"corporate action {action_id} is {action.status}, not announced")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import Sip, SipRun, Subscription
+from bridge_api.db.models import Sip, SipRun, Subscription, User
 from bridge_api.http.deps import CurrentUser, Manager, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.habits import (
@@ -23,7 +23,7 @@ from bridge_api.portfolios import drift, sips
 router = APIRouter(tags=["habits"])
 
 
-def _report(session: Session, manager: CurrentUser, smallcase_id: int) -> DriftReportOut:
+def _report(session: Session, manager: User, smallcase_id: int) -> DriftReportOut:
     found = drift.report(session, manager, smallcase_id, ist_today())
     return DriftReportOut(
         band_points=found.band_points,

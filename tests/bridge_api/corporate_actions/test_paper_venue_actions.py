@@ -244,3 +244,26 @@ def test_a_consolidation_pays_fractions_through_the_house_and_cancels_a_tiny_buy
     assert [d.asset for d in short.differences] == ["house cash"]
     assert short.shares_books["INFY"] == held // 10
     assert short.shares_broker["INFY"] == held // 10
+
+
+def test_a_share_action_waits_for_the_shares_it_replaces_to_settle(traded):
+    committed = traded
+    with committed() as session, session.begin():
+        admin = _user(session, "admin@saras.demo")
+        split = announce(
+            session,
+            admin,
+            kind=ActionKind.SPLIT,
+            symbol="TCS",
+            ex_date=EX,
+            record_date=EX,
+            legs=[Leg("TCS", 2, 1, Decimal(100))],
+        ).id
+    with committed() as session, session.begin():
+        admin = _user(session, "admin@saras.demo")
+        with pytest.raises(Conflict, match="TCS is still settling"):
+            post_action(session, admin, split, posted_on=EX)  # bought the session before
+    with committed() as session, session.begin():
+        admin = _user(session, "admin@saras.demo")
+        post_action(session, admin, split, posted_on=SECOND_DAY)  # settled first, then posted
+        assert get(session, split).status == "posted"
