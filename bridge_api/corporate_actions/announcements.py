@@ -200,6 +200,23 @@ def describe(action: CorporateAction) -> dict[str, Any]:
     }
 
 
+PRICE_LIMIT = Decimal(10) ** 10
+"""Rupees a share (a dividend, a fraction's price) at most: the columns hold ten digits."""
+
+
+def check_price(value: Decimal | None, field: str) -> None:
+    """Refuse a per-share amount that is not positive, beyond `PRICE_LIMIT`, or finer than
+    1/10,000 of a rupee."""
+    if value is None:
+        return
+    exponent = value.as_tuple().exponent
+    if value <= 0 or value >= PRICE_LIMIT or (isinstance(exponent, int) and exponent < -4):
+        raise Invalid(
+            f"{field} must be positive, below {PRICE_LIMIT}, to 4 decimals at most; was {value}",
+            errors=[{"field": field, "message": "out of range"}],
+        )
+
+
 def check_admin(actor: User) -> None:
     """Refuse anyone but an active admin."""
     if actor.role != Role.ADMIN or not actor.active:
@@ -212,6 +229,7 @@ def _check_shape(
     def bad(message: str) -> Invalid:
         return Invalid(f"a {kind}: {message}", errors=[{"field": "legs", "message": message}])
 
+    check_price(per_share, "per_share")
     if kind is ActionKind.DIVIDEND:
         if per_share is None or per_share <= 0:
             raise Invalid(

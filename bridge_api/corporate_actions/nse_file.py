@@ -76,7 +76,14 @@ class Imported:
 def parse(text: str) -> tuple[list[Row], list[Left]]:
     """The actions in a file, and the lines left out (with why)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = {name.strip().upper() for name in reader.fieldnames or ()}
+    try:
+        header = {name.strip().upper() for name in reader.fieldnames or ()}
+        return _rows(reader, header)
+    except csv.Error as error:
+        raise Invalid(f"not a CSV file: {error}") from error
+
+
+def _rows(reader: csv.DictReader[str], header: set[str]) -> tuple[list[Row], list[Left]]:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise Invalid(

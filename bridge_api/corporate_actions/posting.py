@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from allocator import entitlements
 from allocator.errors import AllocatorError
 from bridge_api.audit.service import record
+from bridge_api.calendar import ist_today
 from bridge_api.corporate_actions.announcements import (
     REPLACING,
     Leg,
     check_admin,
+    check_price,
     describe,
     get,
     legs_of,
@@ -80,11 +82,14 @@ def post_action(
     `fraction_price`). `fraction_price` is needed whenever a book has a fractional entitlement.
     """
     check_admin(admin)
+    check_price(fraction_price, "fraction_price")
     action = get(session, action_id, lock=True)
     if action.status is not ActionStatus.ANNOUNCED:
         raise Conflict(f"corporate action {action_id} is {action.status}, not announced")
     if posted_on < action.record_date:
         raise Invalid(f"posted on {posted_on}, before the record date {action.record_date}")
+    if posted_on > ist_today():
+        raise Invalid(f"posted on {posted_on}, a day that has not come")
     _no_open_batch(session, action.symbol)
     settlement.settle(session, today=posted_on)
     held = _held_before(session, action.symbol, action.ex_date)

@@ -65,9 +65,9 @@ def set_band(
 ) -> DriftBand:
     """Set (or change) a smallcase's drift band, by its manager (audited)."""
     smallcases.owned(session, manager, smallcase_id, lock=True)
-    if not Decimal(0) < band_points <= 100 or cooldown_days < 0:
+    if not Decimal(0) < band_points <= 100 or band_points % POINT or cooldown_days < 0:
         raise Invalid(
-            "the band is between 0 and 100 points and the cooldown is not negative",
+            "the band is between 0 and 100 points (to 0.01) and the cooldown is not negative",
             errors=[{"field": "band_points", "message": "must be in (0, 100]"}],
         )
     band = session.get(DriftBand, smallcase_id)
