@@ -3,7 +3,9 @@
 Not real market prices: seeded geometric Brownian motion on each symbol's tick grid. Writes
 ``<out>/instruments.csv`` and ``<out>/equity/india/daily/<lean_ticker>.zip`` (one
 ``<lean_ticker>.csv`` inside, rows ``yyyyMMdd HH:mm,Open,High,Low,Close,Volume``, prices in
-rupees x 10000). The same arguments always give byte-identical files.
+rupees x 10000), and ``<out>/corporate_actions/CF-CA-synthetic-sample.csv`` (synthetic
+actions in the layout of NSE's corporate-actions file). The same arguments always give
+byte-identical files.
 
     python scripts/generate_sample_data.py [--out data] [--seed 20241001] [--start ...] [--end ...]
 """
@@ -202,6 +204,107 @@ def instruments_csv() -> str:
     return buffer.getvalue()
 
 
+CORPORATE_ACTIONS = (
+    (
+        "SYMBOL",
+        "COMPANY NAME",
+        "SERIES",
+        "PURPOSE",
+        "FACE VALUE",
+        "EX-DATE",
+        "RECORD DATE",
+        "BOOK CLOSURE START DATE",
+        "BOOK CLOSURE END DATE",
+    ),
+    (
+        "ITC",
+        "ITC Limited",
+        "EQ",
+        "Interim Dividend - Rs 6.25 Per Share",
+        "1",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+    (
+        "TCS",
+        "Tata Consultancy Services Limited",
+        "EQ",
+        "Dividend - Rs 10 Per Share/Special Dividend - Rs 66 Per Share",
+        "1",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+    (
+        "INFY",
+        "Infosys Limited",
+        "EQ",
+        "Face Value Split (Sub-Division) - From Rs 5/- Per Share To Re 1/- Per Share",
+        "5",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+    (
+        "WIPRO",
+        "Wipro Limited",
+        "EQ",
+        "Bonus 1:3",
+        "2",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+    (
+        "HDFCBANK",
+        "HDFC Bank Limited",
+        "EQ",
+        "Annual General Meeting",
+        "1",
+        "19-Nov-2026",
+        "-",
+        "-",
+        "-",
+    ),
+    (
+        "RELIANCE",
+        "Reliance Industries Limited",
+        "EQ",
+        "Rights 1:15 @ Premium Rs 1247/-",
+        "10",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+    (
+        "ZZNOTLISTED",
+        "Not In The Sample Limited",
+        "EQ",
+        "Dividend - Re 0.70 Per Share",
+        "1",
+        "19-Nov-2026",
+        "19-Nov-2026",
+        "-",
+        "-",
+    ),
+)
+"""Synthetic corporate actions in the layout of NSE's download (none of them happened):
+the header, then one row per action."""
+
+
+def corporate_actions_csv() -> str:
+    """The synthetic corporate-actions file, every field quoted as NSE's download quotes it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(CORPORATE_ACTIONS)
+    return buffer.getvalue()
+
+
 def generate(
     out: Path, seed: int = DEFAULT_SEED, start: date = DEFAULT_START, end: date = DEFAULT_END
 ) -> list[date]:
@@ -212,6 +315,11 @@ def generate(
     daily = out / "equity" / "india" / "daily"
     daily.mkdir(parents=True, exist_ok=True)
     (out / "instruments.csv").write_text(instruments_csv(), encoding="ascii", newline="")
+    actions = out / "corporate_actions"
+    actions.mkdir(exist_ok=True)
+    (actions / "CF-CA-synthetic-sample.csv").write_text(
+        corporate_actions_csv(), encoding="ascii", newline=""
+    )
     rng = np.random.default_rng(seed)
     for item in UNIVERSE:
         text = bar_csv(days, bars(item, len(days), rng))

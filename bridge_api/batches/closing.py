@@ -47,6 +47,9 @@ FUNDS = "funds"
 """A skip's reason: the allocator cut the buy to what the subscription's own cash covers."""
 NO_QUOTE = "no quote"
 """A skip's reason: the broker had no quote for the symbol (suspended, renamed, delisted)."""
+CORPORATE_ACTION = "corporate action pending"
+"""A skip's reason: the symbol has a corporate action past its ex date and not yet posted, so
+the broker's holding or price is about to change under the books; it trades once posted."""
 DEFERRED = "deferred: other side today"
 """A skip's reason: the symbol was traded on the other side today, and the exchange would net
 the two as intraday; the trade waits for the next session (the batch's `repair`)."""

@@ -40,7 +40,7 @@ from bridge_api.brokers.port import (
     PlacementUnknown,
     Quote,
 )
-from bridge_api.db.models import Bar, Instrument, PaperOrder, PaperTrade
+from bridge_api.db.models import Bar, Instrument, PaperAdjustment, PaperOrder, PaperTrade
 
 OPEN, COMPLETE, CANCELLED, REJECTED = (str(s) for s in OrderState)
 
@@ -294,10 +294,33 @@ class PaperVenue:
                 .join(PaperOrder, PaperOrder.id == PaperTrade.order_id)
                 .group_by(PaperOrder.symbol, PaperOrder.side)
             ).all()
+            adjusted = session.execute(
+                select(PaperAdjustment.symbol, func.sum(PaperAdjustment.quantity)).group_by(
+                    PaperAdjustment.symbol
+                )
+            ).all()
         net: dict[str, int] = {}
         for symbol, side, quantity in rows:
             net[symbol] = net.get(symbol, 0) + (int(quantity) if side == "BUY" else -int(quantity))
+        for symbol, quantity in adjusted:
+            net[symbol] = net.get(symbol, 0) + int(quantity)
         return {s: q for s, q in sorted(net.items()) if q}
+
+    def corporate_action(
+        self, symbol: str, *, new: int, old: int, into: str | None = None, keep: bool = False
+    ) -> int:
+        """What the depository does to the venue's `symbol`: `new` shares of `into` (default
+        `symbol`) for every `old` held, the whole holding as one holder (the fraction is the
+        company's to pay in cash; the venue keeps no cash); `keep` leaves the old holding (a
+        bonus, a demerger), otherwise it is replaced. Returns the whole shares credited."""
+        held = self.holdings().get(symbol, 0)
+        whole = held * new // old
+        reason = f"{new}:{old} {symbol} -> {into or symbol}"
+        with self._sessions() as session, session.begin():
+            if not keep:
+                session.add(PaperAdjustment(symbol=symbol, quantity=-held, reason=reason))
+            session.add(PaperAdjustment(symbol=into or symbol, quantity=whole, reason=reason))
+        return whole
 
     def cash(self) -> Decimal | None:
         """None: the paper venue keeps no cash (pay-ins never reach it)."""

@@ -36,7 +36,7 @@ from allocator import Limits, Plan, Side, plan
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from bridge_api import logs
 from bridge_api.batches import closing, events
-from bridge_api.batches.closing import DEFERRED, NO_QUOTE
+from bridge_api.batches.closing import CORPORATE_ACTION, DEFERRED, NO_QUOTE
 from bridge_api.brokers.port import (
     Broker,
     BrokerOrder,
@@ -46,6 +46,7 @@ from bridge_api.brokers.port import (
     PlacementUnknown,
     Quote,
 )
+from bridge_api.corporate_actions.announcements import pending_symbols
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
@@ -91,6 +92,10 @@ EVENTS: dict[str, tuple[int, str]] = {
         "stray fill under {tag}: {side} {quantity} {symbol} booked to the house",
     ),
     "unquoted": (logging.WARNING, "batch {batch}: no quote for {symbols}; their trades skipped"),
+    "corporate_action": (
+        logging.WARNING,
+        "batch {batch}: a corporate action is pending in {symbols}; their trades skipped",
+    ),
     "deferred": (
         logging.WARNING,
         "batch {batch}: {side} of {symbols} deferred to the next session (other side traded "
@@ -382,7 +387,12 @@ class Engine:
             side = Side.SELL if phase == 1 else Side.BUY
             if planning.skip_symbols(session, batch, unquoted, side=side, reason=NO_QUOTE):
                 self._progress("unquoted", {"batch": batch_id, "symbols": ", ".join(unquoted)})
-            deferred = sorted(self._deferred(session, symbols - set(unquoted), side))
+            held = sorted(
+                pending_symbols(session, symbols - set(unquoted), self.config.trade_date)
+            )
+            if planning.skip_symbols(session, batch, held, side=side, reason=CORPORATE_ACTION):
+                self._progress("corporate_action", {"batch": batch_id, "symbols": ", ".join(held)})
+            deferred = sorted(self._deferred(session, symbols - {*unquoted, *held}, side))
             if planning.skip_symbols(session, batch, deferred, side=side, reason=DEFERRED):
                 self._progress(
                     "deferred",
@@ -398,7 +408,7 @@ class Engine:
                 min_trade_value=self.config.min_trade_value,
                 prices={s: q.price for s, q in quotes.items()},
                 buys_only=phase == 2,
-                exclude=[*unquoted, *deferred],
+                exclude=[*unquoted, *held, *deferred],
                 crossing=self.config.may_cross,
             )
             result = _within_band(plan(request), quotes)

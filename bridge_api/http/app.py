@@ -14,6 +14,8 @@ from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
 from bridge_api.http.routers.batches import router as batches_router
+from bridge_api.http.routers.corporate_actions import router as corporate_actions_router
+from bridge_api.http.routers.habits import router as habits_router
 from bridge_api.http.routers.house import router as house_router
 from bridge_api.http.routers.kite import router as kite_router
 from bridge_api.http.routers.notes import router as notes_router
@@ -56,6 +58,8 @@ def create_app() -> FastAPI:
     app.include_router(notifications_router, responses=problems.PROBLEMS)
     app.include_router(schedule_router, responses=problems.PROBLEMS)
     app.include_router(admin_router, responses=problems.PROBLEMS)
+    app.include_router(corporate_actions_router, responses=problems.PROBLEMS)
+    app.include_router(habits_router, responses=problems.PROBLEMS)
     app.include_router(webapp_router)
     return app
 

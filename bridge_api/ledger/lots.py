@@ -213,3 +213,149 @@ _UPDATE_OPEN = text(
     "CAST(:lots AS bigint[]), CAST(:quantities AS bigint[]), CAST(:costs AS numeric[])"
     ") AS u(l, q, c) WHERE tax_lots.id = u.l"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """What a subscription's open lots of a symbol turn into in one corporate action: `quantity`
+    whole shares of `symbol` carrying `cost_percent` of each lot's open cost, and `cash` paid
+    for the fractional entitlement of this leg."""
+
+    symbol: str
+    quantity: int
+    cost_percent: Decimal
+    cash: Decimal = Decimal("0.00")
+
+
+def carry_lots(
+    session: Session,
+    *,
+    subscription_id: int,
+    symbol: str,
+    legs: Sequence[Carry],
+    entry_id: int,
+    on: date,
+) -> None:
+    """Close a subscription's open lots of `symbol` and open in their place, leg by leg, lots
+    of each leg's symbol that keep the old lot's acquisition date and STT status (a split, a
+    symbol change, a merger, a demerger; see docs/corporate-actions.md).
+
+    Each leg's shares are spread over the old lots by largest remainder of their open
+    quantities, and each old lot's open cost over the legs by `cost_percent` (the last leg
+    takes the rest, so cost is conserved to the paisa). A lot that receives no share of a leg
+    passes that leg's cost to the newest lot that does; when no lot does (a holding too small
+    for one new share), that cost leaves with the fraction's cash as a disposal. A leg's
+    fraction cash is recorded as a disposal (quantity 0) of the newest old lot.
+    """
+    if sum((leg.cost_percent for leg in legs), Decimal(0)) != 100:
+        raise Conflict(f"the legs' cost percentages must sum to 100, were {legs}")
+    lots = list(
+        session.execute(
+            select(TaxLot)
+            .where(
+                TaxLot.subscription_id == subscription_id,
+                TaxLot.symbol == symbol,
+                TaxLot.open_quantity > 0,
+            )
+            .order_by(TaxLot.acquired_on, TaxLot.id)
+            .with_for_update()
+        ).scalars()
+    )
+    if not lots:
+        return
+    costs = [_by_percent(lot.open_cost, [leg.cost_percent for leg in legs]) for lot in lots]
+    disposals: list[LotConsumption] = []
+    for index, leg in enumerate(legs):
+        quantities = split(
+            leg.quantity,
+            [lot.open_quantity for lot in lots],
+            [str(lot.id) for lot in lots],
+            f"carry:{entry_id}:{leg.symbol}",
+        )
+        receivers = [i for i, q in enumerate(quantities) if q]
+        orphaned = sum((costs[i][index] for i, q in enumerate(quantities) if not q), Decimal(0))
+        for i in receivers:
+            cost = costs[i][index] + (orphaned if i == receivers[-1] else Decimal(0))
+            session.add(
+                TaxLot(
+                    subscription_id=subscription_id,
+                    symbol=leg.symbol,
+                    acquired_on=lots[i].acquired_on,
+                    quantity=quantities[i],
+                    cost=cost,
+                    open_quantity=quantities[i],
+                    open_cost=cost,
+                    entry_id=entry_id,
+                    stt_paid=lots[i].stt_paid,
+                    from_lot_id=lots[i].id,
+                )
+            )
+        if not receivers and orphaned:
+            weights = [int(costs[i][index] * 100) for i in range(len(lots))]
+            parts = split(
+                int(leg.cash * 100), weights, [str(lot.id) for lot in lots], f"gone:{entry_id}"
+            )
+            disposals += [
+                _disposal(lot, entry_id, on, costs[i][index], Decimal(parts[i]).scaleb(-2))
+                for i, lot in enumerate(lots)
+                if costs[i][index] or parts[i]
+            ]
+        elif leg.cash:
+            disposals.append(_disposal(lots[-1], entry_id, on, Decimal("0.00"), leg.cash))
+    _update_open(session, [{"lot": lot.id, "quantity": 0, "cost": Decimal(0)} for lot in lots])
+    for lot in lots:
+        session.expire(lot)
+    session.add_all(disposals)
+    session.flush()
+
+
+def add_bonus_lot(
+    session: Session,
+    *,
+    subscription_id: int,
+    symbol: str,
+    quantity: int,
+    cash: Decimal,
+    allotted_on: date,
+    entry_id: int,
+) -> None:
+    """Bonus shares: a new lot at nil cost acquired on the allotment date (s.55(2)(aa)(iiia)),
+    the original lots unchanged; cash for a fractional entitlement is a disposal (quantity 0)
+    of that nil-cost lot (of quantity 0 when the holding earns no whole bonus share)."""
+    if not quantity and not cash:
+        return
+    lot = TaxLot(
+        subscription_id=subscription_id,
+        symbol=symbol,
+        acquired_on=allotted_on,
+        quantity=quantity,
+        cost=Decimal("0.00"),
+        open_quantity=quantity,
+        open_cost=Decimal("0.00"),
+        entry_id=entry_id,
+        stt_paid=False,
+    )
+    session.add(lot)
+    session.flush()
+    if cash:
+        session.add(_disposal(lot, entry_id, allotted_on, Decimal("0.00"), cash))
+        session.flush()
+
+
+def _by_percent(amount: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
+    parts = [(amount * p / 100).quantize(PAISA, rounding=ROUND_HALF_EVEN) for p in percents[:-1]]
+    return [*parts, amount - sum(parts, Decimal(0))]
+
+
+def _disposal(
+    lot: TaxLot, entry_id: int, on: date, cost: Decimal, proceeds: Decimal
+) -> LotConsumption:
+    return LotConsumption(
+        lot_id=lot.id,
+        entry_id=entry_id,
+        sold_on=on,
+        quantity=0,
+        cost=cost,
+        proceeds=proceeds,
+        stt_paid=False,
+    )

@@ -22,6 +22,7 @@ from bridge_api.db.models import (
     IntentKind,
     IntentStatus,
     JournalEntry,
+    ProposalStatus,
     Smallcase,
     SmallcaseStatus,
     Subscription,
@@ -32,6 +33,7 @@ from bridge_api.db.models import (
 from bridge_api.errors import Conflict, Invalid, NotFound
 from bridge_api.ledger.service import balance, check_amount, holdings, subscription_account
 from bridge_api.market.prices import latest_closes, tick_sizes
+from bridge_api.portfolios import drift
 from bridge_api.portfolios.cash import earmark, release
 from bridge_api.smallcases import service as smallcases
 from bridge_api.users.service import require_verified_kyc
@@ -86,13 +88,15 @@ def invest(
     return _intent(session, subscription, IntentKind.INVEST, amount=amount)
 
 
-def topup(session: Session, user: User, *, subscription_id: int, amount: Decimal) -> Intent:
-    """Add money to an active smallcase subscription."""
+def topup(
+    session: Session, user: User, *, subscription_id: int, amount: Decimal, on: date | None = None
+) -> Intent:
+    """Add money to an active smallcase subscription (earmarked on `on`, default today)."""
     require_verified_kyc(session, user)
     check_amount(amount)
     subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
     _refuse_pending(session, subscription, IntentKind.EXIT)
-    earmark(session, user, subscription.id, amount, "top-up")
+    earmark(session, user, subscription.id, amount, "top-up", on=on)
     return _intent(session, subscription, IntentKind.TOPUP, amount=amount)
 
 
@@ -104,15 +108,23 @@ def exit_subscription(session: Session, user: User, *, subscription_id: int) -> 
 
 
 def decide_rebalance(session: Session, user: User, *, subscription_id: int, accept: bool) -> Intent:
-    """Accept (the next batch applies it) or skip the smallcase's newest version."""
+    """Accept (the next batch applies it) or skip the smallcase's newest version, or a
+    rebalance back to the version it follows that its drift band proposed (`drift`)."""
     subscription = _active(session, user, subscription_id, SubscriptionKind.SMALLCASE)
     assert subscription.smallcase_id is not None
     latest = smallcases.composition(session, subscription.smallcase_id)
+    proposal = None
     if latest.version.id == subscription.version_id:
-        raise Conflict("the subscription already follows the newest version")
+        proposal = drift.open_proposal(session, subscription.id)
+        if proposal is None:
+            raise Conflict("the subscription already follows the newest version")
     _refuse_pending(session, subscription, IntentKind.EXIT)
     _refuse_pending(session, subscription, IntentKind.REBALANCE)
     intent = _intent(session, subscription, IntentKind.REBALANCE, version_id=latest.version.id)
+    if proposal is not None:
+        proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED
+        proposal.intent_id = intent.id
+        intent.note = f"drift {proposal.drift_points} points in {proposal.symbol}"
     if not accept:
         intent.status = IntentStatus.SKIPPED
         subscription.version_id = latest.version.id

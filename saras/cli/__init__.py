@@ -13,6 +13,7 @@ import typer
 from saras.cli import (
     allocator,
     backtest,
+    corporate_actions,
     data,
     db,
     demo,
@@ -50,6 +51,7 @@ app.add_typer(engine.app, name="engine")
 app.add_typer(db.app, name="db")
 app.add_typer(kite.app, name="kite")
 app.add_typer(house.app, name="house")
+app.add_typer(corporate_actions.app, name="corporate-actions")
 app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
 app.add_typer(schedule.app, name="schedule")

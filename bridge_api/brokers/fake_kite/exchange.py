@@ -30,7 +30,7 @@ from bridge_api.brokers.fake_kite.book import Book
 from bridge_api.brokers.fake_kite.limits import FakeLimits, RateWindows
 from bridge_api.brokers.fake_kite.logins import Logins
 from bridge_api.brokers.fake_kite.market import Market
-from bridge_api.brokers.fake_kite.wire import TIMESTAMP, WORKING, Order, input_error
+from bridge_api.brokers.fake_kite.wire import AVERAGE, TIMESTAMP, WORKING, Order, input_error
 from bridge_api.calendar import IST
 
 ALGO_ID_REQUIRED = "Invalid `algo_id`: orders from this app must carry its registered algo ID."
@@ -191,6 +191,48 @@ class FakeExchange:
             instrument = self._market.get(symbol)
             average = Decimal(average_price) or instrument.price
             self._account.holdings[symbol] = Holding(quantity, t1, average, pledged, mtf)
+
+    def corporate_action(
+        self,
+        symbol: str,
+        *,
+        new: int,
+        old: int,
+        into: str | None = None,
+        keep: bool = False,
+        fraction_price: Decimal = Decimal(0),
+    ) -> Decimal:
+        """What the depository does to the account's settled and T1 `symbol`: `new` shares of
+        `into` (default `symbol` itself) for every `old` held, the whole holding as one holder,
+        the fraction paid in cash at `fraction_price` a share (rounded to the paisa) into the
+        account's cash. `keep` leaves the old holding (a bonus, a demerger); otherwise it is
+        replaced (a split, a symbol change, a merger). Returns the fraction's cash."""
+        with self._lock:
+            self._tick()
+            held = self._account.holdings.get(symbol, Holding())
+            total = held.quantity + held.t1
+            whole, remainder = divmod(total * new, old)
+            target = into or symbol
+            cost = held.average * total
+            if not keep:
+                self._account.holdings.pop(symbol, None)
+            into_holding = self._account.holdings.setdefault(target, Holding())
+            before = into_holding.quantity + into_holding.t1
+            into_holding.quantity += whole
+            if not into_holding.quantity + into_holding.t1:
+                self._account.holdings.pop(target)
+            elif target != symbol or not keep:
+                spent = into_holding.average * before + (cost if not keep else Decimal(0))
+                into_holding.average = (spent / (before + whole)).quantize(AVERAGE)
+            cash = (fraction_price * remainder / old).quantize(Decimal("0.01"))
+            self._account.cash += cash
+            return cash
+
+    def credit(self, amount: Decimal) -> None:
+        """Money paid into the account from outside a trade (a dividend brought in)."""
+        with self._lock:
+            self._tick()
+            self._account.cash += amount
 
     @property
     def holdings_layout(self) -> str:

@@ -18,7 +18,22 @@ from bridge_api.db.models.batches import (
     SliceStatus,
     StrayTrade,
 )
+from bridge_api.db.models.corporate_actions import (
+    ActionKind,
+    ActionStatus,
+    CorporateAction,
+    CorporateActionEntitlement,
+)
 from bridge_api.db.models.execution import EngineLease, OrderSend, RateLimiter
+from bridge_api.db.models.habits import (
+    DriftBand,
+    DriftProposal,
+    ProposalStatus,
+    Sip,
+    SipFrequency,
+    SipRun,
+    SipStatus,
+)
 from bridge_api.db.models.kite import (
     Alert,
     ChargesTrueUp,
@@ -51,7 +66,7 @@ from bridge_api.db.models.notifications import (
     NotificationPreference,
     NotificationSettings,
 )
-from bridge_api.db.models.paper import PaperOrder, PaperTrade
+from bridge_api.db.models.paper import PaperAdjustment, PaperOrder, PaperTrade
 from bridge_api.db.models.schedule import ScheduleJob, ScheduleRun
 from bridge_api.db.models.smallcases import (
     Constituent,
@@ -79,6 +94,8 @@ from bridge_api.db.models.users import (
 
 __all__ = [
     "AccountSettlement",
+    "ActionKind",
+    "ActionStatus",
     "Alert",
     "AllocationNote",
     "AppliedEntry",
@@ -98,7 +115,11 @@ __all__ = [
     "Cause",
     "ChargesTrueUp",
     "Constituent",
+    "CorporateAction",
+    "CorporateActionEntitlement",
     "DpCharge",
+    "DriftBand",
+    "DriftProposal",
     "EngineLease",
     "InboxMessage",
     "Instrument",
@@ -126,15 +147,21 @@ __all__ = [
     "OrderSend",
     "OrderSlice",
     "OrderStatus",
+    "PaperAdjustment",
     "PaperOrder",
     "PaperTrade",
     "Posting",
+    "ProposalStatus",
     "RateLimiter",
     "ReconciliationReport",
     "RefreshToken",
     "Role",
     "ScheduleJob",
     "ScheduleRun",
+    "Sip",
+    "SipFrequency",
+    "SipRun",
+    "SipStatus",
     "SliceStatus",
     "Smallcase",
     "SmallcaseStatus",

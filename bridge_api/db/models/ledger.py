@@ -94,9 +94,7 @@ class AccountSettlement(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
     asset: Mapped[str] = mapped_column(String(32), primary_key=True)
-    settlement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_entries.id"), index=True
-    )
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), index=True)
 
 
 class DpCharge(Base):
@@ -173,6 +171,9 @@ class TaxLot(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
     stt_paid: Mapped[bool]
     """Whether STT was paid on the acquisition (an exchange trade); a crossing pays none."""
+    from_lot_id: Mapped[int | None] = mapped_column(ForeignKey("tax_lots.id"))
+    """The lot a corporate action carried into this one (a split, a merger, a demerger): it
+    keeps that lot's acquisition date; the old lot is closed."""
 
 
 class LotConsumption(Base):

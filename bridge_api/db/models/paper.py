@@ -47,3 +47,17 @@ class PaperTrade(Base):
     price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PaperAdjustment(Base):
+    """Shares the simulated depository added to or took from the account outside trading (a
+    split, a bonus, a symbol change), as a real demat account shows a corporate action."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: Mapped[Id]
+    symbol: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

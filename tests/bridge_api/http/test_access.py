@@ -141,6 +141,31 @@ def _refusals(w: World):
         ("GET", "/admin/reconciliation", None, w.manager, {403}),
         ("GET", "/admin/engine", None, w.manager, {403}),
         ("GET", "/admin/journal", None, w.manager, {403}),
+        ("POST", "/admin/corporate-actions", {"symbol": "INFY"}, w.manager, {403, 422}),
+        ("POST", "/admin/corporate-actions/import", {"csv": "x"}, w.manager, {403}),
+        ("GET", "/admin/corporate-actions", None, w.owner, {403}),
+        ("GET", "/admin/corporate-actions/1", None, w.manager, {403}),
+        ("POST", "/admin/corporate-actions/1/post", {"posted_on": "2026-11-27"}, w.manager, {403}),
+        ("POST", "/admin/corporate-actions/1/cancel", {"reason": "x"}, w.manager, {403}),
+        (
+            "PUT",
+            f"/smallcase/{sc}/drift-band",
+            {"band_points": "5", "cooldown_days": 7},
+            w.other_manager,
+            {403, 404},
+        ),
+        ("GET", f"/smallcase/{sc}/drift", None, w.owner, {403}),
+        (
+            "POST",
+            "/sips",
+            {"subscription_id": sub, "amount": "1000.00", "frequency": "weekly", "day": 0},
+            w.stranger,
+            {404},
+        ),
+        ("GET", "/sips", None, None, {401}),
+        ("POST", "/sips/1/pause", None, w.stranger, {404}),
+        ("POST", "/sips/1/resume", None, w.stranger, {404}),
+        ("POST", "/sips/1/stop", None, w.stranger, {404}),
     ]
 
 
@@ -168,6 +193,8 @@ def _template(path: str) -> str:
         "notifications": "notification_id",
         "deliveries": "delivery_id",
         "alerts": "alert_id",
+        "corporate-actions": "action_id",
+        "sips": "sip_id",
     }
     out = []
     for i, part in enumerate(parts):
