@@ -222,6 +222,12 @@ def _run(engine, app, count: int) -> None:  # type: ignore[no-untyped-def]
     for label, seconds in timings.items():
         print(f"  {label:<45} {seconds:8.2f} s  ({counts.get(label, 1)} events)")
     print(f"  engine total {total_engine:.1f} s; end to end {total:.1f} s; batch {state}")
+    size, inserted, applied = _apply_cost(engine)
+    print(
+        f"  the largest entry again ({size:,} postings): insert with the balance check "
+        f"{inserted:.2f} s, saras_apply_entry {applied:.2f} s "
+        f"({applied / size * 1e6:.1f} us a posting)"
+    )
     rows, bare, constrained = _copy_bound(engine, _starting_entry(engine))
     print(
         f"  baselines: COPY of the {rows:,} rows the batch wrote (participants, targets, "
@@ -233,6 +239,40 @@ def _run(engine, app, count: int) -> None:  # type: ignore[no-untyped-def]
         f"  end to end / unconstrained COPY: {total / bare:.1f}x; "
         f"/ constrained COPY: {total / constrained:.1f}x"
     )
+
+
+def _apply_cost(engine) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
+    """The batch's largest entry posted again in a rolled-back transaction: (its postings,
+    seconds to insert them with the balance check, seconds for ``saras_apply_entry``)."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        entry, size = connection.execute(
+            text(
+                "SELECT entry_id, count(*) FROM postings p JOIN journal_entries e "
+                "ON e.id = p.entry_id WHERE e.cause = 'order_allocation' "
+                "GROUP BY entry_id ORDER BY 2 DESC LIMIT 1"
+            )
+        ).one()
+        again = connection.execute(
+            text(
+                "INSERT INTO journal_entries (cause, memo, effective_on) "
+                "VALUES ('correction', 'apply cost', '2026-11-20') RETURNING id"
+            )
+        ).scalar_one()
+        start = time.perf_counter()
+        connection.execute(
+            text(
+                "INSERT INTO postings (entry_id, account_id, asset, bucket, amount) "
+                "SELECT :again, account_id, asset, bucket, amount FROM postings "
+                "WHERE entry_id = :entry"
+            ),
+            {"again": again, "entry": entry},
+        )
+        inserted = time.perf_counter() - start
+        start = time.perf_counter()
+        connection.execute(text("SELECT count(*) FROM saras_apply_entry(:e)"), {"e": again})
+        applied = time.perf_counter() - start
+        transaction.rollback()
+    return int(size), inserted, applied
 
 
 _WRITTEN = {
