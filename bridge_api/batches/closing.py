@@ -4,19 +4,19 @@ participants are released and its intents done or returned to pending."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bridge_api.batches import events
 from bridge_api.batches.states import move_batch
 from bridge_api.calendar import ist_today
-from bridge_api.db.copy import copy_rows
 from bridge_api.db.models import (
+    Balance,
     Batch,
     BatchCrossing,
     BatchOrder,
@@ -29,7 +29,7 @@ from bridge_api.db.models import (
     Intent,
     IntentKind,
     IntentStatus,
-    OrderAllocation,
+    LedgerAccount,
     OrderSlice,
     OrderStatus,
     SliceStatus,
@@ -164,115 +164,143 @@ def _notify_finished(session: Session, batch: Batch) -> None:
 
 def write_notes(session: Session, batch: Batch) -> int:
     """One allocation note per subscription that received anything from the batch's orders:
-    each order it took part in (shares asked and received, value, average price, charges by
-    component and in all) and the cash it moved. Written once, when the batch ends; returns
-    how many were written."""
-    rows = session.execute(
-        select(OrderAllocation, BatchOrder.key, BatchOrder.symbol, BatchOrder.side)
-        .join(BatchOrder, BatchOrder.id == OrderAllocation.order_id)
-        .where(BatchOrder.batch_id == batch.id)
-        .order_by(OrderAllocation.subscription_id, BatchOrder.id)
-    ).all()
-    by_subscription: dict[int, list[dict[str, object]]] = {}
-    moved: dict[int, Decimal] = {}
-    for allocation, key, symbol, side in rows:
-        sign = 1 if side == "SELL" else -1
-        moved[allocation.subscription_id] = (
-            moved.get(allocation.subscription_id, ZERO)
-            + sign * allocation.value
-            - allocation.charges
-        )
-        average = (
-            (allocation.value / allocation.quantity).quantize(Decimal("0.0001"))
-            if allocation.quantity
-            else None
-        )
-        by_subscription.setdefault(allocation.subscription_id, []).append(
-            {
-                "order": key,
-                "symbol": symbol,
-                "side": side,
-                "requested": allocation.requested,
-                "quantity": allocation.quantity,
-                "value": str(allocation.value),
-                "average_price": None if average is None else str(average),
-                "charges": allocation.components or {},
-                "charges_paid": str(allocation.charges),
-            }
-        )
-    owners = dict(
-        session.execute(
-            select(Subscription.id, Subscription.user_id).where(
-                among(Subscription.id, list(by_subscription))
-            )
-        ).all()
+    each order it took part in (shares asked and received, value, average price rounded
+    half-even to four decimals, charges by component and in all) and the cash it moved.
+    Written once, when the batch ends, by one statement; returns how many were written."""
+    session.flush()
+    written = session.execute(
+        _NOTES,
+        {
+            "batch": batch.id,
+            "trade_date": None if batch.trade_date is None else str(batch.trade_date),
+            "state": str(batch.state),
+        },
     )
-    notes = [
-        (
-            batch.id,
-            sid,
-            owners[sid],
-            json.dumps(
-                {
-                    "batch": batch.id,
-                    "trade_date": None if batch.trade_date is None else str(batch.trade_date),
-                    "state": str(batch.state),
-                    "subscription_id": sid,
-                    "orders": orders,
-                    "cash_moved": str(moved[sid]),
-                }
-            ),
-        )
-        for sid, orders in sorted(by_subscription.items())
-    ]
-    return copy_rows(
-        session, "allocation_notes", ("batch_id", "subscription_id", "user_id", "body"), notes
-    )
+    return int(written.rowcount)  # type: ignore[attr-defined]
+
+
+_NOTES = text(
+    "INSERT INTO allocation_notes (batch_id, subscription_id, user_id, body) "
+    "SELECT :batch, a.subscription_id, s.user_id, jsonb_build_object("
+    "'batch', :batch, 'trade_date', CAST(:trade_date AS text), 'state', CAST(:state AS text), "
+    "'subscription_id', a.subscription_id, "
+    "'orders', jsonb_agg(jsonb_build_object("
+    "'order', o.key, 'symbol', o.symbol, 'side', o.side, 'requested', a.requested, "
+    "'quantity', a.quantity, 'value', a.value::text, "
+    "'average_price', CASE WHEN a.quantity > 0 THEN ((x.q + CASE WHEN 2 * x.r > a.quantity "
+    "OR (2 * x.r = a.quantity AND mod(x.q, 2) = 1) THEN 1 ELSE 0 END) * 0.0001)::text END, "
+    "'charges', coalesce(a.components, '{}'::jsonb), 'charges_paid', a.charges::text"
+    ") ORDER BY o.id), "
+    "'cash_moved', sum(CASE WHEN o.side = 'SELL' THEN a.value ELSE -a.value END - a.charges)"
+    "::text) "
+    "FROM order_allocations AS a "
+    "JOIN batch_orders AS o ON o.id = a.order_id "
+    "JOIN subscriptions AS s ON s.id = a.subscription_id "
+    "CROSS JOIN LATERAL (SELECT div(a.value * 10000, greatest(a.quantity, 1)) AS q, "
+    "mod(a.value * 10000, greatest(a.quantity, 1)) AS r) AS x "
+    "WHERE o.batch_id = :batch GROUP BY a.subscription_id, s.user_id"
+)
 
 
 def _conclude_intents(session: Session, batch: Batch, *, traded: bool) -> None:
     """Each intent of the batch done, or pending again where what it asked for is not what
-    the subscription now holds (see `finish_batch`)."""
-    intents = (
+    the subscription now holds (see `finish_batch`).
+
+    Exits are taken one by one (each may close its subscription and return its cash); every
+    other intent is concluded in bulk, a rebalance by one query comparing each subscription's
+    holdings with its targets in the batch."""
+    session.flush()
+    ids = select(Intent.subscription_id).where(Intent.batch_id == batch.id)
+    session.execute(
+        select(Subscription.id)
+        .where(Subscription.id.in_(ids))
+        .order_by(Subscription.id)
+        .with_for_update()
+    ).all()  # locked in id order (one order everywhere, so no deadlock)
+    if not traded:
+        _return_to_pending(session, batch, "nothing traded", Intent.batch_id == batch.id)
+        _expire(session)
+        return
+    exits = (
         session.execute(
-            select(Intent).where(Intent.batch_id == batch.id).order_by(Intent.subscription_id)
+            select(Intent)
+            .where(Intent.batch_id == batch.id, Intent.kind == IntentKind.EXIT)
+            .order_by(Intent.subscription_id)
         )
         .scalars()
         .all()
     )
-    subscriptions = _locked_subscriptions(session, {i.subscription_id for i in intents})
     day = batch.trade_date or ist_today()  # the exit's cash is returned on its trade date
-    for intent in intents:
-        subscription = subscriptions[intent.subscription_id]
-        if not traded:
-            waiting = "nothing traded"
-        elif intent.kind is IntentKind.EXIT:
-            waiting = "" if _close_if_empty(session, subscription, day) else "exit not complete"
-        elif intent.kind is IntentKind.REBALANCE and intent.version_id is not None:
-            reached = _holds_targets(session, batch.id, subscription.id)
-            waiting = "" if reached else "the new version's targets not reached"
-            if reached:
-                subscription.version_id = intent.version_id
-        else:
-            waiting = ""
-        if waiting:
-            intent.status, intent.batch_id = IntentStatus.PENDING, None
-            intent.note = f"{waiting} in batch {batch.id}; waiting for the next batch"
-        else:
+    for intent in exits:
+        subscription = session.get(Subscription, intent.subscription_id)
+        assert subscription is not None
+        if _close_if_empty(session, subscription, day):
             intent.status = IntentStatus.DONE
-
-
-def _holds_targets(session: Session, batch_id: int, subscription_id: int) -> bool:
-    """Whether the subscription now holds exactly its targets in the batch."""
-    targets = dict(
-        session.execute(
-            select(BatchTarget.symbol, BatchTarget.target).where(
-                BatchTarget.batch_id == batch_id, BatchTarget.subscription_id == subscription_id
-            )
-        ).all()
+        else:
+            intent.status, intent.batch_id = IntentStatus.PENDING, None
+            intent.note = f"exit not complete in batch {batch.id}; waiting for the next batch"
+    session.flush()
+    rebalance = (Intent.kind == IntentKind.REBALANCE) & Intent.version_id.is_not(None)
+    missed = (
+        select(BatchTarget.subscription_id)
+        .join(LedgerAccount, LedgerAccount.subscription_id == BatchTarget.subscription_id)
+        .outerjoin(
+            Balance,
+            (Balance.account_id == LedgerAccount.id) & (Balance.asset == BatchTarget.symbol),
+        )
+        .where(BatchTarget.batch_id == batch.id)
+        .group_by(BatchTarget.subscription_id, BatchTarget.symbol, BatchTarget.target)
+        .having(func.coalesce(func.sum(Balance.amount), 0) != BatchTarget.target)
     )
-    held = holdings(session, subscription_account(session, subscription_id))
-    return all(held.get(symbol, 0) == target for symbol, target in targets.items())
+    unaccounted = select(BatchTarget.subscription_id).where(
+        BatchTarget.batch_id == batch.id,
+        BatchTarget.target != 0,
+        ~select(LedgerAccount.id)
+        .where(LedgerAccount.subscription_id == BatchTarget.subscription_id)
+        .exists(),
+    )
+    short = Intent.subscription_id.in_(missed.union(unaccounted))
+    session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == Intent.subscription_id,
+            Intent.batch_id == batch.id,
+            rebalance,
+            ~short,
+        )
+        .values(version_id=Intent.version_id)
+        .execution_options(synchronize_session=False)
+    )
+    waiting = (Intent.batch_id == batch.id) & rebalance & short
+    _return_to_pending(session, batch, "the new version's targets not reached", waiting)
+    session.execute(
+        update(Intent)
+        .where(Intent.batch_id == batch.id, Intent.kind != IntentKind.EXIT)
+        .values(status=IntentStatus.DONE)
+        .execution_options(synchronize_session=False)
+    )
+    _expire(session)
+
+
+def _return_to_pending(session: Session, batch: Batch, waiting: str, where: Any) -> None:
+    session.execute(
+        update(Intent)
+        .where(where)
+        .values(
+            status=IntentStatus.PENDING,
+            batch_id=None,
+            note=f"{waiting} in batch {batch.id}; waiting for the next batch",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _expire(session: Session) -> None:
+    """Forget intents and subscriptions loaded before the bulk updates (they were flushed
+    first), so they are read again when next used."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, (Intent, Subscription, BatchParticipant)):
+            session.expire(loaded)
 
 
 def _executing(session: Session, batch_id: int) -> Batch:
@@ -295,10 +323,13 @@ def _filled(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
 
 
 def _close_participants(session: Session, batch: Batch) -> None:
-    for participant in session.execute(
-        select(BatchParticipant).where(BatchParticipant.batch_id == batch.id)
-    ).scalars():
-        participant.open = False
+    session.flush()
+    session.execute(
+        update(BatchParticipant)
+        .where(BatchParticipant.batch_id == batch.id)
+        .values(open=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _locked_subscriptions(session: Session, ids: set[int]) -> dict[int, Subscription]:

@@ -1,10 +1,21 @@
-"""Bulk writes with PostgreSQL's COPY, in the caller's transaction."""
+"""Bulk writes with PostgreSQL's COPY, in the caller's transaction.
+
+`copy_rows` takes Python rows; `copy_columns` takes whole columns already rendered as COPY
+text (`ints`, `paise`), so a statement of 100,000 participants costs a few string joins
+instead of 100,000 calls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
+
+Column = Sequence[str] | str
+"""A column as COPY text: one value per row, or one value for every row."""
 
 
 def copy_rows(
@@ -24,3 +35,52 @@ def copy_rows(
             copy.write_row(row)
             written += 1
     return written
+
+
+def copy_columns(session: Session, table: str, columns: Mapping[str, Column], rows: int) -> int:
+    """COPY `rows` rows given column by column into `table`; returns `rows`.
+
+    Each column is a sequence of `rows` values in COPY's text format, or one string repeated
+    for every row. Values are written as they are: they must hold no tab, newline or
+    backslash (numbers, dates, symbols and the JSON of decimal strings never do).
+    """
+    if rows == 0:
+        return 0
+    for name, column in columns.items():
+        if not isinstance(column, str) and len(column) != rows:
+            raise ValueError(f"column {name} has {len(column)} values, not {rows}")
+    session.flush()
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    values = [repeat(c, rows) if isinstance(c, str) else c for c in columns.values()]
+    text = "\n".join(map("\t".join, zip(*values, strict=True))) + "\n"
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
+    return rows
+
+
+def fetch_columns(
+    session: Session, query: str, params: Mapping[str, object], columns: int
+) -> npt.NDArray[np.int64]:
+    """The rows of a query whose every column is an integer, as an int64 array of shape
+    (rows, `columns`), read through the driver (no row objects). `query` uses the driver's
+    ``%(name)s`` parameters."""
+    session.flush()
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        rows = cursor.execute(query, params).fetchall()
+    return np.array(rows, dtype=np.int64).reshape(len(rows), columns)
+
+
+def ints(values: npt.NDArray[np.integer]) -> list[str]:
+    """Integers as COPY text."""
+    return list(map(str, values.tolist()))
+
+
+def paise(values: npt.NDArray[np.integer]) -> list[str]:
+    """Whole paise as COPY text for a rupee (``numeric``) column: ``12345`` is ``123.45``."""
+    return [f"{p}e-2" for p in values.tolist()]

@@ -11,7 +11,8 @@ transaction is the unit of work. The stages, in the order of use:
 2. `fills.mark_slice` before a slice is sent, `fills.record_broker_order` after;
    `fills.record_trade` per broker trade (once per broker trade id);
 3. `allocation.finalize_order` when an order is final: its trades are allocated once with
-   `allocator.allocate` and posted to the ledger in the same transaction;
+   `allocator.columnar` (the same splits as `allocator.allocate`) and posted to the ledger
+   as arrays in the same transaction;
 4. `bridge_api.batches.closing.finish_batch` when every order is final (or `fail_batch`).
 
 `engine.Engine` runs these against a broker (`bridge_api.brokers.port`) and a market clock

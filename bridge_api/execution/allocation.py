@@ -1,38 +1,36 @@
 """Allocating a final order: all its trades split once over its pre-trade statement with the
-allocator, and posted to the ledger (value, shares, charges by component, tax lots) in the
-same transaction."""
+columnar allocator, and posted to the ledger (value, shares, charges by component, tax lots)
+in the same transaction, as arrays: one query reads the statement with the balances it starts
+from, each journal entry's postings go in with one COPY, the lots with another, and a sale's
+FIFO consumption is two set-based statements."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from allocator import (
-    Charges,
-    Fill,
-    OrderAllocation,
-    Participant,
-    Side,
-    Trade,
-    allocate,
-)
+from allocator import Fill, Side, Trade
 from allocator.charges import COMPONENTS
+from allocator.checks import positive_paise
+from allocator.columnar.fills import ColumnarAllocation, allocate_columnar
+from allocator.money import average_price, to_paise
 from bridge_api.batches import events
 from bridge_api.batches.states import move_order, move_slice
-from bridge_api.db.copy import copy_rows
+from bridge_api.db.copy import copy_columns, fetch_columns, ints, paise
 from bridge_api.db.models import (
     BatchOrder,
     BrokerTrade,
     Bucket,
     Cause,
     LedgerKind,
-    OrderParticipant,
     OrderSlice,
     OrderStatus,
     SliceStatus,
@@ -41,19 +39,16 @@ from bridge_api.db.models import (
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, NotFound
 from bridge_api.execution import netting
-from bridge_api.execution.tags import account_name, subscription_of
+from bridge_api.execution.tags import ACCOUNT_PREFIX
 from bridge_api.ledger import day_charges, dp
-from bridge_api.ledger.lots import Sale, add_lots, consume_fifo_many
+from bridge_api.ledger.lots import add_lot_columns, consume_fifo_columns
 from bridge_api.ledger.service import (
     HOUSE,
     MARKET,
-    Leg,
-    balances_of,
+    LegBlock,
     charges_account,
     named_account,
-    post,
-    subscription_accounts,
-    take_out,
+    post_blocks,
 )
 from bridge_api.notifications.events import EventKind, notify
 
@@ -65,7 +60,7 @@ def finalize_order(
     reason: str,
     trade_date: date,
     charges: Mapping[str, Decimal] | None = None,
-) -> OrderAllocation | None:
+) -> ColumnarAllocation | None:
     """Allocate a final order's trades once and post them; None if it was already allocated.
 
     `charges` (components) default to what the order's trades add to the day's contract note
@@ -82,11 +77,6 @@ def finalize_order(
         raise NotFound(f"no order {order_key}")
     if order.status is OrderStatus.FINAL:
         return None
-    statement = session.execute(
-        select(OrderParticipant.subscription_id, OrderParticipant.quantity).where(
-            OrderParticipant.order_id == order.id
-        )
-    ).all()
     trades = (
         session.execute(
             select(BrokerTrade).where(BrokerTrade.order_id == order.id).order_by(BrokerTrade.id)
@@ -128,17 +118,26 @@ def finalize_order(
     if unknown:
         raise Conflict(f"unknown charge components {sorted(unknown)}")
     charges = {name: amount for name, amount in charges.items() if name in COMPONENTS}
-    result = allocate(
+    statement = _statement(session, order)
+    result = allocate_columnar(
         order_id=order.key,
-        participants=[
-            Participant(account=account_name(sid), quantity=quantity) for sid, quantity in statement
-        ],
-        fills=fills,
-        charges=dict(charges),
+        accounts=statement.names,
+        requested=statement.requested,
+        fill_quantities=np.array([f.quantity for f in fills], dtype=np.int64),
+        fill_prices=np.array(
+            [positive_paise(f"fills[{i}].price", f.price) for i, f in enumerate(fills)],
+            dtype=np.int64,
+        ),
+        trade_ids=[f.trade_id for f in fills],
+        charges={
+            name: to_paise(amount, f"charges.{name}")
+            for name in COMPONENTS
+            if (amount := charges.get(name)) is not None
+        },
     )
     # A buy wholly netted as intraday paid no STT; its lots say so.
     stt_paid = side is Side.SELL or bool(charges.get("stt"))
-    _post_allocation(session, order, side, result, trade_date, stt_paid=stt_paid)
+    _book(session, order, side, statement, result, trade_date=trade_date, stt_paid=stt_paid)
     move_order(order, OrderStatus.FINAL)
     order.final_reason, order.allocated_at = reason, datetime.now(UTC)
     for piece in session.execute(
@@ -153,7 +152,7 @@ def finalize_order(
             piece.message = "never sent: its order was allocated first"
         else:
             move_slice(piece, SliceStatus.FINAL)
-    _notify_participants(session, order, side, result)
+    _notify_participants(session, order, side, statement, result)
     events.publish(
         session,
         order.batch_id,
@@ -169,175 +168,234 @@ def finalize_order(
 
 
 def _notify_participants(
-    session: Session, order: BatchOrder, side: Side, result: OrderAllocation
-) -> None:
-    """Tell each investor who received shares of the order their part (same transaction)."""
-    per_user: dict[int, int] = defaultdict(int)
-    owners: dict[int, int] = dict(
-        session.execute(
-            select(Subscription.id, Subscription.user_id).where(
-                Subscription.id.in_([subscription_of(a.account) for a in result.allocations])
-            )
-        ).all()
-    )
-    for allocation in result.allocations:
-        if allocation.quantity:
-            per_user[owners[subscription_of(allocation.account)]] += allocation.quantity
-    if per_user:
-        notify(
-            session,
-            EventKind.ORDER_ALLOCATED,
-            per_user,
-            order=order.key,
-            symbol=order.symbol,
-            side=str(side),
-            filled=result.filled,
-            average_price=str(result.average_price),
-            per_user={str(user): {"shares": shares} for user, shares in per_user.items()},
-        )
-
-
-def _post_allocation(
     session: Session,
     order: BatchOrder,
     side: Side,
-    result: OrderAllocation,
-    trade_date: date,
+    statement: _Statement,
+    result: ColumnarAllocation,
+) -> None:
+    """Tell each investor who received shares of the order their part (same transaction)."""
+    received = result.shares > 0
+    if not received.any():
+        return
+    subscriptions = statement.subscriptions[received].tolist()
+    owners: dict[int, int] = dict(
+        session.execute(
+            select(Subscription.id, Subscription.user_id).where(Subscription.id.in_(subscriptions))
+        ).all()
+    )
+    per_user: dict[int, int] = defaultdict(int)
+    for subscription, shares in zip(subscriptions, result.shares[received].tolist(), strict=True):
+        per_user[owners[subscription]] += shares
+    notify(
+        session,
+        EventKind.ORDER_ALLOCATED,
+        per_user,
+        order=order.key,
+        symbol=order.symbol,
+        side=str(side),
+        filled=result.filled,
+        average_price=str(average_price(result.value, result.filled)),
+        per_user={str(user): {"shares": shares} for user, shares in per_user.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """An order's pre-trade statement in the allocator's order (account names ascending),
+    with each subscription's ledger account and the balances the postings start from (cash
+    in paise, shares of the order's symbol)."""
+
+    subscriptions: npt.NDArray[np.int64]
+    names: npt.NDArray[np.str_]
+    requested: npt.NDArray[np.int64]
+    accounts: npt.NDArray[np.int64]
+    cash_settled: npt.NDArray[np.int64]
+    cash_unsettled: npt.NDArray[np.int64]
+    shares_settled: npt.NDArray[np.int64]
+
+
+_NEW_ACCOUNTS = text(
+    "INSERT INTO ledger_accounts (kind, name, subscription_id) "
+    "SELECT 'subscription', 'subscription:' || subscription_id, subscription_id "
+    "FROM order_participants WHERE order_id = :order ON CONFLICT (name) DO NOTHING"
+)
+_STATEMENT = (
+    "SELECT p.subscription_id, p.quantity, a.id, "
+    "coalesce(cs.amount * 100, 0)::bigint, coalesce(cu.amount * 100, 0)::bigint, "
+    "coalesce(ss.amount, 0)::bigint "
+    "FROM order_participants AS p "
+    "JOIN ledger_accounts AS a ON a.subscription_id = p.subscription_id "
+    "LEFT JOIN balances AS cs ON cs.account_id = a.id AND cs.asset = 'INR' "
+    "AND cs.bucket = 'settled' "
+    "LEFT JOIN balances AS cu ON cu.account_id = a.id AND cu.asset = 'INR' "
+    "AND cu.bucket = 'unsettled' "
+    "LEFT JOIN balances AS ss ON ss.account_id = a.id AND ss.asset = %(symbol)s "
+    "AND ss.bucket = 'settled' "
+    "WHERE p.order_id = %(order)s"
+)
+
+
+def _statement(session: Session, order: BatchOrder) -> _Statement:
+    session.execute(_NEW_ACCOUNTS, {"order": order.id})
+    rows = fetch_columns(session, _STATEMENT, {"order": order.id, "symbol": order.symbol}, 6)
+    subscriptions = rows[:, 0]
+    names = np.char.add(ACCOUNT_PREFIX, subscriptions.astype(np.str_))
+    ranked = np.argsort(names, kind="stable")
+    rows = rows[ranked]
+    return _Statement(
+        subscriptions=rows[:, 0].copy(),
+        names=names[ranked],
+        requested=rows[:, 1].copy(),
+        accounts=rows[:, 2].copy(),
+        cash_settled=rows[:, 3].copy(),
+        cash_unsettled=rows[:, 4].copy(),
+        shares_settled=rows[:, 5].copy(),
+    )
+
+
+def _book(
+    session: Session,
+    order: BatchOrder,
+    side: Side,
+    statement: _Statement,
+    result: ColumnarAllocation,
     *,
+    trade_date: date,
     stt_paid: bool,
 ) -> None:
-    """Post the order's value and shares, then its charges, then its lots, all in bulk."""
+    """Post the order's value and shares, then its charges, then its lots, all as arrays.
+
+    Each participant gives settled first, then unsettled (a sale's proceeds, which the broker
+    lets it spend before they settle); the charges entry starts from the cash the first entry
+    left. What a participant's cash cannot cover of its charges the house pays.
+    """
     market = named_account(session, MARKET, LedgerKind.EXTERNAL)
     symbol = order.symbol
-    sids = [subscription_of(a.account) for a in result.allocations]
-    accounts = subscription_accounts(session, sids)
-    allocations = [(sid, a) for sid, a in zip(sids, result.allocations, strict=True) if a.quantity]
-    legs: list[Leg] = []
+    accounts, shares, values = statement.accounts, result.shares, result.values
+    traded = shares > 0
+    at_market = np.array([market], dtype=np.int64)
+    settled, unsettled = statement.cash_settled, statement.cash_unsettled
     if side is Side.BUY:
-        cash = balances_of(session, [accounts[sid] for sid, _ in allocations], CASH)
-        if result.filled:
-            legs += [
-                Leg(market, CASH, result.value),
-                Leg(market, symbol, Decimal(-result.filled), Bucket.UNSETTLED),
-            ]
-        for sid, a in allocations:
-            account = accounts[sid]
-            legs += take_out(account, CASH, a.value, cash[account][Bucket.SETTLED])
-            legs.append(Leg(account, symbol, Decimal(a.quantity), Bucket.UNSETTLED))
+        paid_settled = np.minimum(values, np.maximum(settled, 0))
+        blocks = [
+            LegBlock(CASH, Bucket.SETTLED, at_market, np.array([result.value], dtype=np.int64)),
+            LegBlock(symbol, Bucket.UNSETTLED, at_market, np.array([-result.filled])),
+            LegBlock(CASH, Bucket.SETTLED, accounts, -paid_settled),
+            LegBlock(CASH, Bucket.UNSETTLED, accounts, paid_settled - values),
+            LegBlock(symbol, Bucket.UNSETTLED, accounts, shares),
+        ]
+        settled, unsettled = settled - paid_settled, unsettled - (values - paid_settled)
     else:
-        shares = balances_of(session, [accounts[sid] for sid, _ in allocations], symbol)
-        if result.filled:
-            legs += [
-                Leg(market, CASH, -result.value, Bucket.UNSETTLED),
-                Leg(market, symbol, Decimal(result.filled)),
-            ]
-        for sid, a in allocations:
-            account = accounts[sid]
-            legs.append(Leg(account, CASH, a.value, Bucket.UNSETTLED))
-            legs += take_out(account, symbol, Decimal(a.quantity), shares[account][Bucket.SETTLED])
+        given_settled = np.minimum(shares, np.maximum(statement.shares_settled, 0))
+        blocks = [
+            LegBlock(CASH, Bucket.UNSETTLED, at_market, np.array([-result.value])),
+            LegBlock(symbol, Bucket.SETTLED, at_market, np.array([result.filled])),
+            LegBlock(CASH, Bucket.UNSETTLED, accounts, values),
+            LegBlock(symbol, Bucket.SETTLED, accounts, -given_settled),
+            LegBlock(symbol, Bucket.UNSETTLED, accounts, given_settled - shares),
+        ]
+        unsettled = unsettled + values
     entry = None
-    if legs:
-        entry = post(
+    if result.filled:
+        entry = post_blocks(
             session,
             cause=Cause.ORDER_ALLOCATION,
-            legs=legs,
+            blocks=blocks,
             effective_on=trade_date,
             batch_id=order.batch_id,
             order_id=order.id,
-            memo=f"{order.key}: {result.filled} at {result.average_price}",
+            memo=f"{order.key}: {result.filled} at {average_price(result.value, result.filled)}",
         )
-    paid = _post_charges(session, order, result, accounts, trade_date)
-    records: list[tuple[object, ...]] = []
-    lots: list[tuple[int, int, Decimal]] = []
-    sales: list[Sale] = []
-    for sid, a in zip(sids, result.allocations, strict=True):
-        total = paid.get(sid, Decimal("0.00"))
-        parts = _components(a.charges)
-        stt = min(parts.get("stt", Decimal(0)), total)
-        shown = json.dumps({name: str(amount) for name, amount in parts.items() if amount})
-        records.append(
-            (order.id, sid, a.quantity + a.unfilled, a.quantity, a.value, total, stt, shown)
-        )
-        if a.quantity:
-            deductible = total - stt
-            if side is Side.BUY:
-                lots.append((sid, a.quantity, a.value + deductible))
-            else:
-                sales.append(Sale(sid, a.quantity, a.value - deductible))
-    copy_rows(
+    paid = _book_charges(
+        session,
+        order,
+        statement,
+        result,
+        settled=settled,
+        unsettled=unsettled,
+        trade_date=trade_date,
+    )
+    stt = np.minimum(result.charges.get("stt", np.zeros_like(paid)), paid)
+    copy_columns(
         session,
         "order_allocations",
-        (
-            "order_id",
-            "subscription_id",
-            "requested",
-            "quantity",
-            "value",
-            "charges",
-            "stt",
-            "components",
-        ),
-        records,
+        {
+            "order_id": str(order.id),
+            "subscription_id": ints(statement.subscriptions),
+            "requested": ints(statement.requested),
+            "quantity": ints(shares),
+            "value": paise(values),
+            "charges": paise(paid),
+            "stt": paise(stt),
+            "components": _shown(result.charges, shares.size),
+        },
+        shares.size,
     )
-    if entry is not None:
-        add_lots(
+    if entry is None:
+        return
+    deductible = paid - stt
+    if side is Side.BUY:
+        add_lot_columns(
             session,
             symbol=symbol,
             acquired_on=trade_date,
             entry_id=entry.id,
-            lots=lots,
+            subscriptions=statement.subscriptions[traded],
+            quantities=shares[traded],
+            costs=(values + deductible)[traded],
             stt_paid=stt_paid,
         )
-        if sales:
-            consume_fifo_many(
-                session,
-                symbol=symbol,
-                sales=sales,
-                sold_on=trade_date,
-                entry_id=entry.id,
-                stt_paid=True,
-            )
+    else:
+        consume_fifo_columns(
+            session,
+            symbol=symbol,
+            subscriptions=statement.subscriptions[traded],
+            quantities=shares[traded],
+            proceeds=(values - deductible)[traded],
+            sold_on=trade_date,
+            entry_id=entry.id,
+            stt_paid=True,
+        )
 
 
-def _post_charges(
+def _book_charges(
     session: Session,
     order: BatchOrder,
-    result: OrderAllocation,
-    accounts: Mapping[int, int],
+    statement: _Statement,
+    result: ColumnarAllocation,
+    *,
+    settled: npt.NDArray[np.int64],
+    unsettled: npt.NDArray[np.int64],
     trade_date: date,
-) -> dict[int, Decimal]:
-    """Post each participant's charges by component (each subscription appears once per
-    order); returns what each subscription paid (the house pays what it could not)."""
-    legs: list[Leg] = []
-    paid: dict[int, Decimal] = {}
+) -> npt.NDArray[np.int64]:
+    """Post each participant's charges by component from the cash it holds (`settled` and
+    `unsettled` paise after the trade's entry); returns what each paid (the house pays the
+    rest)."""
+    owed = np.zeros_like(result.values)
+    for parts in result.charges.values():
+        owed += parts
+    available = np.maximum(settled + unsettled, 0)
+    covered = owed - np.minimum(owed, available)
+    paid: npt.NDArray[np.int64] = owed - covered
+    from_settled = np.minimum(paid, np.maximum(settled, 0))
+    accounts = statement.accounts
     house = named_account(session, HOUSE, LedgerKind.HOUSE)
-    owing = [(subscription_of(a.account), _components(a.charges)) for a in result.allocations]
-    owing = [(sid, parts) for sid, parts in owing if sum(parts.values(), Decimal(0))]
-    cash = balances_of(session, [accounts[sid] for sid, _ in owing], CASH)
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for sid, components in owing:
-        owed = sum(components.values(), Decimal(0))
-        account = accounts[sid]
-        held = cash[account]
-        available = max(held[Bucket.SETTLED] + held[Bucket.UNSETTLED], Decimal(0))
-        covered = owed - min(owed, available)
-        paid[sid] = owed - covered
-        for name in COMPONENTS:
-            totals[name] += components.get(name, Decimal(0))
-        if paid[sid]:
-            legs += take_out(account, CASH, paid[sid], held[Bucket.SETTLED])
-        if covered:
-            legs.append(Leg(house, CASH, -covered))
-    legs += [
-        Leg(charges_account(session, name), CASH, amount)
-        for name, amount in totals.items()
-        if amount
+    blocks = [
+        LegBlock(CASH, Bucket.SETTLED, accounts, -from_settled),
+        LegBlock(CASH, Bucket.UNSETTLED, accounts, from_settled - paid),
+        LegBlock(CASH, Bucket.SETTLED, np.full_like(accounts, house), -covered),
     ]
-    if legs:
-        post(
+    for name in COMPONENTS:
+        total = int(result.charges[name].sum()) if name in result.charges else 0
+        if total:
+            to = np.array([charges_account(session, name)], dtype=np.int64)
+            blocks.append(LegBlock(CASH, Bucket.SETTLED, to, np.array([total])))
+    if owed.any():
+        post_blocks(
             session,
             cause=Cause.CHARGES,
-            legs=legs,
+            blocks=blocks,
             effective_on=trade_date,
             batch_id=order.batch_id,
             order_id=order.id,
@@ -346,8 +404,13 @@ def _post_charges(
     return paid
 
 
-def _components(charges: Charges) -> dict[str, Decimal]:
-    """Charges as components; a bare total counts as the component ``total``."""
-    if isinstance(charges, Decimal):
-        return {"total": charges}
-    return dict(charges)
+def _shown(charges: Mapping[str, npt.NDArray[np.int64]], size: int) -> list[str] | str:
+    """Each participant's nonzero charge components as JSON of decimal strings."""
+    columns = [
+        [f'"{name}": "{p // 100}.{p % 100:02d}"' if p else "" for p in parts.tolist()]
+        for name, parts in charges.items()
+    ]
+    if not columns:
+        return "{}"
+    rows = zip(*columns, strict=True)
+    return ["{" + ", ".join(part for part in row if part) + "}" for row in rows]

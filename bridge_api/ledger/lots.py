@@ -9,21 +9,22 @@ the sale's proceeds, to the paisa, and is itself an append-only record.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from allocator.apportion import split
 from allocator.constants import PAISA
-from bridge_api.db.copy import copy_rows
+from allocator.errors import InvalidInput
+from bridge_api.db.copy import copy_columns, copy_rows, ints, paise
 from bridge_api.db.models import LotConsumption, TaxLot
 from bridge_api.errors import Conflict
-from bridge_api.ledger.service import among
 
 
 def add_lot(
@@ -117,81 +118,166 @@ def consume_fifo_many(
     entry_id: int,
     stt_paid: bool,
 ) -> list[LotConsumption]:
-    """Consume lots for many sales of one symbol at once (one locked read, one bulk update);
-    `stt_paid` for an exchange trade, not for a crossing."""
-    by_subscription: dict[int, list[TaxLot]] = defaultdict(list)
-    wanted = sorted({sale.subscription_id for sale in sales})
-    if wanted:
-        rows = session.execute(
-            select(TaxLot)
-            .where(
-                among(TaxLot.subscription_id, wanted),
-                TaxLot.symbol == symbol,
-                TaxLot.open_quantity > 0,
-            )
-            .order_by(TaxLot.subscription_id, TaxLot.acquired_on, TaxLot.id)
-            .with_for_update()
-        ).scalars()
-        for lot in rows:
-            by_subscription[lot.subscription_id].append(lot)
-    consumptions: list[LotConsumption] = []
-    updates: list[dict[str, object]] = []
+    """Consume lots for many sales of one symbol at once (one subscription each, set-based in
+    the database; see `consume_fifo_columns`); `stt_paid` for an exchange trade, not for a
+    crossing. Returns the consumptions in the order of the sales, oldest lot first."""
+    proceeds = []
     for sale in sales:
-        taken: list[tuple[TaxLot, int, Decimal]] = []
-        left = sale.quantity
-        for lot in by_subscription[sale.subscription_id]:
-            if left == 0:
-                break
-            take = min(left, lot.open_quantity)
-            if take == lot.open_quantity:
-                cost = lot.open_cost
-            else:
-                cost = (lot.open_cost * take / lot.open_quantity).quantize(
-                    PAISA, rounding=ROUND_HALF_EVEN
-                )
-            taken.append((lot, take, cost))
-            left -= take
-        if left:
-            held = sale.quantity - left
-            raise Conflict(
-                f"subscription {sale.subscription_id} has {held} {symbol} in its lots, "
-                f"sells {sale.quantity}"
-            )
-        parts = split(
-            int(sale.proceeds * 100),
-            [t for _, t, _ in taken],
-            [str(lot.id) for lot, _, _ in taken],
-            f"lots:{entry_id}",
-        )
-        for (lot, take, cost), part in zip(taken, parts, strict=True):
-            consumptions.append(
-                LotConsumption(
-                    lot_id=lot.id,
-                    entry_id=entry_id,
-                    sold_on=sold_on,
-                    quantity=take,
-                    cost=cost,
-                    proceeds=Decimal(part).scaleb(-2),
-                    stt_paid=stt_paid,
-                )
-            )
-            updates.append(
-                {"lot": lot.id, "quantity": lot.open_quantity - take, "cost": lot.open_cost - cost}
-            )
-    _update_open(session, updates)
-    for lots in by_subscription.values():
-        for lot in lots:
-            session.expire(lot)  # updated in bulk above; reload on next access
-    copy_rows(
+        paise = sale.proceeds * 100
+        if paise % 1:
+            raise Conflict(f"proceeds {sale.proceeds} are not whole paise")
+        proceeds.append(int(paise))
+    rows = consume_fifo_columns(
         session,
-        "lot_consumptions",
-        ("lot_id", "entry_id", "sold_on", "quantity", "cost", "proceeds", "stt_paid"),
-        (
-            (c.lot_id, entry_id, sold_on, c.quantity, c.cost, c.proceeds, stt_paid)
-            for c in consumptions
-        ),
+        symbol=symbol,
+        subscriptions=np.array([sale.subscription_id for sale in sales], dtype=np.int64),
+        quantities=np.array([sale.quantity for sale in sales], dtype=np.int64),
+        proceeds=np.array(proceeds, dtype=np.int64),
+        sold_on=sold_on,
+        entry_id=entry_id,
+        stt_paid=stt_paid,
+        returning=True,
     )
-    return consumptions
+    return [
+        LotConsumption(
+            lot_id=lot,
+            entry_id=entry_id,
+            sold_on=sold_on,
+            quantity=quantity,
+            cost=cost,
+            proceeds=paid,
+            stt_paid=stt_paid,
+        )
+        for lot, quantity, cost, paid in rows
+    ]
+
+
+def consume_fifo_columns(
+    session: Session,
+    *,
+    symbol: str,
+    subscriptions: npt.NDArray[np.int64],
+    quantities: npt.NDArray[np.int64],
+    proceeds: npt.NDArray[np.int64],
+    sold_on: date,
+    entry_id: int,
+    stt_paid: bool,
+    returning: bool = False,
+) -> list[tuple[int, int, Decimal, Decimal]]:
+    """Sales of one symbol given as arrays (subscription, shares, proceeds in paise; each
+    subscription once), consumed from the oldest open lots in two statements.
+
+    The first locks the subscriptions' open lots and refuses a sale its lots cannot cover; the
+    second computes every consumption with window functions, sets the lots' open quantity and
+    cost, and writes the consumptions: a lot emptied gives its whole open cost, one partly
+    taken its cost pro rata rounded half-even to the paisa; each sale's proceeds are split
+    over its lots by largest remainder, ties ranked by ``sha256("lots:<entry>:<lot id>")``
+    exactly as `allocator.apportion.split` ranks them. With `returning`, the consumptions as
+    (lot, shares, cost, proceeds), in the order of the sales, oldest lot first.
+    """
+    if subscriptions.size == 0:
+        return []
+    if np.unique(subscriptions).size != subscriptions.size:
+        raise Conflict("a subscription sells a symbol at most once per consumption")
+    if int(proceeds.min()) < 0:
+        raise InvalidInput("total", f"must not be negative, was {int(proceeds.min())}")
+    params: dict[str, object] = {
+        "subscriptions": subscriptions.tolist(),
+        "quantities": quantities.tolist(),
+        "proceeds": proceeds.tolist(),
+        "symbol": symbol,
+        "entry": entry_id,
+        "sold_on": sold_on,
+        "stt_paid": stt_paid,
+        "seed": f"lots:{entry_id}:",
+    }
+    short = session.execute(_SHORT, params).first()
+    if short is not None:
+        raise Conflict(
+            f"subscription {short.subscription_id} has {short.held} {symbol} in its lots, "
+            f"sells {short.quantity}"
+        )
+    consumed = session.execute(_CONSUME_RETURNING if returning else _CONSUME, params)
+    return [(int(a), int(b), c, d) for a, b, c, d in consumed] if returning else []
+
+
+_SALES = (
+    "sale AS (SELECT * FROM unnest(CAST(:subscriptions AS bigint[]), "
+    "CAST(:quantities AS bigint[]), CAST(:proceeds AS bigint[])) WITH ORDINALITY "
+    "AS s(subscription_id, quantity, proceeds, n)), "
+    "lot AS (SELECT l.id, l.subscription_id, l.acquired_on, l.open_quantity, l.open_cost "
+    "FROM tax_lots AS l WHERE l.subscription_id = ANY(CAST(:subscriptions AS bigint[])) "
+    "AND l.symbol = :symbol AND l.open_quantity > 0 FOR UPDATE)"
+)
+_SHORT = text(
+    f"WITH {_SALES} "
+    "SELECT s.subscription_id, s.quantity, coalesce(sum(lot.open_quantity), 0) AS held "
+    "FROM sale AS s LEFT JOIN lot USING (subscription_id) "
+    "GROUP BY s.subscription_id, s.quantity, s.n "
+    "HAVING coalesce(sum(lot.open_quantity), 0) < s.quantity ORDER BY s.n LIMIT 1"
+)
+_CONSUMED = (
+    f"WITH {_SALES}, "
+    "held AS (SELECT lot.*, s.quantity AS sold, s.proceeds, s.n, "
+    "coalesce(sum(lot.open_quantity) OVER (PARTITION BY lot.subscription_id "
+    "ORDER BY lot.acquired_on, lot.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) "
+    "AS before FROM lot JOIN sale AS s USING (subscription_id)), "
+    "taken AS (SELECT h.*, least(h.open_quantity, h.sold - h.before) AS take, "
+    "count(*) OVER (PARTITION BY h.subscription_id) AS lots "
+    "FROM held AS h WHERE h.before < h.sold), "
+    "costed AS (SELECT t.*, "
+    "CASE WHEN t.take = t.open_quantity THEN t.open_cost ELSE (x.q + CASE WHEN 2 * x.r > "
+    "t.open_quantity OR (2 * x.r = t.open_quantity AND mod(x.q, 2) = 1) THEN 1 ELSE 0 END) "
+    "* 0.01 END AS cost, "
+    "div(t.proceeds * t.take, t.sold) AS part, mod(t.proceeds * t.take, t.sold) AS remainder "
+    "FROM taken AS t CROSS JOIN LATERAL (SELECT div(t.open_cost * 100 * t.take, "
+    "t.open_quantity) AS q, mod(t.open_cost * 100 * t.take, t.open_quantity) AS r) AS x), "
+    "ranked AS (SELECT c.*, c.proceeds - sum(c.part) OVER (PARTITION BY c.subscription_id) "
+    "AS leftover, row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.remainder DESC, "
+    "CASE WHEN c.lots > 1 THEN sha256(convert_to(:seed || c.id::text, 'UTF8')) END) AS rank "
+    "FROM costed AS c), "
+    "done AS (SELECT r.*, r.part + CASE WHEN r.rank <= r.leftover THEN 1 ELSE 0 END AS paid "
+    "FROM ranked AS r), "
+    "moved AS (UPDATE tax_lots AS l SET open_quantity = l.open_quantity - d.take, "
+    "open_cost = l.open_cost - d.cost FROM done AS d WHERE l.id = d.id) "
+    "INSERT INTO lot_consumptions (lot_id, entry_id, sold_on, quantity, cost, proceeds, "
+    "stt_paid) SELECT d.id, :entry, :sold_on, d.take, d.cost, d.paid * 0.01, :stt_paid "
+    "FROM done AS d ORDER BY d.n, d.acquired_on, d.id"
+)
+_CONSUME = text(_CONSUMED)
+_CONSUME_RETURNING = text(f"{_CONSUMED} RETURNING lot_id, quantity, cost, proceeds")
+
+
+def add_lot_columns(
+    session: Session,
+    *,
+    symbol: str,
+    acquired_on: date,
+    entry_id: int,
+    subscriptions: npt.NDArray[np.int64],
+    quantities: npt.NDArray[np.int64],
+    costs: npt.NDArray[np.int64],
+    stt_paid: bool,
+) -> int:
+    """`add_lots` for acquisitions given as arrays (costs in paise), in one COPY."""
+    quantity = ints(quantities)
+    cost = paise(costs)
+    return copy_columns(
+        session,
+        "tax_lots",
+        {
+            "subscription_id": ints(subscriptions),
+            "symbol": symbol,
+            "acquired_on": acquired_on.isoformat(),
+            "quantity": quantity,
+            "cost": cost,
+            "open_quantity": quantity,
+            "open_cost": cost,
+            "entry_id": str(entry_id),
+            "stt_paid": "t" if stt_paid else "f",
+        },
+        subscriptions.size,
+    )
 
 
 def _update_open(session: Session, updates: Sequence[dict[str, object]]) -> None:

@@ -17,13 +17,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from allocator.constants import PAISA
-from bridge_api.db.copy import copy_rows
+from bridge_api.db.copy import copy_columns, copy_rows, ints, paise
 from bridge_api.db.models import (
     Balance,
     Bucket,
@@ -41,10 +43,13 @@ MARKET = "external:market"
 HOUSE = "house"
 CHARGES_PREFIX = "external:charges:"
 _GUARDED = (LedgerKind.INVESTOR, LedgerKind.SUBSCRIPTION)
-_APPLY_ENTRY = text("SELECT account_id, asset, bucket, amount FROM saras_apply_entry(:entry)")
+_APPLY_ENTRY = text(
+    "SELECT account_id, asset, bucket, amount FROM saras_apply_entry(:entry) WHERE amount < 0"
+)
 """The only way balances change: the entry's postings, netted per book, asset and bucket, added
 in one ``INSERT ... ON CONFLICT DO UPDATE`` in a fixed row order, once per entry (a database
-function the application role may call; it cannot write `balances` itself)."""
+function the application role may call; it cannot write `balances` itself). Only the balances
+left negative come back: an entry of 100,000 postings returns none of its rows otherwise."""
 _NEW_SUBSCRIPTION_ACCOUNTS = text(
     "INSERT INTO ledger_accounts (kind, name, subscription_id) "
     "SELECT 'subscription', 'subscription:' || s, s FROM unnest(CAST(:ids AS bigint[])) AS s "
@@ -154,6 +159,73 @@ def post(
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class LegBlock:
+    """Many legs of one asset and bucket: ``amounts[i]`` into account ``accounts[i]``, in
+    whole paise for cash and whole shares otherwise (zeros are left out when posted)."""
+
+    asset: str
+    bucket: Bucket
+    accounts: npt.NDArray[np.int64]
+    amounts: npt.NDArray[np.int64]
+
+
+def post_blocks(
+    session: Session,
+    *,
+    cause: Cause,
+    blocks: Sequence[LegBlock],
+    effective_on: date,
+    memo: str = "",
+    batch_id: int | None = None,
+    order_id: int | None = None,
+) -> JournalEntry:
+    """`post` for legs given as arrays: the same checks (no zero legs, balanced per asset,
+    guarded books never below zero), one entry, its postings in one COPY, applied once by
+    ``saras_apply_entry``. Amounts are integers, so they are whole units by construction."""
+    kept = [
+        LegBlock(b.asset, b.bucket, b.accounts[b.amounts != 0], b.amounts[b.amounts != 0])
+        for b in blocks
+    ]
+    kept = [b for b in kept if b.amounts.size]
+    if not kept:
+        raise Invalid("a journal entry needs postings")
+    totals: dict[str, int] = defaultdict(int)
+    for block in kept:
+        totals[block.asset] += int(block.amounts.sum(dtype=np.int64))
+    unbalanced = {
+        asset: (Decimal(total).scaleb(-2) if asset == CASH else total)
+        for asset, total in totals.items()
+        if total
+    }
+    if unbalanced:
+        raise Invalid(f"journal entry does not balance: {unbalanced}")
+    entry = JournalEntry(
+        cause=cause,
+        memo=memo,
+        effective_on=effective_on,
+        batch_id=batch_id,
+        order_id=order_id,
+    )
+    session.add(entry)
+    session.flush()
+    size = sum(b.amounts.size for b in kept)
+    copy_columns(
+        session,
+        "postings",
+        {
+            "entry_id": str(entry.id),
+            "account_id": [a for b in kept for a in ints(b.accounts)],
+            "asset": [b.asset for b in kept for _ in range(b.amounts.size)],
+            "bucket": [str(b.bucket) for b in kept for _ in range(b.amounts.size)],
+            "amount": [a for b in kept for a in (paise if b.asset == CASH else ints)(b.amounts)],
+        },
+        size,
+    )
+    _apply(session, entry.id)
+    return entry
+
+
 def reverse(
     session: Session, *, entry_id: int, memo: str, created_by: int, effective_on: date
 ) -> JournalEntry:
@@ -227,7 +299,6 @@ def _check_legs(legs: Sequence[Leg]) -> None:
 
 def _apply(session: Session, entry_id: int) -> None:
     negative = session.execute(_APPLY_ENTRY, {"entry": entry_id}).all()
-    negative = [row for row in negative if row.amount < 0]
     if not negative:
         return
     guarded = dict(
