@@ -67,6 +67,23 @@ def _settlement(sessions: sessionmaker[Session], day: date) -> str:
     return text
 
 
+def _sips(sessions: sessionmaker[Session], day: date) -> str:
+    from bridge_api.portfolios.sips import run_due_sips  # noqa: PLC0415
+
+    with sessions() as session, session.begin():
+        runs = run_due_sips(session, day)
+    invested = sum(1 for run in runs if run.intent_id is not None)
+    return f"{len(runs)} SIPs due: {invested} top-ups, {len(runs) - invested} skipped"
+
+
+def _drift(sessions: sessionmaker[Session], day: date) -> str:
+    from bridge_api.portfolios.drift import propose_drift_rebalances  # noqa: PLC0415
+
+    with sessions() as session, session.begin():
+        proposals = propose_drift_rebalances(session, day)
+    return f"{len(proposals)} rebalances proposed to subscriptions beyond their drift band"
+
+
 def _instruments(sessions: sessionmaker[Session], day: date) -> str:
     from bridge_api.brokers.kite.sessions import connected_client  # noqa: PLC0415
     from bridge_api.market.instruments import sync_instruments  # noqa: PLC0415
@@ -220,6 +237,16 @@ JOBS: tuple[Job, ...] = (
         summary="T+1 settlement of what is due, before the open",
     ),
     Job(
+        name="sips",
+        at=time(8, 40),
+        on="sessions",
+        window=timedelta(hours=6),
+        when_missed="catch_up",
+        covers_earlier=True,
+        work=_sips,
+        summary="each SIP due by today tops up its subscription from free cash, or skips",
+    ),
+    Job(
         name="kite_login_check",
         at=time(8, 45),
         on="sessions",
@@ -228,6 +255,16 @@ JOBS: tuple[Job, ...] = (
         covers_earlier=True,
         work=_login_check,
         summary="a valid Kite session for the open, else alert",
+    ),
+    Job(
+        name="drift",
+        at=time(8, 50),
+        on="sessions",
+        window=timedelta(hours=6),
+        when_missed="catch_up",
+        covers_earlier=True,
+        work=_drift,
+        summary="a rebalance proposed to each subscription beyond its smallcase's drift band",
     ),
     Job(
         name="engine_window",

@@ -27,7 +27,9 @@ def test_the_day_has_every_job_the_operator_needs_in_the_order_of_the_day():
         "kite_token_reminder",
         "instrument_sync",
         "settlement",
+        "sips",
         "kite_login_check",
+        "drift",
         "engine_window",
         "eod_snapshot",
         "candles",
@@ -136,3 +138,16 @@ def test_the_schedule_commands_show_run_and_skip(committed):
         assert job.name in status.stdout
     assert "last: 2026-11-19 succeeded (hand)" in status.stdout
     assert "last: 2026-11-20 skipped (operator)" in status.stdout
+
+
+def test_sips_and_drift_run_in_the_day_before_the_engine(committed):
+    """The day runs `run_due_sips` and `propose_drift_rebalances` (tested with real SIPs and
+    drifted books in tests/bridge_api/portfolios/test_drift_and_sips.py) before the open."""
+    sipped = runs.run_by_hand(committed, "sips", THU)
+    drifted = runs.run_by_hand(committed, "drift", THU)
+
+    assert (sipped.status, sipped.outcome) == ("succeeded", "0 SIPs due: 0 top-ups, 0 skipped")
+    assert drifted.status == "succeeded"
+    assert drifted.outcome == "0 rebalances proposed to subscriptions beyond their drift band"
+    engine = next(job for job in JOBS if job.name == "engine_window")
+    assert all(job.at < engine.at for job in JOBS if job.name in ("sips", "drift"))
