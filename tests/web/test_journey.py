@@ -137,6 +137,7 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
     check_page(investor, "investor-portfolio")
     investor.get_by_test_id("subscription").first.get_by_role("link").first.click()
     expect(investor.get_by_test_id("holdings")).to_contain_text("RELIANCE")
+    expect(investor.get_by_test_id("lots")).to_contain_text("RELIANCE")  # its open FIFO lots
     check_page(investor, "investor-subscription")
     investor.get_by_role("navigation").get_by_role("link", name="Activity").click()
     expect(investor.get_by_test_id("activity")).to_contain_text("RELIANCE")

@@ -97,9 +97,9 @@ def test_the_database_gauges_show_jobs_the_token_reconciliation_batches_and_leas
     trade_a_day(committed)
     with committed() as session, session.begin():  # a job due in an hour is not waiting
         connection = session.connection().connection.driver_connection
-        job_queue.batch_finished.configure(
+        job_queue.fan_out.configure(
             connection=connection, queue="later", schedule_in={"hours": 1}
-        ).defer(batch_id=0, state="completed")
+        ).defer(event_id=0)
 
     exposition = scrape(committed)
 

@@ -341,6 +341,12 @@ export const hi = {
 	"Stalled": "रुका हुआ",
 	"yes": "हाँ",
 	"no": "नहीं",
+	"Open tax lots": "खुले टैक्स लॉट",
+	"No open lots.": "कोई खुला लॉट नहीं।",
+	"STT paid": "STT चुकाया",
+	"Yes": "हाँ",
+	"No": "नहीं",
+	"Sold first in, first out; cost includes every charge but STT.": "पहले आया, पहले बिका (FIFO); लागत में STT के सिवा हर शुल्क शामिल है।",
 } as const satisfies Record<string, string>;
 
 export type Message = keyof typeof hi;
