@@ -149,5 +149,27 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
     expect(investor.get_by_role("heading", name="Tax: realised capital gains")).to_be_visible()
     check_page(investor, "investor-tax")
 
+    # The worker delivers the allocation to the investor's inbox; reading it clears the count.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "saras", "worker", "--no-schedule"],
+        env=bridge.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        investor.get_by_role("navigation").get_by_role("link", name="Inbox").click()
+        for _ in range(60):
+            if investor.get_by_test_id("inbox").count():
+                break
+            investor.wait_for_timeout(1000)
+            investor.reload()
+        expect(investor.get_by_test_id("inbox")).to_contain_text("RELIANCE")
+        check_page(investor, "investor-inbox")
+        investor.get_by_role("button", name="Mark all read").click()
+        expect(investor.get_by_test_id("unread")).to_have_count(0)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
     for context in (investor_ctx, admin_ctx, manager_ctx):
         context.close()

@@ -347,6 +347,10 @@ export const hi = {
 	"Yes": "हाँ",
 	"No": "नहीं",
 	"Sold first in, first out; cost includes every charge but STT.": "पहले आया, पहले बिका (FIFO); लागत में STT के सिवा हर शुल्क शामिल है।",
+	"Inbox": "इनबॉक्स",
+	"{count} unread": "{count} अपठित",
+	"Mark all read": "सब पढ़ा हुआ चिह्नित करें",
+	"Mark read": "पढ़ा हुआ चिह्नित करें",
 } as const satisfies Record<string, string>;
 
 export type Message = keyof typeof hi;
