@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 import html
 import io
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from bridge_api.analytics.gains import GainLine, Total, financial_year, rule_on
 from bridge_api.analytics.statements import Position, Statement
 from bridge_api.calendar import ist_today
 from bridge_api.db.models.ledger import CASH
-
-PAISA = Decimal("0.01")
+from bridge_api.formats import rupees
 
 _STYLE = (
     "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;"
@@ -28,21 +27,6 @@ _STYLE = (
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     "p.note{color:#555;font-size:.9rem}@media print{body{margin:0}}"
 )
-
-
-def rupees(amount: Decimal) -> str:
-    """`amount` rounded half-up to the paisa in Indian grouping: ``-₹1,23,456.78``."""
-    exact = amount.quantize(PAISA, rounding=ROUND_HALF_UP)
-    sign = "-" if exact < 0 else ""
-    whole, _, paise = f"{abs(exact):.2f}".partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return f"{sign}₹{','.join([*groups, tail])}.{paise}"
 
 
 def capital_gains_html(

@@ -7,8 +7,10 @@ import html
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bridge_api.formats import rupees
 from bridge_api.notifications.events import EventKind
 
 LANGUAGES = ("en", "hi")
@@ -104,8 +106,19 @@ def render(kind: str, data: Mapping[str, Any], *, user_id: int, language: str = 
 
 def _fill(template: str, context: Mapping[str, Any]) -> str:
     fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    return template.format_map({name: _plain(context.get(name, "")) for name in fields})
+    return template.format_map({name: _plain(context.get(name, ""), name) for name in fields})
 
 
-def _plain(value: Any) -> str:
-    return "" if value is None else str(value)
+_MONEY = {"amount": 2, "average_price": 4}
+"""Fields that hold rupees (as decimal strings), and their decimals."""
+
+
+def _plain(value: Any, name: str = "") -> str:
+    if value is None:
+        return ""
+    if name in _MONEY:
+        try:
+            return rupees(Decimal(str(value)), _MONEY[name]).removeprefix("₹")
+        except InvalidOperation:
+            return str(value)
+    return str(value)

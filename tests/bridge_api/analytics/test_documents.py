@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge_api.analytics.documents import rupees
+from bridge_api.formats import rupees
 
 
 def test_known_amounts():

@@ -13,13 +13,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge_api.analytics.documents import rupees
 from bridge_api.brokers.paper import PaperVenue
 from bridge_api.db.models import AllocationNote, User
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.execution.clocks import PaperClock
 from bridge_api.execution.engine import Engine, EngineConfig
 from bridge_api.execution.ratelimit import OrderRateLimiter, RateLimits
+from bridge_api.formats import rupees
 from bridge_api.http.app import create_app
 from bridge_api.http.deps import get_session
 from tests.bridge_api.execution.support import INVESTORS, ready_batch
