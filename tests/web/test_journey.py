@@ -162,7 +162,8 @@ def test_investor_admin_manager_investor(bridge: Bridge, browser: Browser) -> No
             if investor.get_by_test_id("inbox").count():
                 break
             investor.wait_for_timeout(1000)
-            investor.reload()
+            investor.get_by_role("navigation").get_by_role("link", name="Orders").click()
+            investor.get_by_role("navigation").get_by_role("link", name="Inbox").click()
         expect(investor.get_by_test_id("inbox")).to_contain_text("RELIANCE")
         check_page(investor, "investor-inbox")
         investor.get_by_role("button", name="Mark all read").click()
