@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import signal
+from types import FrameType
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,6 +30,10 @@ def serve(host: str, port: int) -> None:
 
     from bridge_api.http.app import create_app  # noqa: PLC0415
 
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the
+    # default action the process would die without its exit handlers, leaving an embedded
+    # PostgreSQL running. Exiting through SystemExit runs them.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(
         create_app(),
         host=host,
@@ -37,3 +43,7 @@ def serve(host: str, port: int) -> None:
         server_header=False,
         timeout_graceful_shutdown=5,  # live batch streams never end on their own
     )
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)

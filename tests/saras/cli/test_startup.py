@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 import typer
@@ -51,3 +57,36 @@ def test_a_known_failure_is_one_line_a_hint_and_its_exit_code(
 def test_a_bug_keeps_its_traceback():
     with pytest.raises(ZeroDivisionError), failures("engine run"):
         raise ZeroDivisionError("a bug")
+
+
+def test_sigterm_stops_serve_and_the_embedded_postgresql_it_started(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "saras", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    postmaster = tmp_path / "saras" / "pgdata" / "postmaster.pid"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert serve.poll() is None, serve.stderr.read() if serve.stderr else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "saras serve did not start"
+                time.sleep(0.3)
+        assert postmaster.exists()
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert not postmaster.exists()
