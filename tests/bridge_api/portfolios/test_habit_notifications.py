@@ -22,9 +22,8 @@ from bridge_api.notifications.events import EventKind
 from bridge_api.notifications.preferences import update_preferences
 from bridge_api.portfolios import sips
 from bridge_api.schedule.day import job_named
-from tests.bridge_api.batch_life import make_investors, run_batch
+from tests.bridge_api.batch_life import double_infy, make_investors, run_batch
 from tests.bridge_api.factories import auth
-from tests.bridge_api.portfolios.test_drift_and_sips import _infy_doubles
 
 
 def _job_sessions(session: Session) -> sessionmaker[Session]:
@@ -70,7 +69,7 @@ def test_the_drift_job_tells_each_investor_beyond_the_band_once_and_shows_the_pr
         headers=auth(manager),
         json={"band_points": "5", "cooldown_days": 30},
     )
-    _infy_doubles(session)
+    double_infy(session)
     sessions = _job_sessions(session)
     drift_job = job_named("drift").work
 
