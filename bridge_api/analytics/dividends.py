@@ -3,7 +3,11 @@
 One line per dividend and subscription, from the entitlements recorded when the dividend was
 posted (`corporate_actions.posting`): gross, TDS and net are the book's own exact shares of
 the account's dividend. The year is that of the payment (the day the broker credited it, which
-is when the company deducted the TDS that Form 26AS shows).
+is when the company deducted the TDS).
+
+The company pays and deducts TDS against the pooled demat's holder (the operator's PAN);
+each book's TDS is its pro-rata share of that (docs/corporate-actions.md), not a deduction on
+the investor's own PAN: it is not on the investor's Form 26AS.
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ _EN: dict[EventKind, tuple[str, str]] = {
         "{symbol} paid a dividend of ₹{per_share} a share on the {held} shares your "
         "subscriptions held on the record date {record_date}: ₹{gross} gross, ₹{tds} tax "
         "deducted at source, ₹{net} credited to your subscriptions' cash on {paid_on}.\n"
-        "The TDS is on your Form 26AS; the year's dividends are on the Tax page in Saras.",
+        "The TDS is your share of what the company deducted from the pooled account's dividend "
+        "(under the account holder's PAN); the year's dividends are on the Tax page in Saras.",
     ),
     EventKind.KITE_TOKEN_EXPIRING: (
         "Kite session ends at {expires_at}",
@@ -125,7 +126,8 @@ _HI: dict[EventKind, tuple[str, str]] = {
         "₹{net} लाभांश जमा: {symbol}",
         "{symbol} ने रिकॉर्ड तिथि {record_date} को आपके {held} शेयरों पर ₹{per_share} प्रति "
         "शेयर लाभांश दिया: सकल ₹{gross}, स्रोत पर कर (TDS) ₹{tds}, {paid_on} को ₹{net} जमा।\n"
-        "TDS आपके फ़ॉर्म 26AS में है; वर्ष के लाभांश Saras के कर पेज पर हैं।",
+        "TDS पूल्ड खाते के लाभांश से (खाताधारक के PAN पर) काटे गए कर में आपका हिस्सा है; "
+        "वर्ष के लाभांश Saras के कर पेज पर हैं।",
     ),
 }
 

@@ -1,7 +1,7 @@
 """The habits in the browser: a manager sets a smallcase's drift band and sees how many
 subscriptions drifted beyond it; an investor sees the rebalance it proposed, starts a SIP
-(refused at the field first) and pauses it, and finds no dividend on the tax page yet. The books are made directly (a batch filled at
-its limits, then INFY doubles), so no engine runs here."""
+(refused at the field first) and pauses it, and finds no dividend on the tax page yet. The
+books are made directly (a batch filled at its limits, then INFY doubles): no engine runs."""
 
 from __future__ import annotations
 

@@ -399,7 +399,7 @@ export const hi = {
 	"Cooldown (days)": "कूलडाउन (दिन)",
 	"Save band": "सीमा सहेजें",
 	"Dividends and TDS": "लाभांश और TDS",
-	"Each dividend your subscriptions received in the year (by payment date), with the tax deducted at source that your Form 26AS shows.": "वर्ष में (भुगतान तिथि के अनुसार) आपके सब्सक्रिप्शन को मिला हर लाभांश, और स्रोत पर काटा गया कर जो आपके फ़ॉर्म 26AS में दिखता है।",
+	"Each dividend your subscriptions received in the year (by payment date), with your share of the tax the company deducted at source from the pooled account (under the account holder’s PAN, so not on your own Form 26AS).": "वर्ष में (भुगतान तिथि के अनुसार) आपके सब्सक्रिप्शन को मिला हर लाभांश, और पूल्ड खाते से कंपनी द्वारा स्रोत पर काटे गए कर में आपका हिस्सा (खाताधारक के PAN पर, इसलिए आपके अपने फ़ॉर्म 26AS में नहीं)।",
 	"Download dividends CSV": "लाभांश CSV डाउनलोड करें",
 	"No dividends in FY {fy}": "वित्त वर्ष {fy} में कोई लाभांश नहीं",
 	"Gross dividends": "सकल लाभांश",
