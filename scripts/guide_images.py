@@ -26,6 +26,7 @@ USED = [
     "investor-activity-desktop",
     "investor-tax-desktop",
     "investor-sip-desktop",
+    "investor-tax-dividends-desktop",
     "manager-smallcases-desktop",
     "manager-new-batch-desktop",
     "manager-batch-preview-desktop",

@@ -1,7 +1,8 @@
 """The habits in the browser: a manager sets a smallcase's drift band and sees how many
 subscriptions drifted beyond it; an investor sees the rebalance it proposed, starts a SIP
-(refused at the field first) and pauses it, and finds no dividend on the tax page yet. The
-books are made directly (a batch filled at its limits, then INFY doubles): no engine runs."""
+(refused at the field first) and pauses it, and finds a dividend and its TDS on the tax page.
+The books are made directly (a batch filled at its limits, INFY doubling, a dividend posted):
+no engine runs."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bridge_api.http.app import create_app
 from bridge_api.http.deps import get_session, request_transaction
 from bridge_api.portfolios.drift import propose_drift_rebalances
 from tests.bridge_api.batch_life import double_infy, make_investors, run_batch
-from tests.bridge_api.factories import PASSWORD
+from tests.bridge_api.factories import PASSWORD, auth
 from tests.web.browser import check_page, new_context
 from tests.web.conftest import Bridge
 from tests.web.test_journey import APP, sign_in
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.integration
 
 
 def _drifted_books(bridge: Bridge) -> tuple[str, str, int, int]:
-    """Two investors whose Nifty-like smallcase drifted: (manager's e-mail, the first
-    investor's, the smallcase, the first investor's subscription)."""
+    """Two investors whose smallcase drifted and paid a dividend on INFY: (the manager's
+    e-mail, the first investor's, the smallcase, the first investor's subscription)."""
     session = bridge.sessions()
     app = create_app()
 
@@ -41,10 +42,29 @@ def _drifted_books(bridge: Bridge) -> tuple[str, str, int, int]:
     app.dependency_overrides[get_session] = same_session
     try:
         with TestClient(app) as client:
-            _, manager, smallcase, investors = make_investors(client, session, ["100000.00"] * 2)
+            admin, manager, smallcase, investors = make_investors(
+                client, session, ["100000.00"] * 2
+            )
             run_batch(client, session, manager, smallcase)
             double_infy(session)
             session.commit()
+            dividend = client.post(
+                "/admin/corporate-actions",
+                headers=auth(admin),
+                json={
+                    "kind": "dividend",
+                    "symbol": "INFY",
+                    "ex_date": "2026-11-26",
+                    "record_date": "2026-11-26",
+                    "per_share": "21.50",
+                },
+            ).json()["id"]
+            posted = client.post(
+                f"/admin/corporate-actions/{dividend}/post",
+                headers=auth(admin),
+                json={"posted_on": "2026-11-27", "credited": "540.00", "tds": "60.20"},
+            )
+            assert posted.status_code == 200, posted.text
         subscription = session.execute(
             select(Subscription.id).where(Subscription.user_id == investors[0].id)
         ).scalar_one()
@@ -101,5 +121,9 @@ def test_a_manager_sets_a_drift_band_and_an_investor_starts_and_pauses_a_sip(
     expect(sip.get_by_role("button", name="Resume")).to_be_visible()
     expect(sips.get_by_role("status")).to_contain_text(re.compile("SIP paused"))
     investor.get_by_role("navigation").get_by_role("link", name="Tax").click()
-    expect(investor.get_by_test_id("tds")).to_contain_text("No dividends in FY")
+    dividends = investor.get_by_test_id("dividends")
+    expect(dividends).to_contain_text("INFY")
+    expect(dividends).to_contain_text("26 Nov 2026")  # the record date
+    expect(investor.get_by_test_id("tds-total")).to_have_text("₹30.10")  # half the TDS each
+    check_page(investor, "investor-tax-dividends")
     context.close()
