@@ -48,6 +48,7 @@ from bridge_api.db.models import (
     LedgerAccount,
     LedgerKind,
     Posting,
+    Subscription,
     User,
 )
 from bridge_api.db.models.batches import OPEN_STATES
@@ -57,6 +58,7 @@ from bridge_api.ledger import lots, settlement
 from bridge_api.ledger.house import house_account
 from bridge_api.ledger.service import Leg as Posted
 from bridge_api.ledger.service import balances_of, named_account, post
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.smallcases.carry import carry_compositions
 
 EXTERNAL = "external:corporate_actions"
@@ -142,6 +144,8 @@ def post_action(
     action.credited, action.tds, action.residue = credited, tds, residue
     action.fraction_price = fraction_price
     session.flush()
+    if action.kind is ActionKind.DIVIDEND:
+        _tell_dividend(session, action, rows, accounts)
     record(
         session,
         actor=admin,
@@ -201,6 +205,50 @@ def _dividend(
     cash[external] -= credited
     legs = [Posted(a, CASH, amount) for a, amount in sorted(cash.items()) if amount]
     return rows, legs, split.residue
+
+
+def _tell_dividend(
+    session: Session, action: CorporateAction, rows: Rows, accounts: dict[int, int]
+) -> None:
+    """Tell each investor whose subscriptions held the symbol what they received (their
+    subscriptions summed), in the posting's transaction, once per action."""
+    owners = dict(
+        session.execute(
+            select(Subscription.id, Subscription.user_id).where(
+                Subscription.id.in_(list(accounts.values()))
+            )
+        ).all()
+    )
+    per_user: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for (account, _), row in rows.items():
+        if account not in accounts:
+            continue  # the house's own holding
+        mine = per_user[owners[accounts[account]]]
+        for name, field in (("held", "held"), ("gross", "gross"), ("tds", "tds"), ("net", "cash")):
+            mine[name] += Decimal(str(row[field]))
+    if not per_user:
+        return
+    notify(
+        session,
+        EventKind.DIVIDEND_CREDITED,
+        list(per_user),
+        dedupe_key=f"dividend-credited-{action.id}",
+        action=action.id,
+        symbol=action.symbol,
+        per_share=str(action.per_share),
+        record_date=action.record_date.isoformat(),
+        ex_date=action.ex_date.isoformat(),
+        paid_on=None if action.posted_on is None else action.posted_on.isoformat(),
+        per_user={
+            str(user): {
+                "held": int(got["held"]),
+                "gross": str(got["gross"]),
+                "tds": str(got["tds"]),
+                "net": str(got["net"]),
+            }
+            for user, got in sorted(per_user.items())
+        },
+    )
 
 
 def _shares(

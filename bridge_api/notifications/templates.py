@@ -55,6 +55,26 @@ _EN: dict[EventKind, tuple[str, str]] = {
         "Pay-in of ₹{amount} received",
         "We received ₹{amount} (reference {reference}); it is free cash in your account.",
     ),
+    EventKind.DRIFT_PROPOSED: (
+        "Rebalance proposed: {smallcase} drifted {points} points",
+        "Your {smallcase} subscription has drifted {points} percentage points from its target "
+        "weights ({symbol} is furthest off), beyond the manager's band of {band} points.\n"
+        "A rebalance back to the targets is proposed: accept or decline it on the "
+        "subscription's page in Saras (Portfolio, {smallcase}). Nothing trades until you accept.",
+    ),
+    EventKind.SIP_SKIPPED: (
+        "SIP skipped: {smallcase}",
+        "Your SIP of ₹{amount} into {smallcase}, due on {due_on}, did not run: {reason}.\n"
+        "Free cash was ₹{free}; the SIP needs ₹{amount}. It is next due on {next_on}.",
+    ),
+    EventKind.DIVIDEND_CREDITED: (
+        "Dividend of ₹{net} credited: {symbol}",
+        "{symbol} paid a dividend of ₹{per_share} a share on the {held} shares your "
+        "subscriptions held on the record date {record_date}: ₹{gross} gross, ₹{tds} tax "
+        "deducted at source, ₹{net} credited to your subscriptions' cash on {paid_on}.\n"
+        "The TDS is your share of what the company deducted from the pooled account's dividend "
+        "(under the account holder's PAN); the year's dividends are on the Tax page in Saras.",
+    ),
     EventKind.KITE_TOKEN_EXPIRING: (
         "Kite session ends at {expires_at}",
         "Today's Kite session ends at {expires_at}. Snapshot the day's books if needed, and "
@@ -90,6 +110,25 @@ _HI: dict[EventKind, tuple[str, str]] = {
         "₹{amount} प्राप्त हुए",
         "₹{amount} प्राप्त हुए (संदर्भ {reference}); यह आपके खाते में उपलब्ध है।",
     ),
+    EventKind.DRIFT_PROPOSED: (
+        "रीबैलेंस प्रस्तावित: {smallcase} {points} अंक खिसका",
+        "आपका {smallcase} सब्सक्रिप्शन अपने लक्ष्य भार से {points} प्रतिशत अंक खिसक गया है "
+        "({symbol} सबसे दूर), जो मैनेजर की {band} अंक की सीमा से अधिक है।\n"
+        "लक्ष्य पर लौटने का रीबैलेंस प्रस्तावित है: Saras में सब्सक्रिप्शन के पेज "
+        "(पोर्टफोलियो, {smallcase}) पर स्वीकार या अस्वीकार करें। स्वीकार करने तक कुछ नहीं होगा।",
+    ),
+    EventKind.SIP_SKIPPED: (
+        "SIP छूटी: {smallcase}",
+        "{smallcase} में ₹{amount} की आपकी SIP, जो {due_on} को देय थी, नहीं चली: {reason}।\n"
+        "मुक्त नकदी ₹{free} थी; SIP को ₹{amount} चाहिए। अगली तिथि {next_on} है।",
+    ),
+    EventKind.DIVIDEND_CREDITED: (
+        "₹{net} लाभांश जमा: {symbol}",
+        "{symbol} ने रिकॉर्ड तिथि {record_date} को आपके {held} शेयरों पर ₹{per_share} प्रति "
+        "शेयर लाभांश दिया: सकल ₹{gross}, स्रोत पर कर (TDS) ₹{tds}, {paid_on} को ₹{net} जमा।\n"
+        "TDS पूल्ड खाते के लाभांश से (खाताधारक के PAN पर) काटे गए कर में आपका हिस्सा है; "
+        "वर्ष के लाभांश Saras के कर पेज पर हैं।",
+    ),
 }
 
 
@@ -109,7 +148,15 @@ def _fill(template: str, context: Mapping[str, Any]) -> str:
     return template.format_map({name: _plain(context.get(name, ""), name) for name in fields})
 
 
-_MONEY = {"amount": 2, "average_price": 4}
+_MONEY = {
+    "amount": 2,
+    "average_price": 4,
+    "free": 2,
+    "gross": 2,
+    "tds": 2,
+    "net": 2,
+    "per_share": 4,
+}
 """Fields that hold rupees (as decimal strings), and their decimals."""
 
 

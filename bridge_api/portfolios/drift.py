@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
@@ -26,6 +26,7 @@ from bridge_api.db.models import (
     IntentKind,
     IntentStatus,
     ProposalStatus,
+    Smallcase,
     Subscription,
     SubscriptionKind,
     SubscriptionStatus,
@@ -34,6 +35,7 @@ from bridge_api.db.models import (
 from bridge_api.errors import Invalid
 from bridge_api.ledger.service import books_of, subscription_accounts
 from bridge_api.market.prices import latest_closes
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.smallcases import service as smallcases
 
 POINT = Decimal("0.01")
@@ -173,10 +175,12 @@ def report(session: Session, manager: User, smallcase_id: int, day: date) -> Dri
 def propose_drift_rebalances(session: Session, day: date) -> list[DriftProposal]:
     """Propose a rebalance to every subscription beyond its smallcase's band on `day`, unless
     one was proposed within the cooldown, one is still open, the subscription already has a
-    rebalance or an exit pending, or a newer version awaits its decision."""
+    rebalance or an exit pending, or a newer version awaits its decision. Each investor is
+    told of their proposal in the same transaction (`drift_proposed`)."""
     proposals = []
     for band in session.execute(select(DriftBand).order_by(DriftBand.smallcase_id)).scalars():
         latest = smallcases.composition(session, band.smallcase_id).version.id
+        smallcase = session.get_one(Smallcase, band.smallcase_id)
         since = day - timedelta(days=band.cooldown_days)
         for drift in drifts(session, band.smallcase_id, day):
             if drift.points <= band.band_points:
@@ -193,21 +197,39 @@ def propose_drift_rebalances(session: Session, day: date) -> list[DriftProposal]
                 status=ProposalStatus.PROPOSED,
             )
             session.add(proposal)
+            session.flush()
             proposals.append(proposal)
-    session.flush()
+            notify(
+                session,
+                EventKind.DRIFT_PROPOSED,
+                [subscription.user_id],
+                dedupe_key=f"drift-proposed-{proposal.id}",
+                proposal=proposal.id,
+                subscription_id=subscription.id,
+                smallcase=smallcase.name,
+                smallcase_id=smallcase.id,
+                points=str(drift.points),
+                symbol=drift.symbol,
+                band=str(band.band_points),
+            )
     return proposals
 
 
 def open_proposal(session: Session, subscription_id: int) -> DriftProposal | None:
-    """The subscription's drift proposal awaiting the investor, if any."""
-    return session.execute(
-        select(DriftProposal)
-        .where(
-            DriftProposal.subscription_id == subscription_id,
-            DriftProposal.status == ProposalStatus.PROPOSED,
-        )
-        .with_for_update()
-    ).scalar_one_or_none()
+    """The subscription's drift proposal awaiting the investor, if any (locked)."""
+    return session.execute(_awaiting(subscription_id).with_for_update()).scalar_one_or_none()
+
+
+def pending(session: Session, subscription_id: int) -> DriftProposal | None:
+    """The subscription's drift proposal awaiting the investor, if any, to read."""
+    return session.execute(_awaiting(subscription_id)).scalar_one_or_none()
+
+
+def _awaiting(subscription_id: int) -> Select[DriftProposal]:
+    return select(DriftProposal).where(
+        DriftProposal.subscription_id == subscription_id,
+        DriftProposal.status == ProposalStatus.PROPOSED,
+    )
 
 
 def _busy(session: Session, subscription_id: int, since: date) -> bool:

@@ -4,9 +4,9 @@ cash (a pay-in mandate is outside Saras), on NSE's calendar.
 A SIP is due on a calendar date (a weekday each week, or a day of the month, 1 to 28); it runs
 on the first session on or after that date. `run_due_sips` (the scheduler's daily call) tops
 up the subscription for each due SIP, or records why it skipped: free cash short, an exit
-pending, the subscription closed. Dues the scheduler missed are recorded as skipped, and only
-the latest runs. A paused SIP runs nothing; resumed, it is next due on its first date from the
-day it resumes.
+pending, the subscription closed, and tells the investor so (`sip_skipped`, in the same
+transaction). Dues the scheduler missed are recorded as skipped, and only the latest runs.
+A paused SIP runs nothing; resumed, it is next due on its first date from the day it resumes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bridge_api.db.models import (
     SipFrequency,
     SipRun,
     SipStatus,
+    Smallcase,
     Subscription,
     SubscriptionKind,
     User,
@@ -31,6 +32,7 @@ from bridge_api.db.models import (
 from bridge_api.db.models.ledger import CASH
 from bridge_api.errors import Conflict, DomainError, Invalid, NotFound
 from bridge_api.ledger.service import balance, check_amount, investor_account
+from bridge_api.notifications.events import EventKind, notify
 from bridge_api.portfolios import intents
 
 MONTH_DAYS = 28
@@ -137,32 +139,86 @@ def run_due_sips(session: Session, day: date) -> list[SipRun]:
         while run_day(sip.next_on) <= day:
             dates.append(sip.next_on)
             sip.next_on = first_due(sip.frequency, sip.day_of_period, sip.next_on + timedelta(1))
+        if not dates:
+            continue
+        subscription = session.get_one(Subscription, sip.subscription_id)
+        user = session.get_one(User, subscription.user_id)
+        free = balance(session, investor_account(session, user.id), CASH, Bucket.SETTLED)
         for missed in dates[:-1]:
-            runs.append(
-                _run(session, sip, missed, day, skipped=f"missed: not run on {run_day(missed)}")
+            reason = f"missed: not run on {run_day(missed)}"
+            runs.append(_run(session, sip, missed, day, skipped=reason))
+            _tell_skipped(
+                session, sip, subscription=subscription, due_on=missed, reason=reason, free=free
             )
-        if dates:
-            runs.append(_invest(session, sip, dates[-1], day))
+        runs.append(
+            _invest(
+                session,
+                sip,
+                subscription=subscription,
+                user=user,
+                due_on=dates[-1],
+                day=day,
+                free=free,
+            )
+        )
     session.flush()
     return runs
 
 
-def _invest(session: Session, sip: Sip, due_on: date, day: date) -> SipRun:
-    subscription = session.get(Subscription, sip.subscription_id)
-    assert subscription is not None
-    user = session.get(User, subscription.user_id)
-    assert user is not None
-    free = balance(session, investor_account(session, user.id), CASH, Bucket.SETTLED)
+def _invest(
+    session: Session,
+    sip: Sip,
+    *,
+    subscription: Subscription,
+    user: User,
+    due_on: date,
+    day: date,
+    free: Decimal,
+) -> SipRun:
+    reason = None
     if free < sip.amount:
-        return _run(session, sip, due_on, day, skipped=f"cash short: free {free}, SIP {sip.amount}")
-    try:
-        with session.begin_nested():
-            intent = intents.topup(
-                session, user, subscription_id=sip.subscription_id, amount=sip.amount, on=day
-            )
-    except DomainError as error:
-        return _run(session, sip, due_on, day, skipped=str(error)[:200])
+        reason = f"cash short: free {free}, SIP {sip.amount}"
+    else:
+        try:
+            with session.begin_nested():
+                intent = intents.topup(
+                    session, user, subscription_id=sip.subscription_id, amount=sip.amount, on=day
+                )
+        except DomainError as error:
+            reason = str(error)[:200]
+    if reason is not None:
+        _tell_skipped(
+            session, sip, subscription=subscription, due_on=due_on, reason=reason, free=free
+        )
+        return _run(session, sip, due_on, day, skipped=reason)
     return _run(session, sip, due_on, day, intent_id=intent.id)
+
+
+def _tell_skipped(
+    session: Session,
+    sip: Sip,
+    *,
+    subscription: Subscription,
+    due_on: date,
+    reason: str,
+    free: Decimal,
+) -> None:
+    """Tell the investor a due SIP did not run, why, and their free cash against its amount."""
+    smallcase = session.get(Smallcase, subscription.smallcase_id)
+    notify(
+        session,
+        EventKind.SIP_SKIPPED,
+        [subscription.user_id],
+        dedupe_key=f"sip-skipped-{sip.id}-{due_on.isoformat()}",
+        sip=sip.id,
+        subscription_id=subscription.id,
+        smallcase=smallcase.name if smallcase else f"subscription {subscription.id}",
+        amount=str(sip.amount),
+        free=str(free),
+        reason="free cash short" if reason.startswith("cash short") else reason,
+        due_on=due_on.isoformat(),
+        next_on=run_day(sip.next_on).isoformat(),
+    )
 
 
 def _run(

@@ -13,6 +13,7 @@ from allocator import plan
 from bridge_api.batches import closing
 from bridge_api.db.models import (
     Balance,
+    Bar,
     BatchOrder,
     LedgerAccount,
     LedgerKind,
@@ -21,6 +22,7 @@ from bridge_api.db.models import (
     SliceStatus,
 )
 from bridge_api.execution import allocation, fills, planning
+from bridge_api.market.prices import latest_closes
 from tests.bridge_api.factories import auth, make_user, pay_in, published_smallcase
 
 DAY = date(2026, 11, 25)
@@ -109,3 +111,26 @@ def market_balances(session: Session) -> dict[str, Decimal]:
         .group_by(Balance.asset)
     ).all()
     return dict(rows)
+
+
+MOVED = date(2026, 11, 26)
+
+
+def double_infy(session: Session) -> None:
+    """INFY closes at twice its last close on `MOVED` (the others unchanged): every book
+    holding the batch's weights drifts."""
+    closes = latest_closes(session, ["INFY", "TCS", "HDFCBANK"], before=MOVED)
+    for symbol, close in closes.items():
+        price = close * 2 if symbol == "INFY" else close
+        session.add(
+            Bar(
+                symbol=symbol,
+                day=MOVED,
+                open=price,
+                high=price,
+                low=price,
+                close=price,
+                volume=10**6,
+            )
+        )
+    session.flush()

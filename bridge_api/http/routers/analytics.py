@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
-from bridge_api.analytics import documents, gains, report, statements
+from bridge_api.analytics import dividends, documents, gains, report, statements
 from bridge_api.analytics.report import Analytics
 from bridge_api.calendar import ist_today
 from bridge_api.http.deps import CurrentUser, Manager, SessionDep
@@ -17,6 +17,8 @@ from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.analytics import (
     AnalyticsOut,
     CapitalGainsOut,
+    DividendLineOut,
+    DividendTotalsOut,
     DrawdownOut,
     GainLineOut,
     GainTotalOut,
@@ -29,6 +31,7 @@ from bridge_api.http.schemas.analytics import (
     SpreadOut,
     StatementLineOut,
     StatementOut,
+    TdsOut,
     TrackingOut,
     WeightOut,
 )
@@ -101,6 +104,52 @@ def capital_gains(
             GainTotalOut(section=t.section, rate=t.rate, rule_from=t.rule_from, gain=t.gain)
             for t in gains.totals(found)
         ],
+    )
+
+
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}
+}
+
+
+@router.get("/tds", response_model=TdsOut, responses=_CSV)
+def tds(
+    user: CurrentUser,
+    session: SessionDep,
+    fy: Annotated[int, Query(description="The financial year's first year: 2025 for 2025-26.")],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> TdsOut | Response:
+    """The signed-in investor's dividends paid in a financial year, per subscription: gross,
+    TDS deducted and net, with the ex, record and payment dates, and the year's totals; as
+    JSON or CSV."""
+    found = dividends.lines(session, user, fy)
+    if format == "csv":
+        return Response(
+            dividends.to_csv(found),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="tds-{fy}.csv"'},
+        )
+    total = dividends.totals(found)
+    return TdsOut(
+        financial_year=f"{fy}-{(fy + 1) % 100:02d}",
+        lines=[
+            DividendLineOut(
+                action_id=d.action_id,
+                subscription_id=d.subscription_id,
+                smallcase=d.smallcase,
+                symbol=d.symbol,
+                held=d.held,
+                per_share=d.per_share,
+                ex_date=d.ex_date,
+                record_date=d.record_date,
+                paid_on=d.paid_on,
+                gross=d.gross,
+                tds=d.tds,
+                net=d.net,
+            )
+            for d in found
+        ],
+        totals=DividendTotalsOut(gross=total.gross, tds=total.tds, net=total.net),
     )
 
 

@@ -7,18 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge_api.calendar import ist_today
-from bridge_api.db.models import Sip, SipRun, Subscription, User
+from bridge_api.db.models import DriftBand, Sip, SipRun, Subscription, User
 from bridge_api.http.deps import CurrentUser, Manager, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.habits import (
     DriftBandIn,
     DriftOut,
+    DriftProposalOut,
     DriftReportOut,
     SipIn,
     SipOut,
     SipRunOut,
 )
-from bridge_api.portfolios import drift, sips
+from bridge_api.portfolios import drift, intents, sips
 
 router = APIRouter(tags=["habits"])
 
@@ -57,6 +58,27 @@ def set_drift_band(
 def drift_report(smallcase_id: IdPath, manager: Manager, session: SessionDep) -> DriftReportOut:
     """How many subscriptions have drifted beyond the band, at the last closes."""
     return _report(session, manager, smallcase_id)
+
+
+@router.get("/subscriptions/{subscription_id}/drift-proposal")
+def drift_proposal(
+    subscription_id: IdPath, user: CurrentUser, session: SessionDep
+) -> DriftProposalOut | None:
+    """The rebalance the drift band proposed to the investor's own subscription and that
+    awaits their decision, or null."""
+    subscription = intents.own_subscription(session, user, subscription_id)
+    proposal = drift.pending(session, subscription.id)
+    if proposal is None:
+        return None
+    band = session.get(DriftBand, subscription.smallcase_id) if subscription.smallcase_id else None
+    return DriftProposalOut(
+        id=proposal.id,
+        subscription_id=proposal.subscription_id,
+        day=proposal.day,
+        drift_points=proposal.drift_points,
+        symbol=proposal.symbol,
+        band_points=None if band is None else band.band_points,
+    )
 
 
 def _sip(session: Session, sip: Sip) -> SipOut:

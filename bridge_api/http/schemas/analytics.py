@@ -131,6 +131,39 @@ class CapitalGainsOut(BaseModel):
     totals: list[GainTotalOut]
 
 
+class DividendLineOut(BaseModel):
+    """One dividend received in one subscription: its exact share of the account's dividend."""
+
+    action_id: int
+    subscription_id: int
+    smallcase: str | None
+    symbol: str
+    held: int = Field(description="Shares the subscription held on the record date")
+    per_share: DecimalString
+    ex_date: date
+    record_date: date
+    paid_on: date = Field(description="The day the broker credited it (the payment date)")
+    gross: Rupees
+    tds: Rupees = Field(description="Tax deducted at source (s.194)")
+    net: Rupees
+
+
+class DividendTotalsOut(BaseModel):
+    """The year's gross, TDS and net (gross less TDS)."""
+
+    gross: Rupees
+    tds: Rupees
+    net: Rupees
+
+
+class TdsOut(BaseModel):
+    """Dividends paid in a financial year (April to March) and the TDS deducted from them."""
+
+    financial_year: str
+    lines: list[DividendLineOut]
+    totals: DividendTotalsOut
+
+
 class PositionOut(BaseModel):
     """A book's cash (both buckets) and shares at one end of the month, and their value at
     the last closes on or before it."""

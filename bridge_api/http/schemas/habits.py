@@ -38,6 +38,18 @@ class DriftReportOut(BaseModel):
     worst: list[DriftOut]
 
 
+class DriftProposalOut(BaseModel):
+    """A rebalance proposed to the investor because the subscription drifted beyond its band;
+    accepted or declined through ``POST /subscriptions/{id}/rebalance``."""
+
+    id: int
+    subscription_id: int
+    day: date
+    drift_points: DecimalString
+    symbol: str = Field(description="The symbol furthest from its target weight")
+    band_points: DecimalString | None
+
+
 class SipIn(BaseModel):
     """A weekly SIP (day 0 Monday to 4 Friday) or a monthly one (day 1 to 28)."""
 

@@ -272,6 +272,9 @@ def test_preferences_show_defaults_change_per_channel_and_never_show_the_secret(
         "rebalance_available",
         "kyc_decided",
         "payin_received",
+        "drift_proposed",
+        "sip_skipped",
+        "dividend_credited",
     }
     assert all(all(c.values()) for c in defaults["channels"].values())
     assert changed.status_code == 200, changed.text

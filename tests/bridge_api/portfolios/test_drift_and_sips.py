@@ -10,7 +10,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bridge_api.db.models import (
-    Bar,
     DriftProposal,
     Intent,
     IntentKind,
@@ -19,30 +18,9 @@ from bridge_api.db.models import (
     SipFrequency,
     Subscription,
 )
-from bridge_api.market.prices import latest_closes
 from bridge_api.portfolios import drift, sips
-from tests.bridge_api.batch_life import make_investors, run_batch
+from tests.bridge_api.batch_life import double_infy, make_investors, run_batch
 from tests.bridge_api.factories import auth
-
-MOVED = date(2026, 11, 26)
-
-
-def _infy_doubles(session) -> None:
-    closes = latest_closes(session, ["INFY", "TCS", "HDFCBANK"], before=MOVED)
-    for symbol, close in closes.items():
-        price = close * 2 if symbol == "INFY" else close
-        session.add(
-            Bar(
-                symbol=symbol,
-                day=MOVED,
-                open=price,
-                high=price,
-                low=price,
-                close=price,
-                volume=10**6,
-            )
-        )
-    session.flush()
 
 
 def test_a_drifted_subscription_is_proposed_a_rebalance_once_and_accepting_it_trades(
@@ -57,7 +35,7 @@ def test_a_drifted_subscription_is_proposed_a_rebalance_once_and_accepting_it_tr
     )
     assert band.status_code == 200, band.text
     assert band.json()["drifted"] == 0
-    _infy_doubles(session)
+    double_infy(session)
 
     first = drift.propose_drift_rebalances(session, date(2026, 11, 27))
     again = drift.propose_drift_rebalances(session, date(2026, 11, 30))

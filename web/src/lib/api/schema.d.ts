@@ -639,6 +639,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/tds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tds
+         * @description The signed-in investor's dividends paid in a financial year, per subscription: gross,
+         *     TDS deducted and net, with the ex, record and payment dates, and the year's totals; as
+         *     JSON or CSV.
+         */
+        get: operations["tds_analytics_tds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/batches": {
         parameters: {
             query?: never;
@@ -1505,6 +1527,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subscriptions/{subscription_id}/drift-proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Drift Proposal
+         * @description The rebalance the drift band proposed to the investor's own subscription and that
+         *     awaits their decision, or null.
+         */
+        get: operations["drift_proposal_subscriptions__subscription_id__drift_proposal_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions/{subscription_id}/exit": {
         parameters: {
             query?: never;
@@ -2109,6 +2152,83 @@ export interface components {
             user_id: number;
         };
         /**
+         * DividendLineOut
+         * @description One dividend received in one subscription: its exact share of the account's dividend.
+         */
+        DividendLineOut: {
+            /** Action Id */
+            action_id: number;
+            /**
+             * Ex Date
+             * Format: date
+             */
+            ex_date: string;
+            /**
+             * Gross
+             * @example 1520.35
+             */
+            gross: string;
+            /**
+             * Held
+             * @description Shares the subscription held on the record date
+             */
+            held: number;
+            /**
+             * Net
+             * @example 1520.35
+             */
+            net: string;
+            /**
+             * Paid On
+             * Format: date
+             * @description The day the broker credited it (the payment date)
+             */
+            paid_on: string;
+            /**
+             * Per Share
+             * @example 1520.35
+             */
+            per_share: string;
+            /**
+             * Record Date
+             * Format: date
+             */
+            record_date: string;
+            /** Smallcase */
+            smallcase: string | null;
+            /** Subscription Id */
+            subscription_id: number;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Tds
+             * @description Tax deducted at source (s.194)
+             * @example 1520.35
+             */
+            tds: string;
+        };
+        /**
+         * DividendTotalsOut
+         * @description The year's gross, TDS and net (gross less TDS).
+         */
+        DividendTotalsOut: {
+            /**
+             * Gross
+             * @example 1520.35
+             */
+            gross: string;
+            /**
+             * Net
+             * @example 1520.35
+             */
+            net: string;
+            /**
+             * Tds
+             * @example 1520.35
+             */
+            tds: string;
+        };
+        /**
          * DrawdownOut
          * @description The deepest fall of the time-weighted index, and its dates.
          */
@@ -2148,6 +2268,34 @@ export interface components {
             /** Subscription Id */
             subscription_id: number;
             /** Symbol */
+            symbol: string;
+        };
+        /**
+         * DriftProposalOut
+         * @description A rebalance proposed to the investor because the subscription drifted beyond its band;
+         *     accepted or declined through ``POST /subscriptions/{id}/rebalance``.
+         */
+        DriftProposalOut: {
+            /** Band Points */
+            band_points: string | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Drift Points
+             * @example 1520.35
+             */
+            drift_points: string;
+            /** Id */
+            id: number;
+            /** Subscription Id */
+            subscription_id: number;
+            /**
+             * Symbol
+             * @description The symbol furthest from its target weight
+             */
             symbol: string;
         };
         /**
@@ -3721,6 +3869,17 @@ export interface components {
             symbol: string;
             /** Target */
             target: number;
+        };
+        /**
+         * TdsOut
+         * @description Dividends paid in a financial year (April to March) and the TDS deducted from them.
+         */
+        TdsOut: {
+            /** Financial Year */
+            financial_year: string;
+            /** Lines */
+            lines: components["schemas"]["DividendLineOut"][];
+            totals: components["schemas"]["DividendTotalsOut"];
         };
         /**
          * TokensOut
@@ -7221,6 +7380,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnalyticsOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tds_analytics_tds_get: {
+        parameters: {
+            query: {
+                /** @description The financial year's first year: 2025 for 2025-26. */
+                fy: number;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON or CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TdsOut"];
+                    "text/csv": unknown;
                 };
             };
             /** @description Bad request */
@@ -11977,6 +12242,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SmallcaseSummary"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    drift_proposal_subscriptions__subscription_id__drift_proposal_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftProposalOut"] | null;
                 };
             };
             /** @description Bad request */
