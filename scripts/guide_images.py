@@ -19,6 +19,9 @@ USED = [
     "investor-kyc-form-desktop",
     "investor-discover-desktop",
     "investor-smallcase-desktop",
+    "investor-smallcase-history-desktop",
+    "investor-smallcase-hindi-phone",
+    "investor-settings-webhook-desktop",
     "investor-orders-pending-desktop",
     "investor-portfolio-desktop",
     "investor-portfolio-phone",
@@ -26,6 +29,8 @@ USED = [
     "investor-activity-desktop",
     "investor-tax-desktop",
     "manager-smallcases-desktop",
+    "manager-smallcases-drafts-desktop",
+    "manager-settings-desktop",
     "manager-new-batch-desktop",
     "manager-batch-preview-desktop",
     "manager-batch-done-desktop",
@@ -33,6 +38,7 @@ USED = [
     "admin-overview-desktop",
     "admin-kyc-queue-desktop",
     "admin-cash-desktop",
+    "admin-settings-desktop",
     "refused-desktop",
 ]
 

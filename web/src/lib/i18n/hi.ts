@@ -349,7 +349,7 @@ export const hi = {
 	"{count} unread": "{count} अपठित",
 	"Mark all read": "सब पढ़ा हुआ चिह्नित करें",
 	"Mark read": "पढ़ा हुआ चिह्नित करें",
-	"History": "इतिहास",
+	"Past performance": "पिछला प्रदर्शन",
 	"Period": "अवधि",
 	"1Y": "1 वर्ष",
 	"3Y": "3 वर्ष",
