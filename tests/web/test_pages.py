@@ -87,6 +87,8 @@ def test_a_manager_finds_drafts_and_archived_smallcases(bridge: Bridge, browser:
     expect(listed.get_by_role("link", name="New batch")).to_have_count(0)
     listed.get_by_role("link", name=retired_name).click()
     expect(page.get_by_role("heading", name=retired_name)).to_be_visible()
+    expect(page.get_by_test_id("history-chart").locator("canvas")).to_be_visible()
+    check_page(page, "manager-smallcase-archived")
     context.close()
 
 
