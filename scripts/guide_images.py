@@ -19,6 +19,9 @@ USED = [
     "investor-kyc-form-desktop",
     "investor-discover-desktop",
     "investor-smallcase-desktop",
+    "investor-smallcase-history-desktop",
+    "investor-smallcase-hindi-phone",
+    "investor-settings-webhook-desktop",
     "investor-orders-pending-desktop",
     "investor-portfolio-desktop",
     "investor-portfolio-phone",
@@ -28,6 +31,8 @@ USED = [
     "investor-sip-desktop",
     "investor-tax-dividends-desktop",
     "manager-smallcases-desktop",
+    "manager-smallcases-drafts-desktop",
+    "manager-settings-desktop",
     "manager-new-batch-desktop",
     "manager-batch-preview-desktop",
     "manager-batch-done-desktop",
@@ -36,6 +41,7 @@ USED = [
     "admin-overview-desktop",
     "admin-kyc-queue-desktop",
     "admin-cash-desktop",
+    "admin-settings-desktop",
     "refused-desktop",
 ]
 

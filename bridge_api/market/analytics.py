@@ -21,6 +21,7 @@ from bridge_api.db.models import Bar
 
 TRADING_DAYS = 252
 _FOUR = Decimal("0.0001")
+_LARGEST = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ def basket_stats(session: Session, weights: Mapping[str, Decimal]) -> BasketStat
     basket = np.array([float(weights[s]) for s in symbols]) @ returns
     annual_return = (1 + basket.mean()) ** TRADING_DAYS - 1
     volatility = basket.std(ddof=1) * np.sqrt(TRADING_DAYS)
+    if not abs(annual_return) < _LARGEST or not volatility < _LARGEST:
+        return None  # a few wild days compound past anything worth showing (or past Decimal's)
     return BasketStats(
         expected_annual_return=Decimal(str(annual_return)).quantize(_FOUR),
         annual_volatility=Decimal(str(volatility)).quantize(_FOUR),

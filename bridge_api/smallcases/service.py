@@ -223,6 +223,18 @@ def published(session: Session) -> list[Smallcase]:
     )
 
 
+def managed(
+    session: Session, manager: User, status: SmallcaseStatus | None = None
+) -> list[Smallcase]:
+    """A manager's own smallcases (an admin's: all), of `status` or any, by name."""
+    query = select(Smallcase).order_by(Smallcase.name)
+    if manager.role is not Role.ADMIN:
+        query = query.where(Smallcase.manager_id == manager.id)
+    if status is not None:
+        query = query.where(Smallcase.status == status)
+    return list(session.execute(query).scalars())
+
+
 def _check(session: Session, constituents: Sequence[Weighted]) -> None:
     symbols = {c.symbol for c in constituents}
     known = set(

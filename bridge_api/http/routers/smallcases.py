@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Smallcase, SmallcaseStatus
@@ -12,6 +13,8 @@ from bridge_api.http.deps import CurrentUser, Manager, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.smallcases import (
     ConstituentOut,
+    ManagedSmallcaseOut,
+    SmallcaseHistoryOut,
     SmallcaseIn,
     SmallcaseOut,
     SmallcaseSummary,
@@ -21,6 +24,7 @@ from bridge_api.http.schemas.smallcases import (
     VersionIn,
     VersionOut,
 )
+from bridge_api.market.basket_history import Period, basket_history
 from bridge_api.portfolios import views
 from bridge_api.smallcases import service
 
@@ -131,6 +135,57 @@ def published(user: CurrentUser, session: SessionDep) -> list[SmallcaseSummary]:
             )
         )
     return summaries
+
+
+@router.get("/smallcases/mine")
+def mine(
+    manager: Manager,
+    session: SessionDep,
+    status: Annotated[SmallcaseStatus | None, Query(description="Only this status.")] = None,
+) -> list[ManagedSmallcaseOut]:
+    """The signed-in manager's smallcases of every status (an admin's: everyone's), by name."""
+    out = []
+    for smallcase in service.managed(session, manager, status):
+        latest = service.composition(session, smallcase.id)
+        out.append(
+            ManagedSmallcaseOut(
+                id=smallcase.id,
+                name=smallcase.name,
+                description=smallcase.description,
+                status=smallcase.status,
+                manager_id=smallcase.manager_id,
+                created_at=smallcase.created_at,
+                version=latest.version.number,
+                constituents=len(latest.weights),
+                minimum_investment=service.minimum_investment(session, latest.fractions()),
+            )
+        )
+    return out
+
+
+@router.get("/smallcases/{smallcase_id}/history")
+def history(
+    smallcase_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    period: Annotated[Period, Query(description="Counted back from the last bar.")] = "all",
+) -> SmallcaseHistoryOut:
+    """What ₹100 bought at the period's first close became each day: in the latest version's
+    weights, held without rebalancing, and in equal weights of the same stocks (empty lists
+    when the bars do not cover every stock on two days). Readable like the smallcase."""
+    smallcase = service.visible(session, user, smallcase_id)
+    latest = service.composition(session, smallcase.id)
+    found = basket_history(session, latest.fractions(), period)
+    return SmallcaseHistoryOut(
+        smallcase_id=smallcase.id,
+        version=latest.version.number,
+        basis="the latest version's weights, bought at the first close and held",
+        period=period,
+        periods=found.periods if found else ["all"],
+        days=found.days if found else [],
+        model=found.model if found else [],
+        equal_weight=found.equal_weight if found else [],
+    )
 
 
 @router.get("/smallcase/{smallcase_id}/subscribers")

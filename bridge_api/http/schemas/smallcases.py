@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +90,27 @@ class SmallcaseSummary(BaseModel):
     version: int
     constituents: int
     minimum_investment: Rupees | None
+
+
+class ManagedSmallcaseOut(SmallcaseSummary):
+    """A line of a manager's own list: any status."""
+
+    status: SmallcaseStatus
+    manager_id: int
+    created_at: datetime
+
+
+class SmallcaseHistoryOut(BaseModel):
+    """What ₹100 became in the latest version's weights and in equal weights, per day."""
+
+    smallcase_id: int
+    version: int
+    basis: str
+    period: Literal["1y", "3y", "all"]
+    periods: list[Literal["1y", "3y", "all"]]
+    days: list[date]
+    model: list[Rupees]
+    equal_weight: list[Rupees]
 
 
 class SubscriberOut(BaseModel):

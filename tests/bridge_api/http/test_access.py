@@ -84,6 +84,8 @@ def _refusals(w: World):
         ("POST", f"/smallcase/{sc}/archive", None, w.other_manager, {403}),
         ("GET", f"/smallcase/{sc}", None, None, {401}),
         ("GET", "/smallcases", None, None, {401}),
+        ("GET", "/smallcases/mine", None, w.owner, {403}),
+        ("GET", f"/smallcases/{sc}/history", None, None, {401}),
         (
             "POST",
             "/cash/payin",

@@ -1527,6 +1527,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/smallcases/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mine
+         * @description The signed-in manager's smallcases of every status (an admin's: everyone's), by name.
+         */
+        get: operations["mine_smallcases_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smallcases/{smallcase_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History
+         * @description What ₹100 bought at the period's first close became each day: in the latest version's
+         *     weights, held without rebalancing, and in equal weights of the same stocks (empty lists
+         *     when the bars do not cover every stock on two days). Readable like the smallcase.
+         */
+        get: operations["history_smallcases__smallcase_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions/{subscription_id}/drift-proposal": {
         parameters: {
             query?: never;
@@ -2933,6 +2975,32 @@ export interface components {
             symbol: string;
         };
         /**
+         * ManagedSmallcaseOut
+         * @description A line of a manager's own list: any status.
+         */
+        ManagedSmallcaseOut: {
+            /** Constituents */
+            constituents: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Manager Id */
+            manager_id: number;
+            /** Minimum Investment */
+            minimum_investment: string | null;
+            /** Name */
+            name: string;
+            status: components["schemas"]["SmallcaseStatus"];
+            /** Version */
+            version: number;
+        };
+        /**
          * MovementOut
          * @description One posting to one of the user's own books.
          */
@@ -3569,6 +3637,31 @@ export interface components {
             status: string;
             /** Tag */
             tag: string;
+        };
+        /**
+         * SmallcaseHistoryOut
+         * @description What ₹100 became in the latest version's weights and in equal weights, per day.
+         */
+        SmallcaseHistoryOut: {
+            /** Basis */
+            basis: string;
+            /** Days */
+            days: string[];
+            /** Equal Weight */
+            equal_weight: string[];
+            /** Model */
+            model: string[];
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "1y" | "3y" | "all";
+            /** Periods */
+            periods: ("1y" | "3y" | "all")[];
+            /** Smallcase Id */
+            smallcase_id: number;
+            /** Version */
+            version: number;
         };
         /**
          * SmallcaseIn
@@ -12242,6 +12335,216 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SmallcaseSummary"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mine_smallcases_mine_get: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["SmallcaseStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedSmallcaseOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    history_smallcases__smallcase_id__history_get: {
+        parameters: {
+            query?: {
+                /** @description Counted back from the last bar. */
+                period?: "1y" | "3y" | "all";
+            };
+            header?: never;
+            path: {
+                smallcase_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmallcaseHistoryOut"];
                 };
             };
             /** @description Bad request */
