@@ -173,6 +173,18 @@ def _engine_window(session: Session, day: date) -> str:
     return f"no engine running with {ready} batches ready: the operator was alerted"
 
 
+@_in_transaction
+def _session_pruning(session: Session, day: date) -> str:
+    from bridge_api.users.sessions import prune  # noqa: PLC0415
+
+    retention = timedelta(days=get_settings().session_retention_days)
+    pruned = prune(session, datetime.now(UTC), retention)
+    return (
+        f"deleted {pruned.sessions} sign-in sessions and {pruned.refresh_tokens} refresh tokens "
+        f"past {retention.days} days"
+    )
+
+
 def _snapshot(sessions: sessionmaker[Session], day: date) -> str:
     from bridge_api.brokers.kite.account import kite_broker  # noqa: PLC0415
 
@@ -228,6 +240,16 @@ def _backup(sessions: sessionmaker[Session], day: date) -> str:
 
 _LATE_EVENING = timedelta(hours=10)
 JOBS: tuple[Job, ...] = (
+    Job(
+        name="session_pruning",
+        at=time(4, 0),
+        on="days",
+        window=timedelta(hours=20),
+        when_missed="catch_up",
+        covers_earlier=True,
+        work=_session_pruning,
+        summary="sign-in sessions and refresh tokens deleted a retention after they end",
+    ),
     Job(
         name="kite_token_reminder",
         at=time(5, 0),

@@ -25,6 +25,7 @@ def test_the_day_has_every_job_the_operator_needs_in_the_order_of_the_day():
     names = [job.name for job in JOBS]
 
     assert names == [
+        "session_pruning",
         "kite_token_reminder",
         "instrument_sync",
         "settlement",
