@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 7
+    session_retention_days: int = Field(default=30, ge=1)
+    """How long after a sign-in session ended, or its last refresh token expired, the day's
+    `session_pruning` keeps its rows (``SARAS_SESSION_RETENTION_DAYS``)."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
     web_dir: Path = REPOSITORY / "web"
     """The web app's sources; the bridge serves its build (``web/build``) under ``/app/``."""

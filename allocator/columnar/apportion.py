@@ -3,7 +3,8 @@
 Only the parties whose remainder ties at the cut are ranked by ``sha256(seed:name)``, and a
 `TieBreaker` hashes each party at most once however many splits it serves (an order's shares,
 values and every charge component share one seed). A split where every remainder is equal
-hashes every party once, about half a microsecond each.
+hashes every party once, about a third of a microsecond each (the messages are built in one
+numpy buffer; the hashing is a tight loop over CPython's own SHA-256).
 
 `split_array` works party by party. `split_grouped` takes weights as a small table of values
 and each party's row in it (`Grouped`): the parts and remainders are worked out per row, handed
@@ -27,6 +28,13 @@ IntpArray = npt.NDArray[np.intp]
 
 _INT64_LIMIT = 2**63
 
+try:
+    # CPython's own SHA-256 (hashlib's fallback when OpenSSL lacks it): on a short message it
+    # costs about 0.3 µs against OpenSSL's 0.4-0.5 µs, which set up a context per hash.
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - Python 3.12 renamed it; the digests are the same
+    _sha256 = hashlib.sha256
+
 
 class TieBreaker:
     """Ranks parties by ``sha256(seed + ":" + name)``, hashing each party at most once.
@@ -38,21 +46,26 @@ class TieBreaker:
     def __init__(
         self, seed: str, names: npt.NDArray[np.str_], index: npt.NDArray[np.integer] | None = None
     ) -> None:
-        self._base = hashlib.sha256(f"{seed}:".encode())
+        self._seed = f"{seed}:".encode()
         self._names = names
         self._index = index
         size = names.size if index is None else index.size
         self._prefix = np.zeros(size, dtype=np.uint64)
         self._known = np.zeros(size, dtype=bool)
 
-    def _digests(self, positions: IntpArray) -> list[bytes]:
+    def _messages(self, positions: IntpArray) -> list[bytes]:
         where = positions if self._index is None else self._index[positions]
-        digests = []
-        for name in self._names[where].tolist():
-            hasher = self._base.copy()
-            hasher.update(name.encode())
-            digests.append(hasher.digest())
-        return digests
+        return messages(self._seed, self._names[where])
+
+    def _prefixes(self, positions: IntpArray) -> npt.NDArray[np.uint64]:
+        """The first eight bytes of each party's digest, as big-endian integers."""
+        digests = bytearray()  # appending beats joining a list of a million digests
+        for message in self._messages(positions):
+            digests += _sha256(message).digest()
+        prefixes: npt.NDArray[np.uint64] = np.frombuffer(digests, dtype=">u8")[::4].astype(
+            np.uint64
+        )
+        return prefixes
 
     def smallest(self, positions: IntpArray, count: int) -> IntpArray:
         """The `count` parties among `positions` with the smallest hashes, exactly.
@@ -62,18 +75,35 @@ class TieBreaker:
         """
         missing = positions[~self._known[positions]]
         if missing.size:
-            joined = b"".join(self._digests(missing))
-            self._prefix[missing] = np.frombuffer(joined, dtype=">u8").reshape(-1, 4)[:, 0]
+            self._prefix[missing] = self._prefixes(missing)
             self._known[missing] = True
         prefixes = self._prefix[positions]
         boundary = np.partition(prefixes, count - 1)[count - 1]
         below = positions[prefixes < boundary]
         at = positions[prefixes == boundary]
         if below.size + at.size > count:
-            digests = self._digests(at)
+            digests = [_sha256(message).digest() for message in self._messages(at)]
             order = sorted(range(at.size), key=digests.__getitem__)[: count - below.size]
             at = at[np.asarray(order, dtype=np.intp)]
         return np.concatenate((below, at))
+
+
+def messages(prefix: bytes, names: npt.NDArray[np.str_]) -> list[bytes]:
+    """``prefix + name.encode()`` for each name, built in one numpy buffer when all are ASCII.
+
+    A numpy string array holds each name as fixed-width code points padded with NULs (a name's
+    own trailing NULs are lost on the way in), so ASCII names become bytes by narrowing each
+    code point to a byte; reading the rows back as fixed-width bytes drops the padding again.
+    """
+    width = names.dtype.itemsize // 4
+    codes = np.ascontiguousarray(names, dtype=f"=U{max(width, 1)}").view(np.uint32)
+    if names.size == 0 or width == 0 or int(codes.max()) >= 128:
+        return [prefix + name.encode() for name in names.tolist()]
+    buffer = np.empty((names.size, len(prefix) + width), dtype=np.uint8)
+    buffer[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    buffer[:, len(prefix) :] = codes.reshape(names.size, width)
+    encoded: list[bytes] = buffer.view(f"S{len(prefix) + width}").ravel().tolist()
+    return encoded
 
 
 def split_array(total: int, weights: Int64Array, ties: TieBreaker) -> Int64Array:

@@ -49,6 +49,7 @@ from bridge_api.market.loader import holds_synthetic_sample, load_bars, load_ins
 from bridge_api.portfolios import intents
 from bridge_api.portfolios.cash import payin
 from bridge_api.smallcases import service as smallcases
+from bridge_api.users.pans import synthetic_pan
 from bridge_api.users.security import hash_password
 from bridge_api.users.service import add_user
 
@@ -226,7 +227,7 @@ def _setup(
             role=Role.INVESTOR,
             password_hash=secret,
             kyc=KycStatus.VERIFIED,
-            pan=f"ABCPE{n % 10000:04d}F",
+            pan=synthetic_pan(n),
         )
         amount = (spec.amount * (1 + Decimal(n % 7) / 10)).quantize(Decimal("0.01"))
         payin(session, admin, user_id=user.id, amount=amount, reference="backtest", on=first_day)

@@ -14,6 +14,7 @@ from bridge_api.db.models import KycStatus, Role, Smallcase, SmallcaseStatus, Us
 from bridge_api.market.loader import load_bars, load_instruments
 from bridge_api.portfolios.cash import payin
 from bridge_api.smallcases import service as smallcases
+from bridge_api.users.pans import synthetic_pan
 from bridge_api.users.security import hash_password
 from bridge_api.users.service import add_user
 
@@ -85,7 +86,7 @@ def seed_demo(session: Session, *, paid_on: date | None = None) -> list[str]:
             role=Role.INVESTOR,
             password_hash=password_hash,
             kyc=KycStatus.VERIFIED,
-            pan=f"ABCPE{len(made):04d}F",
+            pan=synthetic_pan(len(made)),
             date_of_birth=date(1988, 4, 1),
         )
         payin(

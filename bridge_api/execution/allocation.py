@@ -21,6 +21,7 @@ from allocator import Fill, Side, Trade
 from allocator.charges import COMPONENTS
 from allocator.checks import positive_paise
 from allocator.columnar.fills import ColumnarAllocation, allocate_columnar
+from allocator.errors import InvalidInput
 from allocator.money import average_price, to_paise
 from bridge_api.batches import events
 from bridge_api.batches.states import move_order, move_slice
@@ -63,7 +64,8 @@ def finalize_order(
 ) -> ColumnarAllocation | None:
     """Allocate a final order's trades once and post them; None if it was already allocated.
 
-    `charges` (components) default to what the order's trades add to the day's contract note
+    `charges` (components: at least one, or `InvalidInput`; a "total" beside them is ignored)
+    default to what the order's trades add to the day's contract note
     (`ledger.day_charges`), the DP charge only if no earlier sale of the scrip that day
     carried it (`ledger.dp`), and STT, stamp and DP as the exchange nets the day when the
     other side traded earlier that day (`netting`). A participant whose cash cannot cover its
@@ -118,6 +120,10 @@ def finalize_order(
     if unknown:
         raise Conflict(f"unknown charge components {sorted(unknown)}")
     charges = {name: amount for name, amount in charges.items() if name in COMPONENTS}
+    if not charges:  # the ledger books charges by component: a bare total has nowhere to go
+        raise InvalidInput(
+            "charges", f"names no component; give at least one of {', '.join(COMPONENTS)}"
+        )
     statement = _statement(session, order)
     result = allocate_columnar(
         order_id=order.key,

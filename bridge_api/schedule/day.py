@@ -2,8 +2,9 @@
 it may still start, what a missed run does, and the work itself.
 
 A job's work takes the process's sessions and the day it runs for, and returns its outcome
-as one line; it raises `Unavailable` when it cannot run in this installation, and any other
-error is a failure (recorded and alerted by the scheduler).
+as one line (most jobs are one step in one transaction: `_in_transaction`); it raises
+`Unavailable` when it cannot run in this installation, and any other error is a failure
+(recorded and alerted by the scheduler).
 """
 
 from __future__ import annotations
@@ -56,99 +57,132 @@ class Job:
         return datetime.combine(day, self.at, tzinfo=IST)
 
 
-def _settlement(sessions: sessionmaker[Session], day: date) -> str:
+class _KeptButFailed(Exception):
+    """Raised by a step whose work stands (its transaction commits) although its run failed."""
+
+
+def _in_transaction(step: Callable[[Session, date], str]) -> Work:
+    """A job's work that is one `step` in one transaction, its outcome the step's line.
+
+    A step raising `_KeptButFailed` keeps what it did and fails its run with that message.
+    """
+
+    def work(sessions: sessionmaker[Session], day: date) -> str:
+        with sessions() as session, session.begin():
+            try:
+                return step(session, day)
+            except _KeptButFailed as failed:
+                message = str(failed)
+        raise RuntimeError(message)
+
+    return work
+
+
+@_in_transaction
+def _settlement(session: Session, day: date) -> str:
     from bridge_api.ledger.settlement import settle  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        result = settle(session, today=day)
+    result = settle(session, today=day)
     text = f"settled {result.entries} entries of {result.accounts} books due by {result.as_of}"
     if result.refused:
-        raise RuntimeError(f"{text}; {len(result.refused)} books left unsettled (alerted)")
+        raise _KeptButFailed(f"{text}; {len(result.refused)} books left unsettled (alerted)")
     return text
 
 
-def _sips(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _sips(session: Session, day: date) -> str:
     from bridge_api.portfolios.sips import run_due_sips  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        runs = run_due_sips(session, day)
+    runs = run_due_sips(session, day)
     invested = sum(1 for run in runs if run.intent_id is not None)
     return f"{len(runs)} SIPs due: {invested} top-ups, {len(runs) - invested} skipped"
 
 
-def _drift(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _drift(session: Session, day: date) -> str:
     from bridge_api.portfolios.drift import propose_drift_rebalances  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        proposals = propose_drift_rebalances(session, day)
+    proposals = propose_drift_rebalances(session, day)
     return f"{len(proposals)} rebalances proposed to subscriptions beyond their drift band"
 
 
-def _instruments(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _instruments(session: Session, day: date) -> str:
     from bridge_api.brokers.kite.sessions import connected_client  # noqa: PLC0415
     from bridge_api.market.instruments import sync_instruments  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        result = sync_instruments(session, connected_client(session))
+    result = sync_instruments(session, connected_client(session))
     return f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
 
 
-def _token_reminder(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _token_reminder(session: Session, day: date) -> str:
     from bridge_api.brokers.kite.sessions import current  # noqa: PLC0415
     from bridge_api.notifications.events import OPERATORS, EventKind, notify  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        active = current(session)
-        if active is None:
-            return "no valid Kite session: nothing expires"
-        ends = active.expires_at.astimezone(IST)
-        notify(
-            session,
-            EventKind.KITE_TOKEN_EXPIRING,
-            OPERATORS,
-            dedupe_key=f"kite-expiring-{active.id}",
-            expires_at=ends.strftime("%Y-%m-%d %H:%M IST"),
-            kite_user=active.user_id,
-        )
+    active = current(session)
+    if active is None:
+        return "no valid Kite session: nothing expires"
+    ends = active.expires_at.astimezone(IST)
+    notify(
+        session,
+        EventKind.KITE_TOKEN_EXPIRING,
+        OPERATORS,
+        dedupe_key=f"kite-expiring-{active.id}",
+        expires_at=ends.strftime("%Y-%m-%d %H:%M IST"),
+        kite_user=active.user_id,
+    )
     return f"reminded: session of {active.user_id} ends {ends:%H:%M IST}"
 
 
-def _login_check(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _login_check(session: Session, day: date) -> str:
     from bridge_api.brokers.kite.sessions import current  # noqa: PLC0415
     from bridge_api.notifications.alerts import raise_alert  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        if current(session) is not None:
-            return "Kite session valid for the open"
-        raise_alert(
-            session,
-            "kite_session",
-            f"no valid Kite session for the open of {day}: log in with `saras kite login`",
-            day=str(day),
-        )
+    if current(session) is not None:
+        return "Kite session valid for the open"
+    raise_alert(
+        session,
+        "kite_session",
+        f"no valid Kite session for the open of {day}: log in with `saras kite login`",
+        day=str(day),
+    )
     return "no Kite session: the operator was alerted"
 
 
-def _engine_window(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _engine_window(session: Session, day: date) -> str:
     from bridge_api.notifications.alerts import raise_alert  # noqa: PLC0415
 
-    with sessions() as session, session.begin():
-        lease = session.get(EngineLease, "zerodha")
-        if lease is not None and lease.expires_at > datetime.now(UTC):
-            return f"engine running (lease held by {lease.holder})"
-        ready = session.execute(
-            select(func.count()).select_from(Batch).where(Batch.state == BatchState.READY)
-        ).scalar_one()
-        if not ready:
-            return "no engine running; no batch is ready"
-        raise_alert(
-            session,
-            "engine_halted",
-            f"no engine holds the trading lease in the start window of {day}, and {ready} "
-            "batches are ready: start `saras engine run --broker kite`",
-            ready=ready,
-        )
+    lease = session.get(EngineLease, "zerodha")
+    if lease is not None and lease.expires_at > datetime.now(UTC):
+        return f"engine running (lease held by {lease.holder})"
+    ready = session.execute(
+        select(func.count()).select_from(Batch).where(Batch.state == BatchState.READY)
+    ).scalar_one()
+    if not ready:
+        return "no engine running; no batch is ready"
+    raise_alert(
+        session,
+        "engine_halted",
+        f"no engine holds the trading lease in the start window of {day}, and {ready} "
+        "batches are ready: start `saras engine run --broker kite`",
+        ready=ready,
+    )
     return f"no engine running with {ready} batches ready: the operator was alerted"
+
+
+@_in_transaction
+def _session_pruning(session: Session, day: date) -> str:
+    from bridge_api.users.sessions import prune  # noqa: PLC0415
+
+    retention = timedelta(days=get_settings().session_retention_days)
+    pruned = prune(session, datetime.now(UTC), retention)
+    return (
+        f"deleted {pruned.sessions} sign-in sessions and {pruned.refresh_tokens} refresh tokens "
+        f"past {retention.days} days"
+    )
 
 
 def _snapshot(sessions: sessionmaker[Session], day: date) -> str:
@@ -183,7 +217,8 @@ def _reconciliation(sessions: sessionmaker[Session], day: date) -> str:
     return f"{len(report.differences)} differences (report {stored.id}; the operator was alerted)"
 
 
-def _candles(sessions: sessionmaker[Session], day: date) -> str:
+@_in_transaction
+def _candles(session: Session, day: date) -> str:
     from bridge_api.brokers.kite.sessions import connected_client  # noqa: PLC0415
     from bridge_api.market.candles import fetch_daily  # noqa: PLC0415
     from bridge_api.market.loader import holds_synthetic_sample  # noqa: PLC0415
@@ -191,10 +226,9 @@ def _candles(sessions: sessionmaker[Session], day: date) -> str:
     folder = get_settings().market_data_dir
     if holds_synthetic_sample(folder):
         raise Unavailable(f"{folder} holds the synthetic sample: set SARAS_MARKET_DATA_DIR")
-    with sessions() as session, session.begin():
-        result = fetch_daily(
-            session, connected_client(session), symbols=None, start=day, end=day, data_dir=folder
-        )
+    result = fetch_daily(
+        session, connected_client(session), symbols=None, start=day, end=day, data_dir=folder
+    )
     return f"{sum(result.added.values())} bars for {len(result.added)} symbols"
 
 
@@ -206,6 +240,16 @@ def _backup(sessions: sessionmaker[Session], day: date) -> str:
 
 _LATE_EVENING = timedelta(hours=10)
 JOBS: tuple[Job, ...] = (
+    Job(
+        name="session_pruning",
+        at=time(4, 0),
+        on="days",
+        window=timedelta(hours=20),
+        when_missed="catch_up",
+        covers_earlier=True,
+        work=_session_pruning,
+        summary="sign-in sessions and refresh tokens deleted a retention after they end",
+    ),
     Job(
         name="kite_token_reminder",
         at=time(5, 0),

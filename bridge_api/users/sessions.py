@@ -1,21 +1,26 @@
 """Sign-in sessions: every access token names its session, and its refresh tokens rotate
 through it, each usable once. A refresh token used twice means it was copied, so the whole
 session ends (the thief's pair and the owner's alike). Signing out ends one session; a
-password change, a role change or deactivation ends every session of the user."""
+password change, a role change or deactivation ends every session of the user. `prune` (the
+day's `session_pruning`) deletes what can no longer sign anyone in, a retention later."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bridge_api.config import Settings
 from bridge_api.db.models import AuthSession, RefreshToken, User
 from bridge_api.errors import Unauthorized
 from bridge_api.users.security import TokenPair, decode, issue_tokens
+
+REUSED = "refresh token reused"
+"""The end reason of a session whose refresh token came back after use (a copied token)."""
 
 
 class RefreshReused(Unauthorized):
@@ -44,7 +49,7 @@ def rotate(session: Session, token: str, settings: Settings) -> TokenPair:
     if row is None or row.ended_at is not None:
         raise Unauthorized("this session has ended; sign in again")
     if spent.used_at is not None:
-        _end(row, "refresh token reused")
+        _end(row, REUSED)
         raise RefreshReused("this refresh token was already used; the session is ended")
     user = session.get(User, row.user_id)
     if user is None or not user.active or str(user.id) != claims["sub"]:
@@ -95,6 +100,58 @@ def open_sessions(session: Session, user_id: int) -> list[AuthSession]:
             )
         ).scalars()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What `prune` deleted."""
+
+    sessions: int
+    refresh_tokens: int
+
+
+def prune(session: Session, now: datetime, retention: timedelta) -> Pruned:
+    """Delete what can no longer sign anyone in, once `retention` has passed since it stopped.
+
+    Refresh tokens that expired before ``now - retention`` go (an expired token is refused by
+    its signature's expiry before its row is read, so a spent one no longer needs its row to be
+    caught when replayed), and so do sessions that ended before then, or that never ended but
+    started before then and hold no refresh token expiring after it (abandoned: their access
+    tokens expired long ago), with all their tokens. A session ended because a refresh token
+    was replayed (`REUSED`) is kept with its tokens: they are the only record of which token
+    was copied and when.
+    """
+    cutoff = now - retention
+    token = aliased(RefreshToken)  # not the outer DELETE's table
+    live_token = (
+        exists()
+        .where(token.session_id == AuthSession.id, token.expires_at >= cutoff)
+        .correlate(AuthSession)
+    )
+    stale = select(AuthSession.id).where(
+        AuthSession.end_reason.is_distinct_from(REUSED),
+        or_(
+            AuthSession.ended_at < cutoff,
+            and_(AuthSession.ended_at.is_(None), AuthSession.started_at < cutoff, ~live_token),
+        ),
+    )
+    evidence = select(AuthSession.id).where(AuthSession.end_reason == REUSED)
+    tokens = session.execute(
+        delete(RefreshToken)
+        .where(
+            or_(
+                RefreshToken.session_id.in_(stale),
+                and_(RefreshToken.expires_at < cutoff, RefreshToken.session_id.not_in(evidence)),
+            )
+        )
+        .returning(RefreshToken.jti)
+    )
+    token_count = len(tokens.all())
+    # With their tokens gone, the stale sessions are still exactly those `stale` selects.
+    sessions = session.execute(
+        delete(AuthSession).where(AuthSession.id.in_(stale)).returning(AuthSession.id)
+    )
+    return Pruned(sessions=len(sessions.all()), refresh_tokens=token_count)
 
 
 def _end(row: AuthSession, reason: str) -> None:

@@ -8,6 +8,7 @@ from allocator.apportion import split
 from allocator.columnar.apportion import (
     Grouped,
     TieBreaker,
+    messages,
     split_array,
     split_grouped,
     split_grouped_parts,
@@ -30,6 +31,39 @@ def test_the_tie_breaker_picks_the_smallest_full_digests(names, data):
         :count
     ]
     assert sorted(names[i] for i in chosen.tolist()) == sorted(expected)
+
+
+@given(names=st.lists(st.text(max_size=12), max_size=30), prefix=st.binary(max_size=20))
+def test_messages_are_the_prefix_and_the_utf8_name(names, prefix):
+    # ASCII-only arrays take the numpy buffer, any other character the per-name path; a numpy
+    # string array drops its items' trailing NULs, so the array's own items are the names.
+    array = np.array(names, dtype=np.str_)
+
+    assert messages(prefix, array) == [prefix + name.encode() for name in array.tolist()]
+
+
+@given(
+    names=st.lists(
+        # A numpy string array drops trailing NULs: such names are not the caller's names.
+        st.text(min_size=1, max_size=8).filter(lambda n: not n.endswith("\x00")),
+        unique=True,
+        min_size=1,
+        max_size=40,
+    ),
+    data=st.data(),
+)
+def test_the_tie_breaker_ranks_any_names_by_sha256_of_their_utf8(names, data):
+    array = np.array(names, dtype=np.str_)
+    count = data.draw(st.integers(min_value=1, max_value=len(names)))
+    index = np.array(data.draw(st.permutations(range(len(names)))), dtype=np.intp)
+    ties = TieBreaker("b1-INFY-BUY", array, index)
+
+    chosen = ties.smallest(np.arange(len(names)), count)
+
+    by_hash = sorted(
+        array.tolist(), key=lambda n: hashlib.sha256(f"b1-INFY-BUY:{n}".encode()).digest()
+    )
+    assert sorted(array[index[chosen]].tolist()) == sorted(by_hash[:count])
 
 
 @given(

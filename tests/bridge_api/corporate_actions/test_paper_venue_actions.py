@@ -3,7 +3,6 @@ action is past its ex date but not posted."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,8 +11,7 @@ from sqlalchemy import func, select
 from bridge_api.batches import service as batches
 from bridge_api.batches.closing import CORPORATE_ACTION
 from bridge_api.brokers.paper import PaperVenue
-from bridge_api.corporate_actions.announcements import Leg, announce, get, pending_symbols
-from bridge_api.corporate_actions.posting import post_action
+from bridge_api.corporate_actions.announcements import Leg, get, pending_symbols
 from bridge_api.db.models import (
     ActionKind,
     BatchOrder,
@@ -27,7 +25,6 @@ from bridge_api.db.models import (
     Smallcase,
     Subscription,
     TaxLot,
-    User,
 )
 from bridge_api.demo.scenario import FIRST_DAY, SECOND_DAY
 from bridge_api.errors import Conflict
@@ -35,12 +32,6 @@ from bridge_api.ledger.reconciliation import compare, render
 from bridge_api.ledger.totals import pooled_shares
 from bridge_api.portfolios import intents
 from tests.bridge_api.execution.support import INVESTORS, paper_day, ready_batch
-
-EX = date(2026, 11, 19)
-
-
-def _user(session, email: str) -> User:
-    return session.execute(select(User).where(User.email == email)).scalar_one()
 
 
 def _open_cost(session, symbols) -> Decimal:
@@ -60,41 +51,25 @@ def traded(committed):
     return committed
 
 
-def test_a_rename_merger_and_demerger_carry_lots_weights_and_reconcile(traded):
+def test_a_rename_merger_and_demerger_carry_lots_weights_and_reconcile(traded, admin):
     committed = traded
     venue = PaperVenue(committed, session_day=SECOND_DAY)
     with committed() as session, session.begin():
         held = pooled_shares(session)
         cost = _open_cost(session, ["RELIANCE", "HDFCBANK", "ICICIBANK", "ITC"])
-        admin = _user(session, "admin@saras.demo")
-        rename = announce(
+        rename = admin.announce(
             session,
-            admin,
-            kind=ActionKind.SYMBOL_CHANGE,
-            symbol="RELIANCE",
-            ex_date=EX,
-            record_date=EX,
+            ActionKind.SYMBOL_CHANGE,
+            "RELIANCE",
             legs=[Leg("RELIANCE2", 1, 1, Decimal(100))],
-        ).id
-        merger = announce(
-            session,
-            admin,
-            kind=ActionKind.MERGER,
-            symbol="HDFCBANK",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("ICICIBANK", 2, 1, Decimal(100))],
-        ).id
-        demerger = announce(
-            session,
-            admin,
-            kind=ActionKind.DEMERGER,
-            symbol="ITC",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("JIOFIN", 1, 1, Decimal("12.5"))],
-        ).id
-        investor = _user(session, "asha@saras.demo")
+        )
+        merger = admin.announce(
+            session, ActionKind.MERGER, "HDFCBANK", legs=[Leg("ICICIBANK", 2, 1, Decimal(100))]
+        )
+        demerger = admin.announce(
+            session, ActionKind.DEMERGER, "ITC", legs=[Leg("JIOFIN", 1, 1, Decimal("12.5"))]
+        )
+        investor = admin.user(session, "asha@saras.demo")
         direct = intents.buy(session, investor, symbol="RELIANCE", quantity=3)
         direct_id = direct.id
     venue.corporate_action("RELIANCE", new=1, old=1, into="RELIANCE2")
@@ -102,9 +77,8 @@ def test_a_rename_merger_and_demerger_carry_lots_weights_and_reconcile(traded):
     venue.corporate_action("ITC", new=1, old=1, into="JIOFIN", keep=True)
 
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
         for action in (rename, merger, demerger):
-            post_action(session, admin, action, posted_on=SECOND_DAY)
+            admin.post(session, action, posted_on=SECOND_DAY)
     with committed() as session:
         after = compare(session, venue)
         assert after.matches, render(after)
@@ -147,36 +121,27 @@ def test_a_rename_merger_and_demerger_carry_lots_weights_and_reconcile(traded):
     assert sum(weights.values()) == 100
 
 
-def test_the_engine_trades_no_symbol_whose_action_is_not_posted(traded):
+def test_the_engine_trades_no_symbol_whose_action_is_not_posted(traded, admin):
     committed = traded
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        action = announce(
-            session,
-            admin,
-            kind=ActionKind.DIVIDEND,
-            symbol="TCS",
-            ex_date=EX,
-            record_date=EX,
-            per_share=Decimal("11.00"),
-        ).id
+        action = admin.announce(session, ActionKind.DIVIDEND, "TCS", per_share=Decimal("11.00"))
         leaders = session.execute(
             select(Smallcase).where(Smallcase.name == "Nifty Leaders")
         ).scalar_one()
         intents.invest(
             session,
-            _user(session, "meera@saras.demo"),
+            admin.user(session, "meera@saras.demo"),
             smallcase_id=leaders.id,
             amount=Decimal("75000.00"),
         )
-        manager = _user(session, "manager@saras.demo")
+        manager = admin.user(session, "manager@saras.demo")
         batch = batches.create(session, manager, smallcase_id=leaders.id, prices_before=SECOND_DAY)
         batches.approve(session, manager, batch.id)
         batch_id = batch.id
         assert pending_symbols(session, ["TCS", "INFY"], FIRST_DAY) == set()
         assert pending_symbols(session, ["TCS", "INFY"], SECOND_DAY) == {"TCS"}
         with pytest.raises(Conflict, match=f"batch {batch_id} is open with TCS"):
-            post_action(session, admin, action, posted_on=SECOND_DAY, credited=Decimal("1"))
+            admin.post(session, action, posted_on=SECOND_DAY, credited=Decimal("1"))
 
     assert paper_day(committed, SECOND_DAY) == [batch_id]
     with committed() as session:
@@ -193,28 +158,18 @@ def test_the_engine_trades_no_symbol_whose_action_is_not_posted(traded):
     assert "INFY" in traded_symbols
 
 
-def test_a_consolidation_pays_fractions_through_the_house_and_cancels_a_tiny_buy(traded):
+def test_a_consolidation_pays_fractions_through_the_house_and_cancels_a_tiny_buy(traded, admin):
     committed = traded
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        investor = _user(session, "vikram@saras.demo")
+        investor = admin.user(session, "vikram@saras.demo")
         held = pooled_shares(session)["INFY"]
-        consolidation = announce(
-            session,
-            admin,
-            kind=ActionKind.SPLIT,
-            symbol="INFY",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("INFY", 1, 10, Decimal(100))],
-        ).id
+        consolidation = admin.announce(
+            session, ActionKind.SPLIT, "INFY", legs=[Leg("INFY", 1, 10, Decimal(100))]
+        )
         small = intents.buy(session, investor, symbol="INFY", quantity=4).id
     PaperVenue(committed, session_day=SECOND_DAY).corporate_action("INFY", new=1, old=10)
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        post_action(
-            session, admin, consolidation, posted_on=SECOND_DAY, fraction_price=Decimal("15000")
-        )
+        admin.post(session, consolidation, posted_on=SECOND_DAY, fraction_price=Decimal("15000"))
         intent = session.get(Intent, small)
         assert intent.status is IntentStatus.CANCELLED
         assert "less than one INFY share" in intent.note
@@ -246,24 +201,18 @@ def test_a_consolidation_pays_fractions_through_the_house_and_cancels_a_tiny_buy
     assert short.shares_broker["INFY"] == held // 10
 
 
-def test_a_share_action_waits_for_the_shares_it_replaces_to_settle(traded):
+def test_a_share_action_waits_for_the_shares_it_replaces_to_settle(traded, admin):
     committed = traded
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        split = announce(
-            session,
-            admin,
-            kind=ActionKind.SPLIT,
-            symbol="TCS",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("TCS", 2, 1, Decimal(100))],
-        ).id
+        split = admin.announce(
+            session, ActionKind.SPLIT, "TCS", legs=[Leg("TCS", 2, 1, Decimal(100))]
+        )
+    with (
+        committed() as session,
+        session.begin(),
+        pytest.raises(Conflict, match="TCS is still settling"),
+    ):
+        admin.post(session, split, posted_on=admin.ex)  # bought the session before
     with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        with pytest.raises(Conflict, match="TCS is still settling"):
-            post_action(session, admin, split, posted_on=EX)  # bought the session before
-    with committed() as session, session.begin():
-        admin = _user(session, "admin@saras.demo")
-        post_action(session, admin, split, posted_on=SECOND_DAY)  # settled first, then posted
+        admin.post(session, split, posted_on=SECOND_DAY)  # settled first, then posted
         assert get(session, split).status == "posted"

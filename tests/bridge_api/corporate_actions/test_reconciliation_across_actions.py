@@ -11,14 +11,12 @@ from sqlalchemy import func, select
 
 from bridge_api.brokers.kite.account import kite_broker
 from bridge_api.brokers.kite.contract_notes import KiteContractNotes
-from bridge_api.corporate_actions.announcements import Leg, announce
-from bridge_api.corporate_actions.posting import post_action
+from bridge_api.corporate_actions.announcements import Leg
 from bridge_api.db.models import (
     ActionKind,
     CorporateActionEntitlement,
     LotConsumption,
     TaxLot,
-    User,
 )
 from bridge_api.demo.scenario import FIRST_DAY
 from bridge_api.ledger.reconciliation import compare, render
@@ -27,7 +25,6 @@ from bridge_api.ledger.true_up import true_up
 from tests.bridge_api.execution.support import INVESTORS, kite_engine, ready_batch
 from tests.fake_kite import log_in
 
-EX = date(2026, 11, 19)  # the session after the buys: under T+1 the ex date is the record date
 POSTED = date(2026, 11, 20)
 
 
@@ -39,10 +36,6 @@ def sum_whole(session, action_id: int) -> int:
             CorporateActionEntitlement.subscription_id.is_not(None),
         )
     ).scalar_one()
-
-
-def _admin(session) -> User:
-    return session.execute(select(User).where(User.email == "admin@saras.demo")).scalar_one()
 
 
 def _traded_and_rolled(committed, fake, settings):
@@ -66,38 +59,19 @@ def _traded_and_rolled(committed, fake, settings):
     return broker
 
 
-def test_a_dividend_split_and_bonus_keep_the_books_equal_to_kite(committed, fake, kite_settings):
+def test_a_dividend_split_and_bonus_keep_the_books_equal_to_kite(
+    committed, fake, kite_settings, admin
+):
     broker = _traded_and_rolled(committed, fake, kite_settings)
     with committed() as session, session.begin():
         held = pooled_shares(session)
-        admin = _admin(session)
-        dividend = announce(
-            session,
-            admin,
-            kind=ActionKind.DIVIDEND,
-            symbol="ITC",
-            ex_date=EX,
-            record_date=EX,
-            per_share=Decimal("6.25"),
-        ).id
-        split = announce(
-            session,
-            admin,
-            kind=ActionKind.SPLIT,
-            symbol="INFY",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("INFY", 5, 1, Decimal(100))],
-        ).id
-        bonus = announce(
-            session,
-            admin,
-            kind=ActionKind.BONUS,
-            symbol="TCS",
-            ex_date=EX,
-            record_date=EX,
-            legs=[Leg("TCS", 1, 3, Decimal(0))],
-        ).id
+        dividend = admin.announce(session, ActionKind.DIVIDEND, "ITC", per_share=Decimal("6.25"))
+        split = admin.announce(
+            session, ActionKind.SPLIT, "INFY", legs=[Leg("INFY", 5, 1, Decimal(100))]
+        )
+        bonus = admin.announce(
+            session, ActionKind.BONUS, "TCS", legs=[Leg("TCS", 1, 3, Decimal(0))]
+        )
         infy_cost = session.execute(
             select(func.sum(TaxLot.open_cost)).where(TaxLot.symbol == "INFY")
         ).scalar_one()
@@ -115,12 +89,10 @@ def test_a_dividend_split_and_bonus_keep_the_books_equal_to_kite(committed, fake
     assert not moved.matches  # the broker moved and the books did not yet
 
     with committed() as session, session.begin():
-        admin = _admin(session)
-        post_action(session, admin, dividend, posted_on=POSTED, credited=gross - tds, tds=tds)
-        post_action(session, admin, split, posted_on=POSTED)
-        post_action(
+        admin.post(session, dividend, posted_on=POSTED, credited=gross - tds, tds=tds)
+        admin.post(session, split, posted_on=POSTED)
+        admin.post(
             session,
-            admin,
             bonus,
             posted_on=POSTED,
             fraction_price=Decimal("3900.00"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from allocator import Side
 from allocator.charges import COMPONENTS
+from allocator.errors import InvalidInput
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
@@ -27,6 +29,7 @@ from bridge_api.db.models import (
     Cause,
     JournalEntry,
     LedgerKind,
+    OrderStatus,
     Role,
     Subscription,
     SubscriptionKind,
@@ -247,3 +250,21 @@ def test_the_columnar_path_books_exactly_what_the_old_path_booked(session: Sessi
     assert old is not None
     for table in old:
         assert new[table] == old[table], table
+
+
+@pytest.mark.parametrize("charges", [{}, {"total": Decimal("12.40")}])
+def test_charges_naming_no_component_are_refused_and_the_order_stays_open(
+    session: Session, charges
+):
+    placed = _order(session, Side.BUY, [(500_000_00, 0, [], 0, 10)], [(10, 150_000)])
+
+    with pytest.raises(InvalidInput, match="charges: names no component; give at least one of stt"):
+        allocation.finalize_order(
+            session, order_key=placed.key, reason="filled", trade_date=DAY, charges=charges
+        )
+
+    assert placed.status is not OrderStatus.FINAL
+    assert (
+        session.execute(select(JournalEntry.id).where(JournalEntry.order_id == placed.id)).all()
+        == []
+    )

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from bridge_api.config import get_settings
 from bridge_api.db.models import Alert, Role
+from bridge_api.notifications.alerts import raise_alert
 from bridge_api.schedule import runs
-from bridge_api.schedule.day import JOBS
+from bridge_api.schedule.day import JOBS, _in_transaction, _KeptButFailed
 from tests.bridge_api.execution.support import saras
 from tests.bridge_api.factories import auth, make_user
 
@@ -24,6 +25,7 @@ def test_the_day_has_every_job_the_operator_needs_in_the_order_of_the_day():
     names = [job.name for job in JOBS]
 
     assert names == [
+        "session_pruning",
         "kite_token_reminder",
         "instrument_sync",
         "settlement",
@@ -151,3 +153,25 @@ def test_sips_and_drift_run_in_the_day_before_the_engine(committed):
     assert drifted.outcome == "0 rebalances proposed to subscriptions beyond their drift band"
     engine = next(job for job in JOBS if job.name == "engine_window")
     assert all(job.at < engine.at for job in JOBS if job.name in ("sips", "drift"))
+
+
+def test_a_one_transaction_job_keeps_its_work_when_it_fails_after_doing_it(committed):
+    # Settlement fails its run when books are left unsettled, but keeps what it settled.
+    def kept(session, day):
+        raise_alert(session, "probe", f"kept on {day}")
+        raise _KeptButFailed("did it, but some of it was refused")
+
+    def broken(session, day):
+        raise_alert(session, "probe", f"rolled back on {day}")
+        raise ValueError("broke half way")
+
+    done = _in_transaction(lambda session, day: f"ran for {day}")(committed, THU)
+    with pytest.raises(RuntimeError, match="did it, but some of it was refused"):
+        _in_transaction(kept)(committed, THU)
+    with pytest.raises(ValueError, match="broke half way"):
+        _in_transaction(broken)(committed, THU)
+
+    assert done == "ran for 2026-11-19"
+    with committed() as session:
+        messages = session.execute(select(Alert.message).where(Alert.kind == "probe")).scalars()
+        assert list(messages) == ["kept on 2026-11-19"]
