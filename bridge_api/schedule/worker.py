@@ -9,7 +9,9 @@ worker died, and the day's scheduler, in one asyncio loop.
   protocol makes the repeat harmless (`bridge_api.notifications.delivery`).
 - The scheduler ticks every `tick_seconds` in a thread (a job's work may block).
 - Queues of long jobs (`WorkerOptions.long_queues`, such as the backtests) have a loop of
-  their own, one job at a time, so a long job never holds up a notification.
+  their own, one job at a time, so a long job never holds up a notification. SIGINT or
+  SIGTERM lets a running long job finish first; a worker killed outright leaves it to the
+  rescue above.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ async def _main(options: WorkerOptions) -> None:
                     queues=[queue],
                     name=f"{name}:{queue}",
                     concurrency=1,
+                    install_signal_handlers=False,  # the main loop's stop ends these
                     update_heartbeat_interval=options.heartbeat_seconds,
                     stalled_worker_timeout=options.stalled_after,
                     fetch_job_polling_interval=options.poll_seconds,

@@ -32,7 +32,9 @@ from bridge_api.http.webapp import inline_script_hashes
 from bridge_api.users.service import user_from_access_token
 
 router = APIRouter(tags=["backtests"])
-_HTML = {200: {"content": {"text/html": {}, "application/json": {}}, "description": "The report"}}
+_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}, "application/json": {}}, "description": "The report"}
+}
 
 
 def report_policy(page: str) -> str:
