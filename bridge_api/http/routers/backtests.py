@@ -27,8 +27,10 @@ from bridge_api.http.schemas.backtests import (
     BacktestMoneyOut,
     BacktestRunOut,
     BacktestSeriesOut,
+    BacktestsOut,
 )
 from bridge_api.http.webapp import inline_script_hashes
+from bridge_api.smallcases.service import composition
 from bridge_api.users.service import user_from_access_token
 
 router = APIRouter(tags=["backtests"])
@@ -89,14 +91,16 @@ def queue_backtest(
 
 
 @router.get("/smallcase/{smallcase_id}/backtests")
-def list_backtests(
-    smallcase_id: IdPath, manager: Manager, session: SessionDep
-) -> list[BacktestRunOut]:
-    """The smallcase's backtest runs, newest first, with their status and progress."""
-    return [
-        BacktestRunOut.model_validate(_run_out(r))
-        for r in requested.runs_of(session, manager, smallcase_id)
-    ]
+def list_backtests(smallcase_id: IdPath, manager: Manager, session: SessionDep) -> BacktestsOut:
+    """The smallcase's backtest runs, newest first, with their status and progress, and the
+    days a new run may span."""
+    runs = requested.runs_of(session, manager, smallcase_id)
+    span = requested.bar_range(session, sorted(composition(session, smallcase_id).weights))
+    return BacktestsOut(
+        first_day=None if span is None else span[0],
+        last_day=None if span is None else span[1],
+        runs=[BacktestRunOut.model_validate(_run_out(r)) for r in runs],
+    )
 
 
 @router.get("/backtests/{run_id}")

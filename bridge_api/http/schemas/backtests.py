@@ -46,6 +46,15 @@ class BacktestRunOut(BaseModel):
     finished_at: datetime | None
 
 
+class BacktestsOut(BaseModel):
+    """A smallcase's runs, newest first, and the days a new run may span (the first and last
+    day with bars for every constituent; null when there is none)."""
+
+    first_day: date | None
+    last_day: date | None
+    runs: list[BacktestRunOut]
+
+
 class BacktestFiguresOut(BaseModel):
     """The report's headline figures (fractions: 0.12 is 12%; ratios may be null)."""
 

@@ -74,7 +74,8 @@ def test_a_queued_backtest_is_run_by_the_worker_with_the_figures_of_saras_backte
     assert execute(committed, run_id) == "completed"
 
     listed = live.get(f"/smallcase/{smallcase_id}/backtests", headers=headers).json()
-    assert [(r["id"], r["status"]) for r in listed] == [(run_id, "completed")]
+    assert [(r["id"], r["status"]) for r in listed["runs"]] == [(run_id, "completed")]
+    assert listed["first_day"] <= ASK["start"] < ASK["end"] <= listed["last_day"]
     detail = live.get(f"/backtests/{run_id}", headers=headers).json()
     assert detail["days_total"] > 2
     assert detail["days_done"] == detail["days_total"] == len(detail["series"]["days"])
