@@ -386,6 +386,7 @@ export const hi = {
 	"Waiting for a worker": "वर्कर की प्रतीक्षा",
 	"{done} of {total} sessions": "{total} में से {done} सत्र",
 	"{n} subscribers": "{n} सब्सक्राइबर",
+	"Simulated subscribers": "काल्पनिक सब्सक्राइबर",
 } as const satisfies Record<string, string>;
 
 export type Message = keyof typeof hi;
