@@ -26,6 +26,7 @@ USED = [
     "investor-activity-desktop",
     "investor-tax-desktop",
     "manager-smallcases-desktop",
+    "manager-backtest-desktop",
     "manager-new-batch-desktop",
     "manager-batch-preview-desktop",
     "manager-batch-done-desktop",
