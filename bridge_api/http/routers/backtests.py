@@ -159,7 +159,25 @@ async def _form_token(request: Request) -> str:
     return tokens[0]
 
 
-@router.post("/backtests/{run_id}/report", response_class=HTMLResponse, responses=_HTML)
+_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"access_token": {"type": "string"}},
+                    "required": ["access_token"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/backtests/{run_id}/report", response_class=HTMLResponse, responses=_HTML, openapi_extra=_FORM
+)
 def report_in_a_tab(
     run_id: IdPath,
     token: Annotated[str, Depends(_form_token)],

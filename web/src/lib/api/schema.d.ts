@@ -7834,7 +7834,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    access_token: string;
+                };
+            };
+        };
         responses: {
             /** @description The report */
             200: {
