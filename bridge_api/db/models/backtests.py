@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,7 +28,10 @@ class BacktestRecord(Base):
     (the summary, the daily values and the HTML report, once completed)."""
 
     __tablename__ = "backtest_runs"
-    __table_args__ = (CheckConstraint(f"status IN {RUN_STATUSES}", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {RUN_STATUSES}", name="status"),
+        Index("ix_backtest_runs_smallcase_id", "smallcase_id", "id"),
+    )
 
     id: Mapped[Id]
     smallcase_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("smallcases.id"))

@@ -57,9 +57,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_backtest_runs")),
     )
-    op.create_index(
-        "ix_backtest_runs_smallcase_id", "backtest_runs", ["smallcase_id", sa.text("id DESC")]
-    )
+    op.create_index("ix_backtest_runs_smallcase_id", "backtest_runs", ["smallcase_id", "id"])
 
 
 def downgrade() -> None:
