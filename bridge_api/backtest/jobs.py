@@ -27,6 +27,7 @@ from bridge_api.db.migrate import upgrade
 from bridge_api.db.models import BacktestRecord
 from bridge_api.db.roles import app_engine
 from bridge_api.db.scratch import configured_database, drop_database, fresh_database
+from bridge_api.errors import DomainError
 from bridge_api.notifications.jobs import app
 
 QUEUE = "backtests"
@@ -52,12 +53,12 @@ def execute(sessions: sessionmaker[Session], run_id: int) -> str:
     attempt = _claim(sessions, run_id)
     if attempt is None:
         with sessions() as session:
-            record = session.get_one(BacktestRecord, run_id)
-            return record.status
-    with sessions() as session:
-        spec = spec_of(session.get_one(BacktestRecord, run_id))
+            record = session.get(BacktestRecord, run_id)
+            return "missing" if record is None else record.status
     database = scratch_name(run_id)
     try:
+        with sessions() as session:
+            spec = spec_of(session.get_one(BacktestRecord, run_id))
         url = fresh_database(database)
         upgrade(url)
         engine = app_engine(url)
@@ -69,24 +70,21 @@ def execute(sessions: sessionmaker[Session], run_id: int) -> str:
             )
         finally:
             engine.dispose()
+        outcome: dict[str, object] = {
+            "summary": summary_payload(result),
+            "series": series_of(result),
+            "report_html": report_page(result),
+        }
     except Exception as error:  # the run fails with its reason; the worker goes on
         log.exception("backtest run %s failed", run_id)
-        _finish(sessions, run_id, attempt, status="failed", error=f"{error}")
+        _finish(sessions, run_id, attempt, status="failed", error=_reason(error))
         return "failed"
     finally:
         try:
             drop_database(database)
         except Exception:  # a database left behind is dropped by the next attempt or run
             log.exception("could not drop %s", database)
-    _finish(
-        sessions,
-        run_id,
-        attempt,
-        status="completed",
-        summary=summary_payload(result),
-        series=series_of(result),
-        report_html=report_page(result),
-    )
+    _finish(sessions, run_id, attempt, status="completed", **outcome)
     log.info("backtest run %s completed", run_id)
     return "completed"
 
@@ -112,6 +110,14 @@ def series_of(run: BacktestRun) -> dict[str, object]:
         "equity": [str(v) for v in run.equity],
         "benchmark": None if run.benchmark is None else [str(v) for v in run.benchmark],
     }
+
+
+def _reason(error: Exception) -> str:
+    """The failure as a person reads it: a refusal's detail and each of its problems."""
+    if isinstance(error, DomainError) and error.errors:
+        problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in error.errors)
+        return f"{error.detail}: {problems}"
+    return str(error) or type(error).__name__
 
 
 def _claim(sessions: sessionmaker[Session], run_id: int) -> int | None:
@@ -157,7 +163,7 @@ def _progress(
 def _finish(sessions: sessionmaker[Session], run_id: int, attempt: int, **values: object) -> None:
     error = values.get("error")
     if isinstance(error, str):
-        values["error"] = error[:1000] or "the backtest failed"
+        values["error"] = error[:1000]
     with sessions() as session, session.begin():
         session.execute(
             update(BacktestRecord)

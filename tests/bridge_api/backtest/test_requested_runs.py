@@ -230,3 +230,21 @@ def test_a_run_left_running_by_a_dead_worker_runs_again_then_fails_after_the_las
         given_up["error"] == f"the worker running it stopped {MAX_ATTEMPTS} times; not tried again"
     )
     assert given_up["attempts"] == MAX_ATTEMPTS
+
+
+@pytest.mark.integration
+def test_a_run_whose_stock_has_no_bars_fails_with_its_reason(
+    committed: sessionmaker[Session], live: TestClient
+):
+    _, headers = _manager(committed)
+    smallcase_id = _published(live, committed, headers)
+    queued = live.post(f"/smallcase/{smallcase_id}/backtests", headers=headers, json=ASK)
+    run_id = queued.json()["id"]
+    with committed() as session, session.begin():  # parameters the API would not accept
+        record = session.get_one(BacktestRecord, run_id)
+        record.parameters = {**record.parameters, "weights": {"NOSUCH": "100"}}
+
+    assert execute(committed, run_id) == "failed"
+
+    detail = live.get(f"/backtests/{run_id}", headers=headers).json()
+    assert "NOSUCH" in detail["error"]
