@@ -125,3 +125,4 @@ __all__ = [
     "KiteSnapshot",
     "ReconciliationReport",
 ]
+
