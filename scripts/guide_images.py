@@ -33,6 +33,7 @@ USED = [
     "manager-smallcases-desktop",
     "manager-smallcases-drafts-desktop",
     "manager-settings-desktop",
+    "manager-backtest-desktop",
     "manager-new-batch-desktop",
     "manager-batch-preview-desktop",
     "manager-batch-done-desktop",

@@ -71,9 +71,17 @@ def write_report(run: BacktestRun, directory: Path, *, stamp: datetime) -> Path:
     """Write ``<directory>/<stamp>/report.html`` and ``summary.json``; returns the folder."""
     folder = directory / stamp.strftime("%Y-%m-%d_%H-%M-%S")
     folder.mkdir(parents=True, exist_ok=True)
-    summary = summarise(run)
+    payload = summary_payload(run)
+    (folder / "summary.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (folder / "report.html").write_text(report_page(run), encoding="utf-8")
+    return folder
+
+
+def summary_payload(run: BacktestRun) -> dict[str, object]:
+    """What ``summary.json`` holds: the figures, the exact rupees (first and last value, the
+    charges), the amounts, the drawdowns, each rebalance's row and the weights after it."""
     amounts = sorted(run.amounts)
-    payload = {
+    return {
         "name": run.name,
         "source": run.source,
         "synthetic_data": run.synthetic,
@@ -86,7 +94,14 @@ def write_report(run: BacktestRun, directory: Path, *, stamp: datetime) -> Path:
             "largest": str(amounts[-1]),
             "total": str(sum(amounts, Decimal(0))),
         },
-        "summary": summary.as_dict(),
+        "summary": summarise(run).as_dict(),
+        "money": None
+        if not run.equity
+        else {
+            "initial": str(run.equity[0]),
+            "final": str(run.equity[-1]),
+            "charges": str(sum((r.charges for r in run.rebalances), Decimal(0))),
+        },
         "subscribers": run.subscribers,
         "drawdowns": drawdown_periods(run),
         "rebalances": [
@@ -100,9 +115,11 @@ def write_report(run: BacktestRun, directory: Path, *, stamp: datetime) -> Path:
         },
         "notes": run.notes,
     }
-    (folder / "summary.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    (folder / "report.html").write_text(_page(run, summary.as_dict()), encoding="utf-8")
-    return folder
+
+
+def report_page(run: BacktestRun) -> str:
+    """``report.html``: one self-contained page (Plotly inline)."""
+    return _page(run, summarise(run).as_dict())
 
 
 def _page(run: BacktestRun, summary: dict[str, object]) -> str:

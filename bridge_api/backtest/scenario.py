@@ -84,7 +84,9 @@ class BacktestSpec:
 def run_backtest(
     sessions: sessionmaker[Session], spec: BacktestSpec, *, progress: Progress | None = None
 ) -> BacktestRun:
-    """Run `spec` on an empty, migrated database (see the module doc)."""
+    """Run `spec` on an empty, migrated database (see the module doc). `progress` hears
+    ``("rebalanced", {day, batch})`` after each batch and ``("session", {day, done, total})``
+    after each simulated session."""
     if spec.schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, was {spec.schedule!r}")
     say = progress or (lambda event, info: None)
@@ -132,6 +134,7 @@ def run_backtest(
         run.days.append(day)
         run.equity.append(book.value)
         run.weights.append(book.weights())
+        say("session", {"day": day, "done": index + 1, "total": len(days)})
     with sessions() as session:
         run.benchmark = _benchmark(session, spec, days, run.equity[0])
         run.subscribers = _subscribers(session, manager, smallcase_id, days[-1])

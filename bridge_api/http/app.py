@@ -13,6 +13,7 @@ from bridge_api.http.batch_events import BatchEvents
 from bridge_api.http.requests import RequestIds
 from bridge_api.http.routers.admin import router as admin_router
 from bridge_api.http.routers.analytics import router as analytics_router
+from bridge_api.http.routers.backtests import router as backtests_router
 from bridge_api.http.routers.batches import router as batches_router
 from bridge_api.http.routers.corporate_actions import router as corporate_actions_router
 from bridge_api.http.routers.habits import router as habits_router
@@ -60,6 +61,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_router, responses=problems.PROBLEMS)
     app.include_router(corporate_actions_router, responses=problems.PROBLEMS)
     app.include_router(habits_router, responses=problems.PROBLEMS)
+    app.include_router(backtests_router, responses=problems.PROBLEMS)
     app.include_router(webapp_router)
     return app
 

@@ -8,6 +8,10 @@ worker died, and the day's scheduler, in one asyncio loop.
   `stalled_after` seconds, any live worker puts the job back in the queue, and the job's own
   protocol makes the repeat harmless (`bridge_api.notifications.delivery`).
 - The scheduler ticks every `tick_seconds` in a thread (a job's work may block).
+- Queues of long jobs (`WorkerOptions.long_queues`, such as the backtests) have a loop of
+  their own, one job at a time, so a long job never holds up a notification. SIGINT or
+  SIGTERM lets a running long job finish first; a worker killed outright leaves it to the
+  rescue above.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ class WorkerOptions:
     stalled_after: float = 30.0
     poll_seconds: float = 5.0
     concurrency: int = 1
+    long_queues: tuple[str, ...] = ()
+    """Queues whose jobs run in a loop of their own, one at a time (their tasks must be
+    registered on the queue's app by whoever starts the worker)."""
 
 
 def run(options: WorkerOptions) -> None:
@@ -53,7 +60,7 @@ async def _main(options: WorkerOptions) -> None:
         conninfo=url.render_as_string(hide_password=False),
         configure=_act_as_app,
         min_size=1,
-        max_size=max(2, options.concurrency + 2),
+        max_size=max(2, options.concurrency + 2) + 2 * len(options.long_queues),
     )
     app = jobs.app.with_connector(connector)
     name = f"{socket.gethostname()}:{os.getpid()}"
@@ -70,7 +77,23 @@ async def _main(options: WorkerOptions) -> None:
                 delete_jobs="successful",
             )
         )
-        helpers = [asyncio.create_task(_rescue(app, options))]
+        long_loops = [
+            asyncio.create_task(
+                app.run_worker_async(
+                    queues=[queue],
+                    name=f"{name}:{queue}",
+                    concurrency=1,
+                    install_signal_handlers=False,  # the main loop's stop ends these
+                    update_heartbeat_interval=options.heartbeat_seconds,
+                    stalled_worker_timeout=options.stalled_after,
+                    fetch_job_polling_interval=options.poll_seconds,
+                    abort_job_polling_interval=options.poll_seconds,
+                    delete_jobs="successful",
+                )
+            )
+            for queue in options.long_queues
+        ]
+        helpers = [*long_loops, asyncio.create_task(_rescue(app, options))]
         if options.schedule:
             helpers.append(asyncio.create_task(_schedule(options)))
         log.info("worker %s started (scheduler %s)", name, "on" if options.schedule else "off")
@@ -86,9 +109,13 @@ async def _rescue(app: procrastinate.App, options: WorkerOptions) -> None:
     """Put back in the queue the jobs of workers whose heartbeat stopped."""
     while True:
         try:
-            stalled = await app.job_manager.get_stalled_jobs(
-                queue=jobs.QUEUE, seconds_since_heartbeat=options.stalled_after
-            )
+            stalled = [
+                job
+                for queue in (jobs.QUEUE, *options.long_queues)
+                for job in await app.job_manager.get_stalled_jobs(
+                    queue=queue, seconds_since_heartbeat=options.stalled_after
+                )
+            ]
             for job in stalled:
                 log.warning("job %s (%s) of a dead worker: queued again", job.id, job.task_name)
                 await app.job_manager.retry_job(job)

@@ -124,8 +124,10 @@ def run(
             result = run_backtest(
                 sessionmaker(engine, expire_on_commit=False),
                 spec,
-                progress=lambda event, info: status.update(
-                    f"Rebalanced on {info['day']} (batch {info['batch']})"
+                progress=lambda event, info: (
+                    status.update(f"Rebalanced on {info['day']} (batch {info['batch']})")
+                    if event == "rebalanced"
+                    else None
                 ),
             )
             engine.dispose()

@@ -1,4 +1,4 @@
-"""``saras worker``: the job queue's worker (notifications) with the day's scheduler."""
+"""``saras worker``: the job queue's worker (notifications, backtests) with the day's scheduler."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def worker_command(
         bool, typer.Option(help="Also run the operator's day (`saras schedule status`).")
     ] = True,
     concurrency: Annotated[int, typer.Option(help="Jobs run at once.")] = 1,
+    run_backtests: Annotated[
+        bool, typer.Option("--backtests/--no-backtests", help="Also run queued backtests.")
+    ] = True,
     tick_seconds: Annotated[float, typer.Option(help="How often the scheduler looks.")] = 30.0,
     heartbeat_seconds: Annotated[float, typer.Option(help="The worker's heartbeat.")] = 10.0,
     stalled_after: Annotated[
@@ -24,9 +27,11 @@ def worker_command(
         float, typer.Option(help="Look for due jobs at least this often.")
     ] = 5.0,
 ) -> None:
-    """Deliver notifications (e-mail, webhooks, inbox) from the PostgreSQL job queue and run
-    the day's scheduled jobs, until SIGINT or SIGTERM. Run as many as you like: each job and
-    each scheduled run is done once."""
+    """Deliver notifications (e-mail, webhooks, inbox) from the PostgreSQL job queue, run
+    the backtests managers queue (one at a time, beside the notifications) and the day's
+    scheduled jobs, until SIGINT or SIGTERM. Run as many as you like: each job and each
+    scheduled run is done once."""
+    from bridge_api.backtest import jobs as backtests  # noqa: PLC0415 (registers its task)
     from bridge_api.db.migrate import upgrade  # noqa: PLC0415
     from bridge_api.schedule.worker import WorkerOptions, run  # noqa: PLC0415
 
@@ -38,6 +43,7 @@ def worker_command(
         stalled_after=stalled_after,
         poll_seconds=poll_seconds,
         concurrency=concurrency,
+        long_queues=(backtests.QUEUE,) if run_backtests else (),
     )
     with failures("worker"):
         upgrade()

@@ -1,6 +1,7 @@
 """Every table of the bridge, by domain; importing this package registers them all."""
 
 from bridge_api.db.models.audit import AuditRecord
+from bridge_api.db.models.backtests import BacktestRecord
 from bridge_api.db.models.batches import (
     AllocationNote,
     Batch,
@@ -101,6 +102,7 @@ __all__ = [
     "AppliedEntry",
     "AuditRecord",
     "AuthSession",
+    "BacktestRecord",
     "Balance",
     "Bar",
     "Batch",

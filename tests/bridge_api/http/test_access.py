@@ -183,6 +183,17 @@ def _refusals(w: World):
         ("POST", "/sips/1/pause", None, w.stranger, {404}),
         ("POST", "/sips/1/resume", None, w.stranger, {404}),
         ("POST", "/sips/1/stop", None, w.stranger, {404}),
+        (
+            "POST",
+            f"/smallcase/{sc}/backtests",
+            {"start": "2026-09-01", "end": "2026-09-30", "amount": "100000.00"},
+            w.other_manager,
+            {403},
+        ),
+        ("GET", f"/smallcase/{sc}/backtests", None, w.owner, {403}),
+        ("GET", "/backtests/1", None, w.other_manager, {403, 404}),
+        ("GET", "/backtests/1/report", None, w.owner, {403}),
+        ("POST", "/backtests/1/report", None, None, {401}),
     ]
 
 
@@ -217,6 +228,7 @@ def _template(path: str) -> str:
         "allocation-notes": "batch_id",
         "smallcases": "smallcase_id",
         "statements": "year",
+        "backtests": "run_id",
     }
     out = []
     for i, part in enumerate(parts):

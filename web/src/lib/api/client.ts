@@ -27,14 +27,29 @@ export function hasAccessToken(): boolean {
  * to show before `GET /me` answers (the bridge checks the token on every call).
  */
 export function tokenRole(): 'investor' | 'manager' | 'admin' | null {
+	const role = claims()?.role;
+	return role === 'investor' || role === 'manager' || role === 'admin' ? role : null;
+}
+
+function claims(): { role?: unknown; exp?: unknown } | null {
 	const payload = accessToken?.split('.')[1];
 	if (!payload) return null;
 	try {
-		const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown };
-		return claims.role === 'investor' || claims.role === 'manager' || claims.role === 'admin' ? claims.role : null;
+		return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown; exp?: unknown };
 	} catch {
 		return null;
 	}
+}
+
+/**
+ * The access token for a page the app opens by posting a form to the bridge (a backtest's
+ * report in a new tab: a link cannot carry the header, and a token never goes in a URL),
+ * refreshed first when it has less than a minute left. Null when there is no session.
+ */
+export async function tokenForForm(): Promise<string | null> {
+	const exp = claims()?.exp;
+	if (typeof exp !== 'number' || exp - Date.now() / 1000 < 60) await refresh();
+	return accessToken;
 }
 
 /** Called when a refresh fails: the session is over. */

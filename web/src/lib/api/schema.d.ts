@@ -661,6 +661,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backtests/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Backtest
+         * @description A run's status, progress and, once completed, its figures and daily values.
+         */
+        get: operations["read_backtest_backtests__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backtests/{run_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report
+         * @description The completed run's report: the HTML page ``saras backtest`` writes, or with
+         *     ``?format=json`` its ``summary.json`` (409 while the run is not completed).
+         */
+        get: operations["report_backtests__run_id__report_get"];
+        put?: never;
+        /**
+         * Report In A Tab
+         * @description The HTML report for a browser tab: the access token comes as the form field
+         *     ``access_token`` (``application/x-www-form-urlencoded``), never in the URL.
+         */
+        post: operations["report_in_a_tab_backtests__run_id__report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/batches": {
         parameters: {
             query?: never;
@@ -1426,6 +1472,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/smallcase/{smallcase_id}/backtests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Backtests
+         * @description The smallcase's backtest runs, newest first, with their status and progress, and the
+         *     days a new run may span.
+         */
+        get: operations["list_backtests_smallcase__smallcase_id__backtests_get"];
+        put?: never;
+        /**
+         * Queue Backtest
+         * @description Queue a backtest of the smallcase's latest weights (its manager or an admin); a worker
+         *     (`saras worker`) runs it. Each problem of the body is named against its field.
+         */
+        post: operations["queue_backtest_smallcase__smallcase_id__backtests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/smallcase/{smallcase_id}/drift": {
         parameters: {
             query?: never;
@@ -1872,6 +1944,244 @@ export interface components {
             entity_id: string;
             /** Id */
             id: number;
+        };
+        /**
+         * BacktestDetailOut
+         * @description A run with its results once completed.
+         */
+        BacktestDetailOut: {
+            /**
+             * Amount
+             * @example 1520.35
+             */
+            amount: string;
+            /** Attempts */
+            attempts: number;
+            /** Benchmark */
+            benchmark: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Days Done */
+            days_done: number;
+            /** Days Total */
+            days_total: number | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Error */
+            error: string | null;
+            figures: components["schemas"]["BacktestFiguresOut"] | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            money: components["schemas"]["BacktestMoneyOut"] | null;
+            /** Notes */
+            notes: string[];
+            /** Schedule */
+            schedule: string;
+            series: components["schemas"]["BacktestSeriesOut"] | null;
+            /** Smallcase Id */
+            smallcase_id: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Subscribers */
+            subscribers: number;
+            /** Synthetic Data */
+            synthetic_data: boolean | null;
+            /** Weights */
+            weights: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * BacktestFiguresOut
+         * @description The report's headline figures (fractions: 0.12 is 12%; ratios may be null).
+         */
+        BacktestFiguresOut: {
+            /** Annual Volatility */
+            annual_volatility: number;
+            /** Benchmark Total Return */
+            benchmark_total_return: number | null;
+            /** Cagr */
+            cagr: number;
+            /** Calmar */
+            calmar: number | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Max Drawdown */
+            max_drawdown: number;
+            /** Mean Fill Ratio */
+            mean_fill_ratio: number;
+            /** Orders */
+            orders: number;
+            /** Rebalances */
+            rebalances: number;
+            /** Sharpe */
+            sharpe: number | null;
+            /** Sortino */
+            sortino: number | null;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Total Return */
+            total_return: number;
+            /** Turnover */
+            turnover: number;
+        };
+        /**
+         * BacktestIn
+         * @description A backtest of the smallcase's latest weights over a period of the stored bars.
+         */
+        BacktestIn: {
+            /**
+             * Amount
+             * @description Rupees each simulated subscriber invests (varied by up to 60% across subscribers, as `saras backtest --amount`).
+             * @example 1520.35
+             */
+            amount: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Schedule
+             * @default monthly
+             * @enum {string}
+             */
+            schedule: "monthly" | "quarterly" | "never";
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * Subscribers
+             * @default 5
+             */
+            subscribers: number;
+        };
+        /**
+         * BacktestMoneyOut
+         * @description The book's value on the first and last day, and the charges paid, exactly.
+         */
+        BacktestMoneyOut: {
+            /**
+             * Charges
+             * @example 1520.35
+             */
+            charges: string;
+            /**
+             * Final
+             * @example 1520.35
+             */
+            final: string;
+            /**
+             * Initial
+             * @example 1520.35
+             */
+            initial: string;
+        };
+        /**
+         * BacktestRunOut
+         * @description A run: what was asked, where it stands, and why it failed (if it did).
+         */
+        BacktestRunOut: {
+            /**
+             * Amount
+             * @example 1520.35
+             */
+            amount: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Days Done */
+            days_done: number;
+            /** Days Total */
+            days_total: number | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Schedule */
+            schedule: string;
+            /** Smallcase Id */
+            smallcase_id: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Subscribers */
+            subscribers: number;
+            /** Weights */
+            weights: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * BacktestSeriesOut
+         * @description The book's value and the benchmark's at each day's closes.
+         */
+        BacktestSeriesOut: {
+            /** Benchmark */
+            benchmark: string[] | null;
+            /** Days */
+            days: string[];
+            /** Equity */
+            equity: string[];
+        };
+        /**
+         * BacktestsOut
+         * @description A smallcase's runs, newest first, and the days a new run may span (the first and last
+         *     day with bars for every constituent; null when there is none).
+         */
+        BacktestsOut: {
+            /** First Day */
+            first_day: string | null;
+            /** Last Day */
+            last_day: string | null;
+            /** Runs */
+            runs: components["schemas"]["BacktestRunOut"][];
         };
         /**
          * BatchIn
@@ -7664,6 +7974,325 @@ export interface operations {
             };
         };
     };
+    read_backtest_backtests__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestDetailOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_backtests__run_id__report_get: {
+        parameters: {
+            query?: {
+                format?: "html" | "json";
+            };
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/html": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_in_a_tab_backtests__run_id__report_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    access_token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/html": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listing_batches_get: {
         parameters: {
             query?: {
@@ -11818,6 +12447,216 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SmallcaseOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_backtests_smallcase__smallcase_id__backtests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestsOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_backtest_smallcase__smallcase_id__backtests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRunOut"];
                 };
             };
             /** @description Bad request */
