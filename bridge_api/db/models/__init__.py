@@ -82,6 +82,7 @@ from bridge_api.db.models.subscriptions import (
     SubscriptionKind,
     SubscriptionStatus,
 )
+from bridge_api.db.models.suggestions import Suggestion, SuggestionStatus
 from bridge_api.db.models.users import (
     AuthSession,
     Kyc,
@@ -170,6 +171,8 @@ __all__ = [
     "Subscription",
     "SubscriptionKind",
     "SubscriptionStatus",
+    "Suggestion",
+    "SuggestionStatus",
     "TaxLot",
     "User",
 ]
