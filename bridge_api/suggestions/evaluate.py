@@ -10,14 +10,17 @@ rebalance would trade is reported beside them). Statistics are floats, reported 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
-from bridge_api.suggestions.factors import LOOKBACK, TRADING_DAYS, Panel
+from bridge_api.suggestions.factors import LOOKBACK, TRADING_DAYS, Panel, load_panel
 from bridge_api.suggestions.model import HORIZON, TRAIN_DAYS, fit
 from bridge_api.suggestions.picking import choose, score, weights
+from bridge_api.suggestions.propose import STORED, SYNTHETIC, data_is_synthetic
 
 STRATEGIES = ("model and factors", "factors only", "equal weight")
 
@@ -150,3 +153,39 @@ def _statistics(name: str, periods: list[Period]) -> Statistics:
         hit_rate=None if hit is None else round(hit, 4),
         mean_turnover=round(float(np.mean([p.turnover[name] for p in periods])), 4),
     )
+
+
+def evaluate(session: Session, *, size: int) -> Evaluation:
+    """The walk-forward evaluation over every stored bar, with the data's caveat."""
+    if size < 1:
+        raise ValueError(f"the size must be at least 1, was {size}")
+    synthetic = data_is_synthetic()
+    return walk_forward(
+        load_panel(session),
+        size=size,
+        synthetic=synthetic,
+        caveat=SYNTHETIC if synthetic else STORED,
+    )
+
+
+def as_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """JSON-ready."""
+    return {
+        "size": evaluation.size,
+        "first_day": None if evaluation.first_day is None else evaluation.first_day.isoformat(),
+        "last_day": None if evaluation.last_day is None else evaluation.last_day.isoformat(),
+        "synthetic_data": evaluation.synthetic,
+        "caveat": evaluation.caveat,
+        "notes": evaluation.notes,
+        "statistics": [asdict(s) for s in evaluation.statistics],
+        "periods": [
+            {
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "returns": {k: round(v, 6) for k, v in p.returns.items()},
+                "turnover": {k: round(v, 6) for k, v in p.turnover.items()},
+                "chosen": p.chosen,
+            }
+            for p in evaluation.periods
+        ],
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,34 @@ class Proposal:
     synthetic: bool
     caveat: str
     notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (weights as decimal strings)."""
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "universe": self.universe,
+            "size": self.size,
+            "model": self.model,
+            "synthetic_data": self.synthetic,
+            "caveat": self.caveat,
+            "notes": self.notes,
+            "lines": [
+                {
+                    "symbol": line.symbol,
+                    "action": line.action,
+                    "weight": text(line.weight),
+                    "old_weight": text(line.old_weight),
+                    "place": line.place,
+                    "score": line.score,
+                    "reasons": line.reasons,
+                }
+                for line in self.lines
+            ],
+        }
 
     @property
     def weights(self) -> dict[str, Decimal]:

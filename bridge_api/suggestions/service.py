@@ -161,30 +161,9 @@ def _backtest(
 def _body(
     proposal: Proposal, version: int, effect: Impact, tested: dict[str, object] | None
 ) -> dict[str, Any]:
-    def text(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
-
     return {
-        "as_of": proposal.as_of.isoformat(),
+        **proposal.as_dict(),
         "based_on_version": version,
-        "universe": proposal.universe,
-        "size": proposal.size,
-        "model": proposal.model,
-        "synthetic_data": proposal.synthetic,
-        "caveat": proposal.caveat,
-        "notes": proposal.notes,
-        "lines": [
-            {
-                "symbol": line.symbol,
-                "action": line.action,
-                "weight": text(line.weight),
-                "old_weight": text(line.old_weight),
-                "place": line.place,
-                "score": line.score,
-                "reasons": line.reasons,
-            }
-            for line in proposal.lines
-        ],
         "impact": {
             "day": effect.day.isoformat(),
             "subscribers": len(effect.subscribers),
