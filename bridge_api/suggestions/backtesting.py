@@ -16,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bridge_api.backtest.metrics import summarise
 from bridge_api.backtest.scenario import BacktestSpec, run_backtest
+from bridge_api.config import get_settings
+from bridge_api.db.embedded import embedded_url
 from bridge_api.db.migrate import upgrade
 from bridge_api.db.roles import app_engine
 from bridge_api.demo.database import demo_database
@@ -73,13 +75,13 @@ def backtest(name: str, weights: dict[str, Decimal], request: BacktestRequest) -
 
 
 def _drop(url: str) -> None:
-    parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(
+    """Drop the throwaway database, connected to the server as `demo_database` creates it."""
+    settings = get_settings()
+    base = settings.database_url or embedded_url(settings.data_dir)
+    admin = make_url(base.replace("postgres://", "postgresql://", 1)).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as db:
+        db.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(parsed.database or "")
+                sql.Identifier(make_url(url).database or "")
             )
         )

@@ -78,8 +78,10 @@ def walk_forward(panel: Panel, *, size: int, synthetic: bool, caveat: str) -> Ev
         }
         targets: dict[str, dict[str, float]] = {}
         chosen: list[str] = []
-        for name, scored in picks.items():
-            picked = choose(scored, size)
+        choices = {name: choose(scored, size) for name, scored in picks.items()}
+        if not all(choices.values()):
+            continue  # nothing eligible yet: no period
+        for name, picked in choices.items():
             if name == STRATEGIES[0]:
                 chosen = [s.symbol for s in picked]
             targets[name] = {s: float(w) / 100 for s, w in weights(picked).items()}
@@ -87,6 +89,8 @@ def walk_forward(panel: Panel, *, size: int, synthetic: bool, caveat: str) -> Ev
             growth = panel.close[end] / panel.close[at]
         column = {s: j for j, s in enumerate(panel.symbols)}
         universe = [s for s in panel.symbols if not np.isnan(growth[column[s]])]
+        if not universe:
+            continue
         targets[STRATEGIES[2]] = dict.fromkeys(universe, 1 / len(universe))
         returns = {
             name: sum(w * float(growth[column[s]]) for s, w in target.items()) - 1
