@@ -75,7 +75,12 @@ def propose_command(
                 suggestion = service.suggest(
                     session, manager, found.id, size=size, backtest_request=wanted
                 )
-                result = {"id": suggestion.id, "smallcase": found.name, **suggestion.body}
+                result = {
+                    "id": suggestion.id,
+                    "smallcase": found.name,
+                    "smallcase_id": found.id,
+                    **suggestion.body,
+                }
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -161,5 +166,6 @@ def _print_proposal(result: dict[str, Any]) -> None:
         )
     if "id" in result:
         typer.echo(
-            f"Its manager may accept it: POST /smallcase/.../suggestions/{result['id']}/accept"
+            "Its manager may accept it on the smallcase's page, or with POST "
+            f"/smallcase/{result['smallcase_id']}/suggestions/{result['id']}/accept"
         )
