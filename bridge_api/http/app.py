@@ -25,6 +25,7 @@ from bridge_api.http.routers.operations import router as operations_router
 from bridge_api.http.routers.portfolios import router as portfolios_router
 from bridge_api.http.routers.schedule import router as schedule_router
 from bridge_api.http.routers.smallcases import router as smallcases_router
+from bridge_api.http.routers.suggestions import router as suggestions_router
 from bridge_api.http.routers.users import router as users_router
 from bridge_api.http.webapp import router as webapp_router
 
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     app.include_router(corporate_actions_router, responses=problems.PROBLEMS)
     app.include_router(habits_router, responses=problems.PROBLEMS)
     app.include_router(backtests_router, responses=problems.PROBLEMS)
+    app.include_router(suggestions_router, responses=problems.PROBLEMS)
     app.include_router(webapp_router)
     return app
 

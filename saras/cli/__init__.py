@@ -25,6 +25,7 @@ from saras.cli import (
     reconcile,
     schedule,
     serve,
+    suggest,
     web,
     worker,
 )
@@ -56,6 +57,7 @@ app.add_typer(lean.app, name="lean")
 app.add_typer(data.app, name="data")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(web.app, name="web")
+app.add_typer(suggest.app, name="suggest")
 app.command("seed")(db.seed_command)
 app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)

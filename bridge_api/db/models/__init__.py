@@ -83,6 +83,7 @@ from bridge_api.db.models.subscriptions import (
     SubscriptionKind,
     SubscriptionStatus,
 )
+from bridge_api.db.models.suggestions import Suggestion, SuggestionStatus
 from bridge_api.db.models.users import (
     AuthSession,
     Kyc,
@@ -172,6 +173,8 @@ __all__ = [
     "Subscription",
     "SubscriptionKind",
     "SubscriptionStatus",
+    "Suggestion",
+    "SuggestionStatus",
     "TaxLot",
     "User",
 ]

@@ -1579,6 +1579,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/smallcase/{smallcase_id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Suggestions
+         * @description The smallcase's latest suggestions, newest first (its manager).
+         */
+        get: operations["list_suggestions_smallcase__smallcase_id__suggestions_get"];
+        put?: never;
+        /**
+         * Make Suggestion
+         * @description Propose a change to the smallcase's current version from the factor screens and the
+         *     model, with reasons, the subscribers' turnover and charges, and optionally a backtest
+         *     (its manager; nothing is traded).
+         */
+        post: operations["make_suggestion_smallcase__smallcase_id__suggestions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smallcase/{smallcase_id}/suggestions/{suggestion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Suggestion
+         * @description One suggestion as it was shown (its manager).
+         */
+        get: operations["get_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smallcase/{smallcase_id}/suggestions/{suggestion_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Suggestion
+         * @description Adopt the suggestion's weights exactly as shown as the smallcase's next version (its
+         *     manager); no batch, order or intent is made.
+         */
+        post: operations["accept_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/smallcases": {
         parameters: {
             query?: never;
@@ -2102,6 +2169,44 @@ export interface components {
              * @example 1520.35
              */
             initial: string;
+        };
+        /**
+         * BacktestOut
+         * @description The proposal's backtest through the engine (`saras backtest`'s path), or why not.
+         */
+        BacktestOut: {
+            /** Annual Volatility */
+            annual_volatility?: number | null;
+            /** Benchmark Total Return */
+            benchmark_total_return?: number | null;
+            /** Cagr */
+            cagr?: number | null;
+            /** Charges */
+            charges?: number | null;
+            /** End */
+            end?: string | null;
+            /** In Sample */
+            in_sample?: string | null;
+            /** Max Drawdown */
+            max_drawdown?: number | null;
+            /** Orders */
+            orders?: number | null;
+            /** Rebalances */
+            rebalances?: number | null;
+            /** Schedule */
+            schedule?: string | null;
+            /** Sharpe */
+            sharpe?: number | null;
+            /** Start */
+            start?: string | null;
+            /** Synthetic Data */
+            synthetic_data?: boolean | null;
+            /** Total Return */
+            total_return?: number | null;
+            /** Turnover */
+            turnover?: number | null;
+            /** Unavailable */
+            unavailable?: string | null;
         };
         /**
          * BacktestRunOut
@@ -2963,6 +3068,41 @@ export interface components {
              * @example 1520.35
              */
             unrealised: string;
+            /**
+             * Value
+             * @example 1520.35
+             */
+            value: string;
+        };
+        /**
+         * ImpactOut
+         * @description The current subscribers' trades, turnover and charges if adopted now.
+         */
+        ImpactOut: {
+            /**
+             * Charges
+             * @example 1520.35
+             */
+            charges: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Per Subscriber */
+            per_subscriber: components["schemas"]["SubscriberImpactOut"][];
+            /** Subscribers */
+            subscribers: number;
+            /**
+             * Traded
+             * @example 1520.35
+             */
+            traded: string;
+            /**
+             * Turnover Percent
+             * @example 1520.35
+             */
+            turnover_percent: string;
             /**
              * Value
              * @example 1520.35
@@ -4149,6 +4289,39 @@ export interface components {
             summary: string;
         };
         /**
+         * SubscriberImpactOut
+         * @description One subscription's trades if the suggestion were adopted now.
+         */
+        SubscriberImpactOut: {
+            /**
+             * Bought
+             * @example 1520.35
+             */
+            bought: string;
+            /**
+             * Charges
+             * @example 1520.35
+             */
+            charges: string;
+            /**
+             * Sold
+             * @example 1520.35
+             */
+            sold: string;
+            /** Subscription Id */
+            subscription_id: number;
+            /**
+             * Turnover Percent
+             * @example 1520.35
+             */
+            turnover_percent: string;
+            /**
+             * Value
+             * @example 1520.35
+             */
+            value: string;
+        };
+        /**
          * SubscriberOut
          * @description A subscription to the smallcase: its investor and what it is worth now.
          */
@@ -4254,6 +4427,108 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /**
+         * SuggestionAcceptIn
+         * @description The new version's note (the suggestion's own by default).
+         */
+        SuggestionAcceptIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /**
+         * SuggestionIn
+         * @description What to propose: how many constituents (the current version's count by default), and
+         *     whether to backtest the proposal through the engine (slow: tens of seconds).
+         */
+        SuggestionIn: {
+            /**
+             * Backtest
+             * @default false
+             */
+            backtest: boolean;
+            /**
+             * Backtest Months
+             * @default 6
+             */
+            backtest_months: number;
+            /**
+             * Backtest Subscribers
+             * @default 3
+             */
+            backtest_subscribers: number;
+            /** Size */
+            size?: number | null;
+        };
+        /**
+         * SuggestionLineOut
+         * @description One symbol: added, kept or removed, its weights (percent) and why.
+         */
+        SuggestionLineOut: {
+            /** Action */
+            action: string;
+            /** Old Weight */
+            old_weight: string | null;
+            /** Place */
+            place: number | null;
+            /** Reasons */
+            reasons: string[];
+            /** Score */
+            score: number | null;
+            /** Symbol */
+            symbol: string;
+            /** Weight */
+            weight: string | null;
+        };
+        /**
+         * SuggestionOut
+         * @description A suggestion as shown when it was made, and whether it was accepted.
+         */
+        SuggestionOut: {
+            /** Accepted Version Id */
+            accepted_version_id: number | null;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            backtest: components["schemas"]["BacktestOut"] | null;
+            /** Based On Version */
+            based_on_version: number;
+            /** Caveat */
+            caveat: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            impact: components["schemas"]["ImpactOut"];
+            /** Lines */
+            lines: components["schemas"]["SuggestionLineOut"][];
+            /** Model */
+            model: string;
+            /** Notes */
+            notes: string[];
+            /** Size */
+            size: number;
+            /** Smallcase Id */
+            smallcase_id: number;
+            status: components["schemas"]["SuggestionStatus"];
+            /** Synthetic Data */
+            synthetic_data: boolean;
+            /** Universe */
+            universe: number;
+        };
+        /**
+         * SuggestionStatus
+         * @description Proposed until its manager accepts it as a new version.
+         * @enum {string}
+         */
+        SuggestionStatus: "proposed" | "accepted";
         /**
          * TargetOut
          * @description One row of the allocation table.
@@ -13073,6 +13348,428 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubscribersOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_suggestions_smallcase__smallcase_id__suggestions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    make_suggestion_smallcase__smallcase_id__suggestions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+                suggestion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+                suggestion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestionAcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionOut"];
                 };
             };
             /** @description Bad request */

@@ -492,6 +492,23 @@ export const hi = {
 	"{done} of {total} sessions": "{total} में से {done} सत्र",
 	"{n} subscribers": "{n} सब्सक्राइबर",
 	"Simulated subscribers": "काल्पनिक सब्सक्राइबर",
+	"Suggestions": "सुझाव",
+	"Factor screens and a small model on the daily bars propose a change. Nothing is traded: accepting makes a new version that subscribers accept or skip.": "दैनिक भावों पर फ़ैक्टर छँटाई और एक छोटा मॉडल बदलाव सुझाते हैं। कोई सौदा नहीं होता: स्वीकार करने से एक नया संस्करण बनता है जिसे सब्सक्राइबर स्वीकार करते हैं या छोड़ देते हैं।",
+	"Suggest a change": "बदलाव सुझाएँ",
+	"Suggest and backtest (slow)": "सुझाएँ और बैकटेस्ट करें (धीमा)",
+	"Working…": "काम चल रहा है…",
+	"As of {day}, against version {version}.": "{day} तक, संस्करण {version} की तुलना में।",
+	"Model": "मॉडल",
+	"Now": "अभी",
+	"Proposed": "प्रस्तावित",
+	"Add": "जोड़ें",
+	"Keep": "रखें",
+	"Remove": "हटाएँ",
+	"Current subscribers' trades if adopted now": "अभी अपनाने पर मौजूदा सब्सक्राइबरों के सौदे",
+	"Traded": "सौदा मूल्य",
+	"Equal weight": "समान भार",
+	"Accepted as a new version. Subscribers are offered it as a rebalance update.": "नए संस्करण के रूप में स्वीकार किया गया। सब्सक्राइबरों को यह रीबैलेंस अपडेट के रूप में दिया जाएगा।",
+	"Accept as new version": "नए संस्करण के रूप में स्वीकार करें",
 } as const satisfies Record<string, string>;
 
 export type Message = keyof typeof hi;

@@ -4,8 +4,8 @@ A run is a row (its parameters, status, progress, failure reason) and a job on t
 the same transaction; `saras worker` runs it on a database of its own and stores the summary,
 the daily values and the HTML report here, so any bridge process can serve them.
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 16:30:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0022"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

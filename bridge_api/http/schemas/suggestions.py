@@ -1,0 +1,107 @@
+"""Bodies of the suggestion routes (a smallcase's manager)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from bridge_api.db.models import SuggestionStatus
+from bridge_api.http.fields import DecimalString
+
+
+class SuggestionIn(BaseModel):
+    """What to propose: how many constituents (the current version's count by default), and
+    whether to backtest the proposal through the engine (slow: tens of seconds)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int | None = Field(default=None, ge=1, le=50)
+    backtest: StrictBool = False
+    backtest_months: int = Field(default=6, ge=1, le=24)
+    backtest_subscribers: int = Field(default=3, ge=1, le=20)
+
+
+class SuggestionAcceptIn(BaseModel):
+    """The new version's note (the suggestion's own by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)
+
+
+class SuggestionLineOut(BaseModel):
+    """One symbol: added, kept or removed, its weights (percent) and why."""
+
+    symbol: str
+    action: str
+    weight: DecimalString | None
+    old_weight: DecimalString | None
+    place: int | None
+    score: float | None
+    reasons: list[str]
+
+
+class SubscriberImpactOut(BaseModel):
+    """One subscription's trades if the suggestion were adopted now."""
+
+    subscription_id: int
+    value: DecimalString
+    bought: DecimalString
+    sold: DecimalString
+    turnover_percent: DecimalString
+    charges: DecimalString
+
+
+class ImpactOut(BaseModel):
+    """The current subscribers' trades, turnover and charges if adopted now."""
+
+    day: date
+    subscribers: int
+    value: DecimalString
+    traded: DecimalString
+    turnover_percent: DecimalString
+    charges: DecimalString
+    per_subscriber: list[SubscriberImpactOut]
+
+
+class BacktestOut(BaseModel):
+    """The proposal's backtest through the engine (`saras backtest`'s path), or why not."""
+
+    start: str | None = None
+    end: str | None = None
+    total_return: float | None = None
+    cagr: float | None = None
+    annual_volatility: float | None = None
+    max_drawdown: float | None = None
+    sharpe: float | None = None
+    benchmark_total_return: float | None = None
+    rebalances: int | None = None
+    orders: int | None = None
+    charges: float | None = None
+    turnover: float | None = None
+    synthetic_data: bool | None = None
+    schedule: str | None = None
+    in_sample: str | None = None
+    unavailable: str | None = None
+
+
+class SuggestionOut(BaseModel):
+    """A suggestion as shown when it was made, and whether it was accepted."""
+
+    id: int
+    smallcase_id: int
+    status: SuggestionStatus
+    created_at: datetime
+    accepted_version_id: int | None
+    as_of: date
+    based_on_version: int
+    universe: int
+    size: int
+    model: str
+    synthetic_data: bool
+    caveat: str
+    notes: list[str]
+    lines: list[SuggestionLineOut]
+    impact: ImpactOut
+    backtest: BacktestOut | None
