@@ -2,9 +2,9 @@
 
     python -m benchmarks.scale_plan [--subscriptions 1000000] [--symbols 20]
 
-The starting state (not timed) is a previous batch's allocation table (subscriptions x
-symbols rows, 20M by default) filled in bulk by SQL: every subscription's holdings. Then each
-step is timed once:
+The starting state (not timed), filled in bulk by SQL: the subscriptions, and their holdings
+as (subscription, symbol, shares) rows in a plain table (subscriptions x symbols rows, 20M by
+default). Then each step is timed once:
 
 - sizing: read every holding and each subscription's cash (binary COPY out, numpy), size every
   subscription's rebalance into equal weights of the symbols (`allocator.columnar.sizing`,
@@ -120,24 +120,15 @@ def _run(engine, count: int, symbol_count: int, sample: int) -> None:  # type: i
             ),
             {"u": user, "s": smallcase, "n": count},
         )
-        batch = connection.execute(
-            text(
-                'INSERT INTO batches (state, "cross", reason, created_by) '
-                "VALUES ('draft', false, '', :u) RETURNING id"
-            ),
-            {"u": user},
-        ).scalar_one()
         connection.execute(
             text(
-                "INSERT INTO batch_targets (batch_id, subscription_id, symbol, holding, target, "
-                "price) SELECT :b, s.id, y.symbol, (s.id * 7 + y.k) % 50, (s.id * 11 + y.k) % 60, "
-                f"{PRICE / 100} FROM subscriptions s, unnest({listed}) WITH ORDINALITY "
-                "AS y(symbol, k)"
-            ),
-            {"b": batch},
+                "CREATE TABLE bench_holdings (subscription_id bigint, k bigint, holding bigint); "
+                "INSERT INTO bench_holdings SELECT s.id, y.k, (s.id * 7 + y.k) % 50 "
+                f"FROM subscriptions s, generate_series(1, {len(symbols)}) AS y(k)"
+            )
         )
     print(
-        f"  starting state (subscriptions, {count * len(symbols):,} table rows) by SQL: "
+        f"  starting state (subscriptions, {count * len(symbols):,} holdings) by SQL: "
         f"{time.perf_counter() - start:.1f} s (not part of the figures)"
     )
     with engine.begin() as connection:
@@ -153,7 +144,7 @@ def _run(engine, count: int, symbol_count: int, sample: int) -> None:  # type: i
         print("  sizing (every subscription rebalanced into equal weights):")
         (held, cash), size_read = _timed(
             "read holdings and cash (binary COPY out, numpy)",
-            lambda: _holdings(raw, batch, listed, len(symbols)),
+            lambda: _holdings(raw, len(symbols)),
         )
         targets, size_compute = _timed(
             "size every subscription (allocator.columnar.sizing)",
@@ -171,7 +162,9 @@ def _run(engine, count: int, symbol_count: int, sample: int) -> None:  # type: i
             "parse it into arrays, sort into book order", lambda: _book(data, symbols)
         )
         request = ColumnarRequest(
-            book=book, batch=f"b{batch}", limits=Limits(max_quantity=100_000, orders_per_day=10**9)
+            book=book,
+            batch=f"b{target_batch}",
+            limits=Limits(max_quantity=100_000, orders_per_day=10**9),
         )
         result, planned = _timed("plan_columnar", lambda: plan_columnar(request))
         participants = sum(o.rows.size for o in result.orders)
@@ -221,8 +214,11 @@ class _Held:
         self.holding[self.row, symbol] = holding
 
 
-def _holdings(raw, batch: int, listed: str, symbols: int):  # type: ignore[no-untyped-def]
-    rows = _parse(_dump(raw, batch, listed), 4)
+def _holdings(raw, symbols: int):  # type: ignore[no-untyped-def]
+    query = "COPY (SELECT * FROM bench_holdings) TO STDOUT (FORMAT binary)"
+    with raw.cursor() as cursor, cursor.copy(query) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    rows = _parse(data, 3)
     held = _Held(rows[0], rows[1] - 1, rows[2])
     query = (
         "COPY (SELECT id::bigint, ((5000 + id % 1000) * 100)::bigint FROM subscriptions) "
