@@ -38,10 +38,10 @@ def size_columnar(
 ) -> tuple[tuple[str, ...], Int64Array]:
     """The sorted symbols and, per amount, the quantities `allocator.size` gives it: an int64
     array of shape ``(len(amounts), len(symbols))``. Validates as `size` does."""
-    budgets = np.array([to_paise(a, "amount") for a in amounts], dtype=object)
+    budgets = [to_paise(a, "amount") for a in amounts]
     reserve = Rate.of(buy_charges_rate, "buy_charges_rate")
     symbols, numerators, limits = _basket(weights, prices, tick_size or {}, collar)
-    spend = [spendable(int(b), reserve) for b in budgets.tolist()]
+    spend = [spendable(b, reserve) for b in budgets]
     return tuple(symbols), quantities_columnar(spend, numerators, limits)
 
 
