@@ -15,15 +15,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
-from sqlalchemy import insert as core_insert
 from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
 from bridge_api.batches import closing, events
 from bridge_api.batches.allocation_table import TargetRow, write_targets
 from bridge_api.batches.states import move_batch
-from bridge_api.batches.targets import Pricing, Request, target_position
+from bridge_api.batches.targets import (
+    Position,
+    Pricing,
+    Request,
+    target_position,
+    target_positions,
+)
 from bridge_api.config import get_settings
+from bridge_api.db.copy import copy_columns
 from bridge_api.db.models import (
     Batch,
     BatchOrder,
@@ -55,9 +61,20 @@ from bridge_api.smallcases import service as smallcases
 
 
 @dataclass(frozen=True, slots=True)
+class _Intent:
+    id: int
+    subscription_id: int
+    kind: IntentKind
+    amount: Decimal | None
+    symbol: str | None
+    quantity: int | None
+    version_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Participant:
-    subscription: Subscription
-    intents: list[Intent]
+    subscription_id: int
+    intents: list[_Intent]
     holdings: dict[str, int]
     cash: Decimal
     weights: dict[str, Decimal] | None
@@ -97,7 +114,7 @@ def create(
             select(BatchParticipant.subscription_id).where(BatchParticipant.open)
         ).scalars()
     )
-    by_subscription: dict[int, list[Intent]] = defaultdict(list)
+    by_subscription: dict[int, list[_Intent]] = defaultdict(list)
     for intent in pending:
         if intent.subscription_id not in busy:
             by_subscription[intent.subscription_id].append(intent)
@@ -108,20 +125,30 @@ def create(
     batch = Batch(smallcase_id=smallcase_id, cross=cross, created_by=manager.id)
     session.add(batch)
     session.flush()
-    rows = []
-    for p in participants:
-        requests = [Request(i.kind, i.amount, i.symbol, i.quantity) for i in p.intents]
-        targets = target_position(p.holdings, p.cash, requests, p.weights, pricing)
-        rows += [
-            TargetRow(p.subscription.id, s, p.holdings.get(s, 0), q, pricing.prices[s])
-            for s, q in targets.items()
-        ]
-    session.execute(
-        core_insert(BatchParticipant),
-        [
-            {"batch_id": batch.id, "subscription_id": p.subscription.id, "open": True}
-            for p in participants
-        ],
+    positions = [
+        Position(
+            p.holdings,
+            p.cash,
+            [Request(i.kind, i.amount, i.symbol, i.quantity) for i in p.intents],
+            p.weights,
+        )
+        for p in participants
+    ]
+    table = target_positions(positions, pricing)
+    rows = [
+        TargetRow(p.subscription_id, s, p.holdings.get(s, 0), q, pricing.prices[s])
+        for p, targets in zip(participants, table, strict=True)
+        for s, q in targets.items()
+    ]
+    copy_columns(
+        session,
+        "batch_participants",
+        {
+            "batch_id": str(batch.id),
+            "subscription_id": [str(p.subscription_id) for p in participants],
+            "open": "t",
+        },
+        len(participants),
     )
     session.execute(
         update(Intent)
@@ -290,9 +317,18 @@ def _move(
     events.publish(session, batch.id, "state", state=str(target), phase=batch.phase)
 
 
-def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]:
+def _pending_intents(session: Session, smallcase_id: int | None) -> list[_Intent]:
+    """Every pending intent (of one smallcase), locked, as plain rows in id order."""
     query = (
-        select(Intent)
+        select(
+            Intent.id,
+            Intent.subscription_id,
+            Intent.kind,
+            Intent.amount,
+            Intent.symbol,
+            Intent.quantity,
+            Intent.version_id,
+        )
         .join(Subscription, Subscription.id == Intent.subscription_id)
         .where(Intent.status == IntentStatus.PENDING)
         .order_by(Intent.id)
@@ -300,22 +336,20 @@ def _pending_intents(session: Session, smallcase_id: int | None) -> list[Intent]
     )
     if smallcase_id is not None:
         query = query.where(Subscription.smallcase_id == smallcase_id)
-    return list(session.execute(query).scalars())
+    return [_Intent(*row) for row in session.execute(query)]
 
 
-def _participants(session: Session, intents: dict[int, list[Intent]]) -> list[_Participant]:
+def _participants(session: Session, intents: dict[int, list[_Intent]]) -> list[_Participant]:
     """Every participant's subscription (locked, in id order), book and weights, in bulk."""
     ids = sorted(intents)
-    subscriptions = (
-        session.execute(
-            select(Subscription)
-            .where(among(Subscription.id, ids))
-            .order_by(Subscription.id)
-            .with_for_update()
+    subscriptions = session.execute(
+        select(
+            Subscription.id, Subscription.kind, Subscription.smallcase_id, Subscription.version_id
         )
-        .scalars()
-        .all()
-    )
+        .where(among(Subscription.id, ids))
+        .order_by(Subscription.id)
+        .with_for_update()
+    ).all()
     accounts = subscription_accounts(session, ids)
     books = books_of(session, accounts.values())
     weights_of: dict[tuple[int, int | None], dict[str, Decimal]] = {}
@@ -336,7 +370,7 @@ def _participants(session: Session, intents: dict[int, list[Intent]]) -> list[_P
                 weights_of[key] = smallcases.composition(session, *key).fractions()
             weights = weights_of[key]
         book = books[accounts[subscription.id]]
-        participants.append(_Participant(subscription, own, book.shares, book.cash, weights))
+        participants.append(_Participant(subscription.id, own, book.shares, book.cash, weights))
     return participants
 
 

@@ -47,6 +47,7 @@ from bridge_api.ledger.service import (
     HOUSE,
     MARKET,
     LegBlock,
+    among,
     charges_account,
     named_account,
     post_blocks,
@@ -187,7 +188,9 @@ def _notify_participants(
     subscriptions = statement.subscriptions[received].tolist()
     owners: dict[int, int] = dict(
         session.execute(
-            select(Subscription.id, Subscription.user_id).where(Subscription.id.in_(subscriptions))
+            select(Subscription.id, Subscription.user_id).where(
+                among(Subscription.id, subscriptions)
+            )
         ).all()
     )
     per_user: dict[int, int] = defaultdict(int)

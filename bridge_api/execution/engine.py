@@ -32,7 +32,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from allocator import Limits, Plan, Side, plan
+from allocator import Limits, Plan, Side
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR
 from bridge_api import logs
 from bridge_api.batches import closing, events
@@ -411,7 +411,7 @@ class Engine:
                 exclude=[*unquoted, *held, *deferred],
                 crossing=self.config.may_cross,
             )
-            result = _within_band(plan(request), quotes)
+            result = _within_band(planning.plan_batch(request), quotes)
             orders = planning.record_plan(
                 session, batch, result, trade_date=self.config.trade_date, phase=phase
             )

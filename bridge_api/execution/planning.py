@@ -12,9 +12,11 @@ from decimal import ROUND_CEILING, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allocator import Account, Limits, Plan, PlanRequest, Side
+from allocator import Account, Limits, Plan, PlanRequest, Side, plan
 from allocator.apportion import split
+from allocator.columnar.planning import book_from_request, plan_columnar, to_plan
 from allocator.constants import CHARGES_RESERVE, DEFAULT_COLLAR, PAISA
+from allocator.errors import InvalidInput
 from bridge_api.batches import events
 from bridge_api.batches.states import move_batch
 from bridge_api.db.copy import copy_rows
@@ -148,6 +150,17 @@ def plan_request(
         min_trade_value=min_trade_value,
         cross=batch.cross and crossing and not buys_only,
     )
+
+
+def plan_batch(request: PlanRequest) -> Plan:
+    """`allocator.plan` of a batch, computed by the columnar planner (the same plan: see
+    ``tests/allocator/columnar/test_planning.py``); a request whose values leave the columnar
+    path's int64 range is planned by the scalar planner."""
+    try:
+        columnar = book_from_request(request)
+        return to_plan(columnar, plan_columnar(columnar))
+    except InvalidInput:
+        return plan(request)
 
 
 def t1_sale_proceeds(session: Session, batch_id: int) -> dict[int, Decimal]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bridge_api.db.models import Cause, JournalEntry, Subscription, SubscriptionKind, TaxLot
 from bridge_api.errors import Conflict
-from bridge_api.ledger.lots import add_lot, consume_fifo
+from bridge_api.ledger.lots import Sale, add_lot, consume_fifo, consume_fifo_many
 from tests.bridge_api.factories import make_user
 
 
@@ -138,3 +138,35 @@ def test_lot_costs_are_conserved_to_the_paisa_across_partial_sales(session: Sess
         ).scalars()
     )
     assert open_cost + taken_cost == sum(Decimal(c) / 100 for _, c in lots)
+
+
+def test_a_short_sale_among_many_is_named_first_in_the_order_of_the_sales(session: Session):
+    first, entry = _subscription(session)
+    second, _ = _subscription(session)
+    third, _ = _subscription(session)
+    for subscription, quantity in ((first, 5), (second, 2), (third, 1)):
+        add_lot(
+            session,
+            subscription_id=subscription,
+            symbol="TCS",
+            acquired_on=date(2025, 1, 2),
+            quantity=quantity,
+            cost=Decimal("100.00") * quantity,
+            entry_id=entry,
+            stt_paid=True,
+        )
+    session.flush()
+
+    with pytest.raises(Conflict, match=rf"subscription {third} has 1 TCS in its lots, sells 3"):
+        consume_fifo_many(
+            session,
+            symbol="TCS",
+            sales=[
+                Sale(first, 5, Decimal("1.00")),
+                Sale(third, 3, Decimal("1.00")),
+                Sale(second, 4, Decimal("1.00")),
+            ],
+            sold_on=date(2026, 1, 5),
+            entry_id=entry,
+            stt_paid=True,
+        )
