@@ -7,8 +7,8 @@ from decimal import Decimal
 from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import Smallcase, SmallcaseStatus
-from bridge_api.http.deps import CurrentUser, Manager, SessionDep
+from bridge_api.db.models import Smallcase, SmallcaseStatus, User
+from bridge_api.http.deps import CurrentUser, Manager, Reader, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.smallcases import (
     ConstituentOut,
@@ -115,8 +115,12 @@ def read(smallcase_id: IdPath, user: CurrentUser, session: SessionDep) -> Smallc
 
 
 @router.get("/smallcases")
-def published(user: CurrentUser, session: SessionDep) -> list[SmallcaseSummary]:
+async def published(read: Reader) -> list[SmallcaseSummary]:
     """Published smallcases."""
+    return await read(_summaries)
+
+
+def _summaries(session: Session, _: User) -> list[SmallcaseSummary]:
     summaries = []
     for smallcase in service.published(session):
         latest = service.composition(session, smallcase.id)
