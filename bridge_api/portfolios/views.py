@@ -288,7 +288,16 @@ def transactions(
         ),
     )
     query = (
-        select(JournalEntry, LedgerAccount.name, Posting)
+        select(
+            JournalEntry.id,
+            JournalEntry.effective_on,
+            JournalEntry.cause,
+            JournalEntry.memo,
+            LedgerAccount.name,
+            Posting.asset,
+            Posting.bucket,
+            Posting.amount,
+        )  # columns, not entities: no ORM object per row
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(LedgerAccount, mine)
         .order_by(JournalEntry.id.desc(), Posting.id)
@@ -304,16 +313,18 @@ def transactions(
         query = query.where(JournalEntry.effective_on <= until)
     return [
         Movement(
-            entry_id=entry.id,
-            effective_on=entry.effective_on,
-            cause=str(entry.cause),
-            memo=entry.memo,
+            entry_id=entry_id,
+            effective_on=effective_on,
+            cause=str(cause),
+            memo=memo,
             account=name,
-            asset=posting.asset,
-            bucket=str(posting.bucket),
-            amount=posting.amount,
+            asset=asset,
+            bucket=str(bucket),
+            amount=amount,
         )
-        for entry, name, posting in session.execute(query).all()
+        for entry_id, effective_on, cause, memo, name, asset, bucket, amount in session.execute(
+            query
+        ).all()
     ]
 
 

@@ -121,20 +121,17 @@ async def published(read: Reader) -> list[SmallcaseSummary]:
 
 
 def _summaries(session: Session, _: User) -> list[SmallcaseSummary]:
-    summaries = []
-    for smallcase in service.published(session):
-        latest = service.composition(session, smallcase.id)
-        summaries.append(
-            SmallcaseSummary(
-                id=smallcase.id,
-                name=smallcase.name,
-                description=smallcase.description,
-                version=latest.version.number,
-                constituents=len(latest.weights),
-                minimum_investment=service.minimum_investment(session, latest.fractions()),
-            )
+    return [
+        SmallcaseSummary(
+            id=listed.smallcase.id,
+            name=listed.smallcase.name,
+            description=listed.smallcase.description,
+            version=listed.latest.version.number,
+            constituents=len(listed.latest.weights),
+            minimum_investment=listed.minimum_investment,
         )
-    return summaries
+        for listed in service.listing(session)
+    ]
 
 
 @router.get("/smallcase/{smallcase_id}/subscribers")
