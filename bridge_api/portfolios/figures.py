@@ -15,7 +15,18 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, bindparam, cast, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -72,7 +83,12 @@ class Figures:
 
 def portfolio_figures(session: Session, user_id: int) -> Figures:
     """Read every figure of `user_id`'s portfolio in one statement."""
+    # PostgreSQL would plan this statement afresh at every execution (a custom plan costs it
+    # about 1.5 ms, twice the execution), judging the generic plan no cheaper; the generic
+    # one is as good for every user (each part is an index lookup by user or account).
+    session.execute(_GENERIC)
     row = session.execute(_statement(), {"user_id": user_id}).one()
+    session.execute(_AS_BEFORE)
     (ids, kinds, statuses, smallcase_ids, names, versions, accounts) = row[0:7]
     (balance_accounts, assets, buckets, amounts) = row[7:11]
     (cost_subscriptions, cost_symbols, cost_amounts) = row[11:14]
@@ -117,6 +133,10 @@ def portfolio_figures(session: Session, user_id: int) -> Figures:
         charges=dict(zip(_list(charge_accounts), _list(charge_amounts), strict=True)),
         prices=dict(zip(_list(price_symbols), _list(price_closes), strict=True)),
     )
+
+
+_GENERIC = text("SET LOCAL plan_cache_mode = force_generic_plan")
+_AS_BEFORE = text("RESET plan_cache_mode")
 
 
 def _list(values: list[Any] | None) -> list[Any]:
