@@ -50,7 +50,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Made on the event loop (a new session holds no connection yet, so this costs no trip to
     the threadpool); ended in the threadpool (commit or rollback, then the connection goes
     back to the pool), shielded from cancellation so a dropped client never leaves a
-    connection checked out."""
+    connection checked out. A session left holding nothing (a `Reader` committed it) is
+    ended on the loop: there is nothing to send."""
     async with admitted(request):
         session = session_factory()()
         try:
@@ -59,11 +60,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_end, session, error)
             raise
-        if session.in_transaction():
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_end, session, None)
         else:
-            _end(session, None)  # nothing to send (a `Reader` committed): no trip to the pool
+            _end(session, None)  # nothing to send (a `Reader` committed): no threadpool trip
 
 
 def _end(session: Session, error: BaseException | None) -> None:
