@@ -105,7 +105,8 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="also sample the server with py-spy into this folder (collapsed stacks per route)",
+        help="also sample the server with py-spy into this folder (collapsed stacks per route, "
+        "only the thread holding the GIL: where the server's CPU goes)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -275,6 +276,7 @@ def _sampler(
         str(server.process.pid),
         "--format",
         "raw",
+        "--gil",
     ]
     command += ["--duration", str(max(1, args.seconds - 1)), "--rate", "250", "--nonblocking"]
     command += ["--output", str(args.profile / f"{name}.txt")]

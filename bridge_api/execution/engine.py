@@ -98,8 +98,7 @@ EVENTS: dict[str, tuple[int, str]] = {
     ),
     "deferred": (
         logging.WARNING,
-        "batch {batch}: {side} of {symbols} deferred to the next session (other side traded "
-        "today)",
+        "batch {batch}: {side} of {symbols} deferred to the next session (other side traded today)",
     ),
     "halted": (logging.WARNING, "trading halted: waiting {waiting}"),
     "waiting": (logging.INFO, "waiting for {for}"),
@@ -387,9 +386,7 @@ class Engine:
             side = Side.SELL if phase == 1 else Side.BUY
             if planning.skip_symbols(session, batch, unquoted, side=side, reason=NO_QUOTE):
                 self._progress("unquoted", {"batch": batch_id, "symbols": ", ".join(unquoted)})
-            held = sorted(
-                pending_symbols(session, symbols - set(unquoted), self.config.trade_date)
-            )
+            held = sorted(pending_symbols(session, symbols - set(unquoted), self.config.trade_date))
             if planning.skip_symbols(session, batch, held, side=side, reason=CORPORATE_ACTION):
                 self._progress("corporate_action", {"batch": batch_id, "symbols": ", ".join(held)})
             deferred = sorted(self._deferred(session, symbols - {*unquoted, *held}, side))

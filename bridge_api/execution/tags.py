@@ -15,6 +15,7 @@ def account_name(subscription_id: int) -> str:
     """The allocator's name for a subscription (it seeds tie-breaks, so it is stable)."""
     return f"{ACCOUNT_PREFIX}{subscription_id}"
 
+
 def subscription_of(name: str) -> int:
     """The subscription id behind an allocator account name."""
     return int(name.removeprefix(ACCOUNT_PREFIX))
@@ -32,9 +33,11 @@ def client_tag(batch_id: int, order_id: int, seq: int, attempt: int) -> str:
         raise Conflict(f"client tag {tag} is longer than 20 characters")
     return tag
 
+
 def is_client_tag(tag: str) -> bool:
     """Whether a broker order's tag is one Saras gives its slices."""
     return _TAG.fullmatch(tag) is not None
+
 
 def _b36(number: int) -> str:
     digits = ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -16,9 +17,12 @@ from bridge_api.db.models import Role, User
 from bridge_api.db.session import session_factory
 from bridge_api.errors import DomainError, Forbidden, Unauthorized
 from bridge_api.http.admission import admitted
+from bridge_api.users import sessions
+from bridge_api.users.security import decode
 from bridge_api.users.service import user_from_access_token
 
 _bearer = HTTPBearer(auto_error=False)
+T = TypeVar("T")
 
 
 @contextmanager
@@ -46,7 +50,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Made on the event loop (a new session holds no connection yet, so this costs no trip to
     the threadpool); ended in the threadpool (commit or rollback, then the connection goes
     back to the pool), shielded from cancellation so a dropped client never leaves a
-    connection checked out."""
+    connection checked out. A session left holding nothing (a `Reader` committed it) is
+    ended on the loop: there is nothing to send."""
     async with admitted(request):
         session = session_factory()()
         try:
@@ -55,8 +60,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_end, session, error)
             raise
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_end, session, None)
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session, None)
+        else:
+            _end(session, None)  # nothing to send (a `Reader` committed): no threadpool trip
 
 
 def _end(session: Session, error: BaseException | None) -> None:
@@ -72,7 +80,14 @@ def _end(session: Session, error: BaseException | None) -> None:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 """The request's session; it commits before the response is sent, so a failed commit is the
 response (never a success for work that was lost)."""
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def _settings() -> Settings:
+    """The settings, without a trip to the threadpool (FastAPI runs a plain function there)."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(session_factory)]
 """Where to open sessions of one's own (a stream that outlives the request's transaction)."""
 
@@ -108,3 +123,37 @@ def require(*roles: Role) -> Callable[[User], User]:
 
 Manager = Annotated[User, Depends(require(Role.MANAGER, Role.ADMIN))]
 Admin = Annotated[User, Depends(require(Role.ADMIN))]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Serves a request's work in one trip to the threadpool: the session of the bearer's
+    access token is checked, the work runs and the transaction commits in the same worker
+    thread (a route written with `CurrentUser` takes four trips: the settings, the user, the
+    route, the commit). The session is the request's (`SessionDep`), admitted and ended as
+    every request's is; the token is decoded before (a bad one is refused as `current_user`
+    refuses it, before the query is validated)."""
+
+    session: Session
+    claims: dict[str, Any]
+
+    async def __call__(self, work: Callable[[Session, User], T]) -> T:
+        """`work(session, user)`'s result, committed."""
+        return await anyio.to_thread.run_sync(self._run, work)
+
+    def _run(self, work: Callable[[Session, User], T]) -> T:
+        result = work(self.session, sessions.user_of(self.session, self.claims))
+        self.session.commit()
+        return result
+
+
+async def reading(
+    session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
+) -> Reading:
+    """The request's `Reading` (made on the event loop: it does no I/O)."""
+    if credentials is None:
+        raise Unauthorized("sign in: this needs a bearer access token")
+    return Reading(session, decode(credentials.credentials, "access", settings))
+
+
+Reader = Annotated[Reading, Depends(reading)]

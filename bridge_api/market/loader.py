@@ -87,9 +87,7 @@ def load_bars(session: Session, data_dir: Path) -> int:
         path = data_dir / "equity" / "india" / "daily" / f"{ticker or symbol.lower()}.zip"
         if path.exists():
             newest = latest.get(symbol)
-            rows += [
-                (symbol, b) for b in read_lean_daily(path) if newest is None or b.day > newest
-            ]
+            rows += [(symbol, b) for b in read_lean_daily(path) if newest is None or b.day > newest]
     return store_bars(session, rows)
 
 

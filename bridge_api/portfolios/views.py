@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,7 +27,9 @@ from bridge_api.db.models import (
     User,
 )
 from bridge_api.db.models.ledger import CASH
+from bridge_api.errors import Invalid
 from bridge_api.market.prices import latest_closes
+from bridge_api.portfolios.figures import portfolio_figures
 
 ZERO = Decimal("0.00")
 
@@ -109,42 +111,38 @@ class PortfolioView:
 
 
 def portfolio(session: Session, user: User) -> PortfolioView:
-    """The user's whole portfolio, valued at the latest closes.
-
-    A fixed number of queries however many subscriptions there are: each figure is read for
-    every book at once and grouped here."""
-    rows = session.execute(
-        select(Subscription, Smallcase.name, SmallcaseVersion.number, LedgerAccount.id)
-        .outerjoin(Smallcase, Smallcase.id == Subscription.smallcase_id)
-        .outerjoin(SmallcaseVersion, SmallcaseVersion.id == Subscription.version_id)
-        .outerjoin(LedgerAccount, LedgerAccount.subscription_id == Subscription.id)
-        .where(Subscription.user_id == user.id)
-        .order_by(Subscription.id)
-    ).all()
-    books = {subscription.id: account for subscription, _, _, account in rows if account}
-    free, cash, shares = _balances(session, user, list(books.values()))
-    costs, realised, charges = _lot_figures(session, list(books), list(books.values()))
+    """The user's whole portfolio, valued at the latest closes, from one statement however
+    many subscriptions there are (`figures`); every symbol held must have a close."""
+    read = portfolio_figures(session, user.id)
+    shares = {
+        account: {s: q for s, q in sorted(held.items()) if q}
+        for account, held in read.quantities.items()
+    }
     symbols = {symbol for held in shares.values() for symbol in held}
-    prices = latest_closes(session, symbols) if symbols else {}
+    missing = sorted(symbols - read.prices.keys())
+    if missing:
+        raise Invalid(f"no price for {', '.join(missing)}")
     views = []
-    for subscription, name, version, account_id in rows:
-        settled, unsettled = cash.get(account_id, (ZERO, ZERO))
+    for book in read.books:
+        settled, unsettled = _settled_unsettled(read.cash.get(book.account_id or 0, {}))
         view = SubscriptionView(
-            id=subscription.id,
-            kind=str(subscription.kind),
-            status=str(subscription.status),
-            smallcase_id=subscription.smallcase_id,
-            smallcase=name,
-            version=version,
+            id=book.id,
+            kind=book.kind,
+            status=book.status,
+            smallcase_id=book.smallcase_id,
+            smallcase=book.smallcase,
+            version=book.version,
             cash=settled,
             unsettled_cash=unsettled,
         )
-        if account_id:
-            _fill(view, shares.get(account_id, {}), costs.get(subscription.id, {}), prices)
-            view.realised = realised.get(subscription.id, ZERO)
-            view.charges_paid = -charges.get(account_id, ZERO)
+        if book.account_id:
+            held = shares.get(book.account_id, {})
+            _fill(view, held, read.costs.get(book.id, {}), read.prices)
+            view.realised = read.realised.get(book.id, ZERO)
+            view.charges_paid = -read.charges.get(book.account_id, ZERO)
         views.append(view)
-    return PortfolioView(free_cash=free[0], free_unsettled_cash=free[1], subscriptions=views)
+    free, free_unsettled = _settled_unsettled(read.free)
+    return PortfolioView(free_cash=free, free_unsettled_cash=free_unsettled, subscriptions=views)
 
 
 _Cash = tuple[Decimal, Decimal]
@@ -189,7 +187,7 @@ def _balances(
     )
 
 
-def _settled_unsettled(buckets: dict[Bucket, Decimal]) -> _Cash:
+def _settled_unsettled(buckets: Mapping[Bucket, Decimal] | Mapping[str, Decimal]) -> _Cash:
     return buckets.get(Bucket.SETTLED, ZERO), buckets.get(Bucket.UNSETTLED, ZERO)
 
 
@@ -290,7 +288,16 @@ def transactions(
         ),
     )
     query = (
-        select(JournalEntry, LedgerAccount.name, Posting)
+        select(
+            JournalEntry.id,
+            JournalEntry.effective_on,
+            JournalEntry.cause,
+            JournalEntry.memo,
+            LedgerAccount.name,
+            Posting.asset,
+            Posting.bucket,
+            Posting.amount,
+        )  # columns, not entities: no ORM object per row
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(LedgerAccount, mine)
         .order_by(JournalEntry.id.desc(), Posting.id)
@@ -306,16 +313,18 @@ def transactions(
         query = query.where(JournalEntry.effective_on <= until)
     return [
         Movement(
-            entry_id=entry.id,
-            effective_on=entry.effective_on,
-            cause=str(entry.cause),
-            memo=entry.memo,
+            entry_id=entry_id,
+            effective_on=effective_on,
+            cause=str(cause),
+            memo=memo,
             account=name,
-            asset=posting.asset,
-            bucket=str(posting.bucket),
-            amount=posting.amount,
+            asset=asset,
+            bucket=str(bucket),
+            amount=amount,
         )
-        for entry, name, posting in session.execute(query).all()
+        for entry_id, effective_on, cause, memo, name, asset, bucket, amount in session.execute(
+            query
+        ).all()
     ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from allocator import AllocatorError, minimum_amount
@@ -25,7 +26,7 @@ from bridge_api.db.models import (
 )
 from bridge_api.errors import Conflict, Forbidden, Invalid, NotFound
 from bridge_api.market.analytics import BasketStats, basket_stats
-from bridge_api.market.prices import latest_closes, tick_sizes
+from bridge_api.market.prices import last_bars, tick_sizes
 from bridge_api.notifications.events import EventKind, notify
 from bridge_api.smallcases.validation import HUNDRED, Weighted, check_composition
 
@@ -194,17 +195,71 @@ def history(session: Session, smallcase_id: int) -> list[Composition]:
 def minimum_investment(session: Session, weights: dict[str, Decimal]) -> Decimal | None:
     """The least amount buying one share of every constituent at the latest closes, with the
     buy collar and charges reserve of the settings; None when prices are missing."""
+    closes = {symbol: close for symbol, (_, close) in last_bars(session, weights).items()}
+    return _minimum(weights, closes, tick_sizes(session, weights))
+
+
+def _minimum(
+    weights: dict[str, Decimal], closes: dict[str, Decimal], ticks: dict[str, Decimal]
+) -> Decimal | None:
+    """`minimum_investment` from closes and ticks read for these and perhaps other symbols."""
+    if any(symbol not in closes for symbol in weights):
+        return None
     settings = get_settings()
     try:
         return minimum_amount(
             weights=weights,
-            prices=latest_closes(session, weights),
-            tick_size=tick_sizes(session, weights),
+            prices={symbol: closes[symbol] for symbol in sorted(weights)},
+            tick_size={symbol: ticks[symbol] for symbol in sorted(weights) if symbol in ticks},
             collar=settings.buy_collar,
             buy_charges_rate=settings.buy_charges_rate,
         )
     except (AllocatorError, Invalid):
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A published smallcase, its latest version and its minimum investment."""
+
+    smallcase: Smallcase
+    latest: Composition
+    minimum_investment: Decimal | None
+
+
+def listing(session: Session) -> list[Listed]:
+    """Published smallcases by name, each with its latest composition and minimum investment,
+    in five queries however many there are (`published`, `composition` and
+    `minimum_investment` for each would take five per smallcase)."""
+    smallcases = published(session)
+    if not smallcases:
+        return []
+    versions = {
+        version.smallcase_id: version
+        for version in session.execute(
+            select(SmallcaseVersion)
+            .where(SmallcaseVersion.smallcase_id.in_([s.id for s in smallcases]))
+            .ext(distinct_on(SmallcaseVersion.smallcase_id))
+            .order_by(SmallcaseVersion.smallcase_id, SmallcaseVersion.number.desc())
+        ).scalars()
+    }
+    weights: dict[int, dict[str, Decimal]] = {version.id: {} for version in versions.values()}
+    for version_id, symbol, weight in session.execute(
+        select(Constituent.version_id, Constituent.symbol, Constituent.weight_percent)
+        .where(Constituent.version_id.in_(list(weights)))
+        .order_by(Constituent.version_id, Constituent.symbol)
+    ).all():
+        weights[version_id][symbol] = weight
+    symbols = {symbol for held in weights.values() for symbol in held}
+    closes = {symbol: close for symbol, (_, close) in last_bars(session, symbols).items()}
+    ticks = tick_sizes(session, symbols)
+    listed = []
+    for smallcase in smallcases:
+        version = versions[smallcase.id]
+        latest = Composition(version, weights[version.id])
+        minimum = _minimum(latest.fractions(), closes, ticks)
+        listed.append(Listed(smallcase, latest, minimum))
+    return listed
 
 
 def statistics(session: Session, weights: dict[str, Decimal]) -> BasketStats | None:

@@ -8,11 +8,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from bridge_api.analytics import dividends, documents, gains, report, statements
 from bridge_api.analytics.report import Analytics
 from bridge_api.calendar import ist_today
-from bridge_api.http.deps import CurrentUser, Manager, SessionDep
+from bridge_api.db.models import User
+from bridge_api.http.deps import CurrentUser, Manager, Reader, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.analytics import (
     AnalyticsOut,
@@ -45,21 +47,24 @@ RiskFree = Annotated[float, Query(ge=0.0, le=0.5, description="Annual risk-free 
 
 
 @router.get("")
-def investor_analytics(
-    user: CurrentUser,
-    session: SessionDep,
+async def investor_analytics(
+    read: Reader,
     as_of: AsOf = None,
     risk_free: RiskFree = report.RISK_FREE,
 ) -> InvestorAnalyticsOut:
     """The signed-in investor's whole book and each subscription: returns, risk, tracking,
     contributions, charges, the identity the figures obey, and a Plotly figure."""
     until = as_of or ist_today()
-    whole, parts = report.for_investor(session, user, until=until, risk_free=risk_free)
-    body = _out(whole, until)
-    return InvestorAnalyticsOut(
-        **body.model_dump(),
-        subscriptions=[_out(part, until, sid, figure=False) for sid, part in parts],
-    )
+
+    def work(session: Session, user: User) -> InvestorAnalyticsOut:
+        whole, parts = report.for_investor(session, user, until=until, risk_free=risk_free)
+        body = _out(whole, until)
+        return InvestorAnalyticsOut(
+            **body.model_dump(),
+            subscriptions=[_out(part, until, sid, figure=False) for sid, part in parts],
+        )
+
+    return await read(work)
 
 
 @router.get("/capital-gains", response_model=CapitalGainsOut, responses=_DOCUMENTS)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from bridge_api.audit.service import record
 from bridge_api.batches import service as batches
@@ -18,9 +19,10 @@ from bridge_api.db.models import (
     Smallcase,
     SmallcaseStatus,
     Subscription,
+    User,
 )
 from bridge_api.db.models.batches import OPEN_STATES
-from bridge_api.http.deps import Admin, CurrentUser, SessionDep
+from bridge_api.http.deps import Admin, CurrentUser, Reader, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.portfolios import (
     AmountIn,
@@ -146,27 +148,32 @@ def sell(body: TradeIn, user: CurrentUser, session: SessionDep) -> IntentOut:
 
 
 @router.get("/intents")
-def my_intents(user: CurrentUser, session: SessionDep) -> list[IntentOut]:
+async def my_intents(read: Reader) -> list[IntentOut]:
     """The user's intents, newest first."""
-    rows = session.execute(
-        select(Intent)
-        .join(Subscription)
-        .where(Subscription.user_id == user.id)
-        .order_by(Intent.id.desc())
-    ).scalars()
-    return [IntentOut.model_validate(i) for i in rows]
+
+    def work(session: Session, user: User) -> list[IntentOut]:
+        rows = session.execute(
+            select(Intent)
+            .join(Subscription)
+            .where(Subscription.user_id == user.id)
+            .order_by(Intent.id.desc())
+        ).scalars()
+        return [IntentOut.model_validate(i) for i in rows]
+
+    return await read(work)
 
 
 @router.get("/portfolio")
-def portfolio(user: CurrentUser, session: SessionDep) -> PortfolioOut:
+async def portfolio(read: Reader) -> PortfolioOut:
     """Holdings, average cost, market value, P&L, cash and charges, per subscription and total."""
-    return PortfolioOut.model_validate(views.portfolio(session, user))
+    return await read(
+        lambda session, user: PortfolioOut.model_validate(views.portfolio(session, user))
+    )
 
 
 @router.get("/transactions")
-def transactions(
-    user: CurrentUser,
-    session: SessionDep,
+async def transactions(
+    read: Reader,
     *,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[int | None, Query(ge=1)] = None,
@@ -178,10 +185,14 @@ def transactions(
 ) -> list[MovementOut]:
     """The user's own postings, newest first; filter by kind (``cause``) and effective date,
     page with ``before`` (an entry id)."""
-    movements = views.transactions(
-        session, user, limit=limit, before=before, causes=cause or (), since=since, until=until
-    )
-    return [MovementOut.model_validate(m) for m in movements]
+
+    def work(session: Session, user: User) -> list[MovementOut]:
+        movements = views.transactions(
+            session, user, limit=limit, before=before, causes=cause or (), since=since, until=until
+        )
+        return [MovementOut.model_validate(m) for m in movements]
+
+    return await read(work)
 
 
 @router.get("/subscriptions/{subscription_id}/rebalance-preview")

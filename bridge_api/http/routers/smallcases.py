@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
-from bridge_api.db.models import Smallcase, SmallcaseStatus
-from bridge_api.http.deps import CurrentUser, Manager, SessionDep
+from bridge_api.db.models import Smallcase, SmallcaseStatus, User
+from bridge_api.http.deps import CurrentUser, Manager, Reader, SessionDep
 from bridge_api.http.fields import IdPath
 from bridge_api.http.schemas.smallcases import (
     ConstituentOut,
@@ -119,22 +119,23 @@ def read(smallcase_id: IdPath, user: CurrentUser, session: SessionDep) -> Smallc
 
 
 @router.get("/smallcases")
-def published(user: CurrentUser, session: SessionDep) -> list[SmallcaseSummary]:
+async def published(read: Reader) -> list[SmallcaseSummary]:
     """Published smallcases."""
-    summaries = []
-    for smallcase in service.published(session):
-        latest = service.composition(session, smallcase.id)
-        summaries.append(
-            SmallcaseSummary(
-                id=smallcase.id,
-                name=smallcase.name,
-                description=smallcase.description,
-                version=latest.version.number,
-                constituents=len(latest.weights),
-                minimum_investment=service.minimum_investment(session, latest.fractions()),
-            )
+    return await read(_summaries)
+
+
+def _summaries(session: Session, _: User) -> list[SmallcaseSummary]:
+    return [
+        SmallcaseSummary(
+            id=listed.smallcase.id,
+            name=listed.smallcase.name,
+            description=listed.smallcase.description,
+            version=listed.latest.version.number,
+            constituents=len(listed.latest.weights),
+            minimum_investment=listed.minimum_investment,
         )
-    return summaries
+        for listed in service.listing(session)
+    ]
 
 
 @router.get("/smallcases/mine")

@@ -14,6 +14,7 @@ from bridge_api.http.deps import (
     Admin,
     BearerCredentials,
     CurrentUser,
+    Reader,
     SessionDep,
     SettingsDep,
 )
@@ -142,9 +143,9 @@ def change_password(
 
 
 @router.get("/me")
-def me(user: CurrentUser, session: SessionDep) -> UserOut:
+async def me(read: Reader) -> UserOut:
     """The signed-in user's profile (PAN masked)."""
-    return _user_out(session, user)
+    return await read(_user_out)
 
 
 @router.put("/me/kyc")

@@ -117,3 +117,32 @@ def test_no_more_requests_reach_the_database_at_once_than_the_pool_holds(
     assert codes == [201] * 12
     assert most <= 2
     assert _free_cash(committed, investor) == Decimal("120.00")
+
+
+def test_a_read_served_in_one_trip_checks_the_session_and_gives_its_connection_back(
+    served, committed, monkeypatch
+):
+    monkeypatch.setenv("SARAS_DB_POOL_SIZE", "2")
+    get_settings.cache_clear()
+    _, investor = _users(committed)
+    headers = auth(investor, committed)
+    pool = committed.kw["bind"].pool
+    try:
+        with TestClient(served) as client, ThreadPoolExecutor(8) as threads:
+            answers = list(
+                threads.map(
+                    lambda route: client.get(route, headers=headers), ["/me", "/portfolio"] * 6
+                )
+            )
+            held_after = pool.checkedout()
+            client.post("/logout", headers=headers)
+            ended = client.get("/portfolio", headers=headers)
+            unsigned = client.get("/me")
+    finally:
+        get_settings.cache_clear()
+
+    assert [a.status_code for a in answers] == [200] * 12
+    assert {a.json()["email"] for a in answers[0::2]} == {investor.email}
+    assert all(a.json()["subscriptions"] == [] for a in answers[1::2])
+    assert held_after == 0
+    assert (ended.status_code, unsigned.status_code) == (401, 401)
