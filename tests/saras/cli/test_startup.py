@@ -60,8 +60,10 @@ def test_a_bug_keeps_its_traceback():
 
 
 def test_sigterm_stops_serve_and_the_embedded_postgresql_it_started(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["XDG_DATA_HOME"] = str(tmp_path)
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SARAS_DATABASE_URL"}
+    }
+    env["SARAS_DATA_DIR"] = str(tmp_path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -72,7 +74,7 @@ def test_sigterm_stops_serve_and_the_embedded_postgresql_it_started(tmp_path: Pa
         stderr=subprocess.PIPE,
         text=True,
     )
-    postmaster = tmp_path / "saras" / "pgdata" / "postmaster.pid"
+    postmaster = tmp_path / "pgdata" / "postmaster.pid"
     try:
         deadline = time.monotonic() + 120
         while True:
