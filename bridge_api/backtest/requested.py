@@ -1,8 +1,9 @@
 """Backtests a manager asks for: one row per run, queued with its job in one transaction.
 
-A run backtests the smallcase's latest weights over a period of the stored bars, for a number
-of simulated subscribers each investing about `amount` (varied as ``saras backtest`` varies
-it), rebalanced on a schedule. `saras worker` runs it (`bridge_api.backtest.jobs`).
+A run backtests the smallcase's latest weights (or a suggestion's, recorded with its id) over
+a period of the stored bars, for a number of simulated subscribers each investing about
+`amount` (varied as ``saras backtest`` varies it), rebalanced on a schedule. `saras worker`
+runs it (`bridge_api.backtest.jobs`).
 """
 
 from __future__ import annotations
@@ -52,11 +53,24 @@ def bar_range(session: Session, symbols: list[str]) -> tuple[date, date] | None:
     return None if first is None else (first, last)
 
 
-def request(session: Session, manager: User, smallcase_id: int, ask: BacktestAsk) -> BacktestRecord:
-    """Record a queued run of the smallcase's latest weights and enqueue its job (its manager
-    or an admin; each problem of `ask` is named against its field)."""
+def request(
+    session: Session,
+    manager: User,
+    smallcase_id: int,
+    ask: BacktestAsk,
+    *,
+    suggested: tuple[int, dict[str, Decimal]] | None = None,
+) -> BacktestRecord:
+    """Record a queued run of the smallcase's latest weights, or of a suggestion's exactly as
+    shown (`suggested`: its id and weights), and enqueue its job (its manager or an admin;
+    each problem of `ask` is named against its field)."""
     smallcase = smallcases.owned(session, manager, smallcase_id)
-    weights = smallcases.composition(session, smallcase_id).weights
+    if suggested is None:
+        weights = smallcases.composition(session, smallcase_id).weights
+        name, suggestion_id = smallcase.name, None
+    else:
+        suggestion_id, weights = suggested
+        name = f"{smallcase.name} (suggestion {suggestion_id})"
     problems = _problems(session, sorted(weights), ask)
     if problems:
         raise Invalid("the backtest cannot run as asked", errors=problems)
@@ -67,7 +81,8 @@ def request(session: Session, manager: User, smallcase_id: int, ask: BacktestAsk
         attempts=0,
         days_done=0,
         parameters={
-            "name": smallcase.name,
+            "name": name,
+            "suggestion_id": suggestion_id,
             "weights": {s: str(w) for s, w in sorted(weights.items())},
             "start": ask.start.isoformat(),
             "end": ask.end.isoformat(),

@@ -49,7 +49,8 @@ def report_policy(page: str) -> str:
     )
 
 
-def _run_out(record: BacktestRecord) -> dict[str, Any]:
+def run_out(record: BacktestRecord) -> dict[str, Any]:
+    """A run's fields as `BacktestRunOut` names them."""
     p = record.parameters
     return {
         "id": record.id,
@@ -61,6 +62,7 @@ def _run_out(record: BacktestRecord) -> dict[str, Any]:
         "schedule": p["schedule"],
         "subscribers": p["subscribers"],
         "weights": p["weights"],
+        "suggestion_id": p.get("suggestion_id"),
         "attempts": record.attempts,
         "days_done": record.days_done,
         "days_total": record.days_total,
@@ -87,7 +89,7 @@ def queue_backtest(
     record = requested.request(session, manager, smallcase_id, ask)
     session.flush()
     session.refresh(record)
-    return BacktestRunOut.model_validate(_run_out(record))
+    return BacktestRunOut.model_validate(run_out(record))
 
 
 @router.get("/smallcase/{smallcase_id}/backtests")
@@ -99,7 +101,7 @@ def list_backtests(smallcase_id: IdPath, manager: Manager, session: SessionDep) 
     return BacktestsOut(
         first_day=None if span is None else span[0],
         last_day=None if span is None else span[1],
-        runs=[BacktestRunOut.model_validate(_run_out(r)) for r in runs],
+        runs=[BacktestRunOut.model_validate(run_out(r)) for r in runs],
     )
 
 
@@ -111,7 +113,7 @@ def read_backtest(run_id: IdPath, manager: Manager, session: SessionDep) -> Back
     figures = summary.get("summary")
     return BacktestDetailOut.model_validate(
         {
-            **_run_out(record),
+            **run_out(record),
             "figures": None if figures is None else BacktestFiguresOut.model_validate(figures),
             "money": None
             if summary.get("money") is None

@@ -8,9 +8,11 @@ from fastapi import APIRouter, status
 from bridge_api.db.models import Suggestion
 from bridge_api.http.deps import Manager, SessionDep
 from bridge_api.http.fields import IdPath
+from bridge_api.http.routers.backtests import run_out
+from bridge_api.http.schemas.backtests import BacktestRunOut, SuggestionBacktestIn
 from bridge_api.http.schemas.suggestions import SuggestionAcceptIn, SuggestionIn, SuggestionOut
 from bridge_api.suggestions import service
-from bridge_api.suggestions.backtesting import BacktestRequest
+from bridge_api.suggestions.queued import queue_backtest
 
 router = APIRouter(tags=["suggestions"])
 
@@ -35,18 +37,9 @@ def make_suggestion(
     smallcase_id: IdPath, body: SuggestionIn, manager: Manager, session: SessionDep
 ) -> SuggestionOut:
     """Propose a change to the smallcase's current version from the factor screens and the
-    model, with reasons, the subscribers' turnover and charges, and optionally a backtest
-    (its manager; nothing is traded)."""
-    request = None
-    if body.backtest:
-        request = BacktestRequest(
-            end=service.latest_bar_day(session),
-            months=body.backtest_months,
-            subscribers=body.backtest_subscribers,
-        )
-    suggestion = service.suggest(
-        session, manager, smallcase_id, size=body.size, backtest_request=request
-    )
+    model, with reasons and the subscribers' turnover and charges (its manager; nothing is
+    traded). Its backtest is queued apart (`POST .../suggestions/{id}/backtest`)."""
+    suggestion = service.suggest(session, manager, smallcase_id, size=body.size)
     session.refresh(suggestion)
     return _out(suggestion)
 
@@ -65,6 +58,35 @@ def get_suggestion(
 ) -> SuggestionOut:
     """One suggestion as it was shown (its manager)."""
     return _out(service.one(session, manager, smallcase_id, suggestion_id))
+
+
+@router.post(
+    "/smallcase/{smallcase_id}/suggestions/{suggestion_id}/backtest",
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def backtest_suggestion(
+    smallcase_id: IdPath,
+    suggestion_id: IdPath,
+    body: SuggestionBacktestIn,
+    manager: Manager,
+    session: SessionDep,
+) -> BacktestRunOut:
+    """Queue a backtest of the suggestion's weights exactly as shown, over the months up to
+    its as-of day (its manager or an admin); `saras worker` runs it and `GET /backtests/{id}`
+    shows its progress and figures. Each problem of the body is named against its field."""
+    record = queue_backtest(
+        session,
+        manager,
+        smallcase_id,
+        suggestion_id,
+        months=body.months,
+        amount=body.amount,
+        schedule=body.schedule,
+        subscribers=body.subscribers,
+    )
+    session.flush()
+    session.refresh(record)
+    return BacktestRunOut.model_validate(run_out(record))
 
 
 @router.post("/smallcase/{smallcase_id}/suggestions/{suggestion_id}/accept")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from bridge_api.http.fields import DecimalString, Rupees
 
@@ -25,6 +26,21 @@ class BacktestIn(BaseModel):
     subscribers: StrictInt = Field(default=5, ge=1, le=50)
 
 
+class SuggestionBacktestIn(BaseModel):
+    """A backtest of a suggestion's weights over the months up to its as-of day (clipped to
+    the days with bars for every one of its stocks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    months: StrictInt = Field(default=6, ge=1, le=24)
+    amount: Rupees = Field(
+        default=Decimal("100000.00"),
+        description="Rupees each simulated subscriber invests (varied as `saras backtest`).",
+    )
+    schedule: Literal["monthly", "quarterly", "never"] = "monthly"
+    subscribers: StrictInt = Field(default=3, ge=1, le=50)
+
+
 class BacktestRunOut(BaseModel):
     """A run: what was asked, where it stands, and why it failed (if it did)."""
 
@@ -37,6 +53,11 @@ class BacktestRunOut(BaseModel):
     schedule: str
     subscribers: int
     weights: dict[str, DecimalString]
+    suggestion_id: int | None = Field(
+        default=None,
+        description="The suggestion whose weights the run tests (null: the "
+        "smallcase's latest weights when it was queued).",
+    )
     attempts: int
     days_done: int
     days_total: int | None

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge_api.db.models import SuggestionStatus
 from bridge_api.http.fields import DecimalString
 
 
 class SuggestionIn(BaseModel):
-    """What to propose: how many constituents (the current version's count by default), and
-    whether to backtest the proposal through the engine (slow: tens of seconds)."""
+    """What to propose: how many constituents (the current version's count by default). A
+    backtest is queued apart (`POST .../suggestions/{id}/backtest`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     size: int | None = Field(default=None, ge=1, le=50)
-    backtest: StrictBool = False
-    backtest_months: int = Field(default=6, ge=1, le=24)
-    backtest_subscribers: int = Field(default=3, ge=1, le=20)
 
 
 class SuggestionAcceptIn(BaseModel):
@@ -66,7 +63,8 @@ class ImpactOut(BaseModel):
 
 
 class BacktestOut(BaseModel):
-    """The proposal's backtest through the engine (`saras backtest`'s path), or why not."""
+    """The proposal's backtest through the engine, when `saras suggest propose --backtest`
+    ran it in-process (the app queues a run instead), or why not."""
 
     start: str | None = None
     end: str | None = None

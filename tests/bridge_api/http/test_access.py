@@ -177,6 +177,8 @@ def _refusals(w: World):
         ("GET", f"/smallcase/{sc}/suggestions/1", None, w.other_manager, {403}),
         ("POST", f"/smallcase/{sc}/suggestions/1/accept", {}, w.other_manager, {403}),
         ("POST", f"/smallcase/{sc}/suggestions/1/accept", {}, w.owner, {403}),
+        ("POST", f"/smallcase/{sc}/suggestions/1/backtest", {}, w.other_manager, {403}),
+        ("POST", f"/smallcase/{sc}/suggestions/1/backtest", {}, w.owner, {403}),
         (
             "POST",
             "/sips",

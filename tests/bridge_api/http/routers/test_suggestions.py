@@ -159,31 +159,10 @@ def test_only_the_smallcases_manager_or_an_admin_gets_suggestions(client, sessio
     after = _counts(session), session.execute(select(func.count(Suggestion.id))).scalar_one()
     assert after == before
     assert client.get(f"/smallcase/{smallcase}/suggestions", headers=callers[2]).status_code == 200
-    for bad in ({"size": 0}, {"size": 51}, {"backtest": "yes"}, {"colour": "red"}):
+    for bad in ({"size": 0}, {"size": 51}, {"backtest": True}, {"colour": "red"}):
         refused = client.post(
             f"/smallcase/{smallcase}/suggestions", headers=auth(manager), json=bad
         )
         assert refused.status_code == 422, bad
     missing = client.get(f"/smallcase/{smallcase}/suggestions/999999", headers=auth(manager))
     assert missing.status_code == 404
-
-
-def test_a_suggestion_is_backtested_through_the_engine_when_asked(client, session):
-    manager, smallcase, _ = _held(client, session)
-
-    response = client.post(
-        f"/smallcase/{smallcase}/suggestions",
-        headers=auth(manager),
-        json={"backtest": True, "backtest_months": 1, "backtest_subscribers": 1},
-    )
-
-    assert response.status_code == 201, response.text
-    tested = response.json()["backtest"]
-    assert tested["unavailable"] is None, tested
-    assert tested["synthetic_data"] is True
-    assert tested["rebalances"] >= 1
-    assert tested["orders"] >= 1
-    assert tested["charges"] > 0
-    assert tested["benchmark_total_return"] is not None
-    assert "in sample" in tested["in_sample"]
-    assert date.fromisoformat(tested["end"]) <= date.fromisoformat(response.json()["as_of"])

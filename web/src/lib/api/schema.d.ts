@@ -1595,8 +1595,8 @@ export interface paths {
         /**
          * Make Suggestion
          * @description Propose a change to the smallcase's current version from the factor screens and the
-         *     model, with reasons, the subscribers' turnover and charges, and optionally a backtest
-         *     (its manager; nothing is traded).
+         *     model, with reasons and the subscribers' turnover and charges (its manager; nothing is
+         *     traded). Its backtest is queued apart (`POST .../suggestions/{id}/backtest`).
          */
         post: operations["make_suggestion_smallcase__smallcase_id__suggestions_post"];
         delete?: never;
@@ -1640,6 +1640,28 @@ export interface paths {
          *     manager); no batch, order or intent is made.
          */
         post: operations["accept_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smallcase/{smallcase_id}/suggestions/{suggestion_id}/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest Suggestion
+         * @description Queue a backtest of the suggestion's weights exactly as shown, over the months up to
+         *     its as-of day (its manager or an admin); `saras worker` runs it and `GET /backtests/{id}`
+         *     shows its progress and figures. Each problem of the body is named against its field.
+         */
+        post: operations["backtest_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__backtest_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2069,6 +2091,11 @@ export interface components {
             status: "queued" | "running" | "completed" | "failed";
             /** Subscribers */
             subscribers: number;
+            /**
+             * Suggestion Id
+             * @description The suggestion whose weights the run tests (null: the smallcase's latest weights when it was queued).
+             */
+            suggestion_id?: number | null;
             /** Synthetic Data */
             synthetic_data: boolean | null;
             /** Weights */
@@ -2172,7 +2199,8 @@ export interface components {
         };
         /**
          * BacktestOut
-         * @description The proposal's backtest through the engine (`saras backtest`'s path), or why not.
+         * @description The proposal's backtest through the engine, when `saras suggest propose --backtest`
+         *     ran it in-process (the app queues a run instead), or why not.
          */
         BacktestOut: {
             /** Annual Volatility */
@@ -2258,6 +2286,11 @@ export interface components {
             status: "queued" | "running" | "completed" | "failed";
             /** Subscribers */
             subscribers: number;
+            /**
+             * Suggestion Id
+             * @description The suggestion whose weights the run tests (null: the smallcase's latest weights when it was queued).
+             */
+            suggestion_id?: number | null;
             /** Weights */
             weights: {
                 [key: string]: string;
@@ -4439,26 +4472,41 @@ export interface components {
             note: string;
         };
         /**
-         * SuggestionIn
-         * @description What to propose: how many constituents (the current version's count by default), and
-         *     whether to backtest the proposal through the engine (slow: tens of seconds).
+         * SuggestionBacktestIn
+         * @description A backtest of a suggestion's weights over the months up to its as-of day (clipped to
+         *     the days with bars for every one of its stocks).
          */
-        SuggestionIn: {
+        SuggestionBacktestIn: {
             /**
-             * Backtest
-             * @default false
+             * Amount
+             * @description Rupees each simulated subscriber invests (varied as `saras backtest`).
+             * @default 100000.00
+             * @example 1520.35
              */
-            backtest: boolean;
+            amount: string;
             /**
-             * Backtest Months
+             * Months
              * @default 6
              */
-            backtest_months: number;
+            months: number;
             /**
-             * Backtest Subscribers
+             * Schedule
+             * @default monthly
+             * @enum {string}
+             */
+            schedule: "monthly" | "quarterly" | "never";
+            /**
+             * Subscribers
              * @default 3
              */
-            backtest_subscribers: number;
+            subscribers: number;
+        };
+        /**
+         * SuggestionIn
+         * @description What to propose: how many constituents (the current version's count by default). A
+         *     backtest is queued apart (`POST .../suggestions/{id}/backtest`).
+         */
+        SuggestionIn: {
             /** Size */
             size?: number | null;
         };
@@ -13770,6 +13818,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuggestionOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, each problem against its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (the body names the request id to quote) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outside service did not answer; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    backtest_suggestion_smallcase__smallcase_id__suggestions__suggestion_id__backtest_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                smallcase_id: number;
+                suggestion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestionBacktestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRunOut"];
                 };
             };
             /** @description Bad request */
