@@ -46,6 +46,7 @@ def test_a_smallcase_shows_its_history_in_both_languages(bridge: Bridge, browser
 
     page.locator("#lang").select_option("hi")
     expect(page.get_by_role("heading", name="पिछला प्रदर्शन")).to_be_visible()
+    expect(page.get_by_text("प्रकाशित", exact=True)).to_be_visible()  # the status chip
     expect(page.get_by_test_id("history-chart").locator("canvas")).to_be_visible()
     check_page(page, "investor-smallcase-hindi")
     context.close()
