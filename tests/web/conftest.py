@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -93,11 +94,14 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
     env = {**os.environ, "DATABASE_URL": url, "SARAS_WEB_DIR": str(WEB)}
     env.pop("SARAS_DATABASE_URL", None)
     port = _free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KiB of request lines)
+    # and then every request blocks on its log line, the page stuck loading.
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [sys.executable, "-m", "saras", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -111,9 +115,8 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
             except (urllib.error.URLError, OSError):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"saras serve did not start: {process.stderr.read() if process.stderr else ''}"
-                )
+                log.seek(0)
+                raise RuntimeError(f"saras serve did not start: {log.read()}")
             time.sleep(0.2)
         yield Bridge(base, committed, env)
     finally:
@@ -123,3 +126,4 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()

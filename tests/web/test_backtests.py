@@ -25,12 +25,11 @@ def test_a_manager_runs_a_backtest_and_opens_its_report(bridge: Bridge, browser:
         smallcase_id = session.execute(
             select(Smallcase.id).where(Smallcase.name == "IT Bellwethers")
         ).scalar_one()
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # its log unread: to DEVNULL, so a full pipe cannot stall it
         [sys.executable, "-m", "saras", "worker", "--no-schedule", "--poll-seconds", "0.5"],
         env=bridge.env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.DEVNULL,
     )
     context = browser.new_context(base_url=bridge.url, viewport=DESKTOP)
     context.set_default_timeout(15_000)
