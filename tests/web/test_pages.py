@@ -130,6 +130,7 @@ def test_every_role_sets_its_notifications_and_a_webhook(bridge: Bridge, browser
     page.locator("#lang").select_option("hi")
     page.get_by_role("navigation").get_by_role("link", name="सेटिंग्स").click()
     expect(page.get_by_role("heading", name="सूचना सेटिंग्स")).to_be_visible()
+    expect(page.get_by_text("लाभांश जमा हुआ")).to_be_visible()  # every kind has its words
     check_page(page, "investor-settings-hindi")
     page.locator("#lang").select_option("en")
     page.get_by_role("button", name="Sign out").click()
