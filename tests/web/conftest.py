@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +19,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.demo.seed import seed_demo
+from tests.logged import log_of, spawn
 from tests.web.browser import WEB, chromium_path
 
 
@@ -94,16 +94,9 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
     env = {**os.environ, "DATABASE_URL": url, "SARAS_WEB_DIR": str(WEB)}
     env.pop("SARAS_DATABASE_URL", None)
     port = _free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up (64 KiB of request lines)
-    # and then every request blocks on its log line, the page stuck loading.
-    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in the finally below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "saras", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-    )
+    # Its log to a file (`spawn`): with a pipe nobody read, every request blocked on its log
+    # line once 64 KiB of them had filled it, the page stuck loading.
+    process = spawn([sys.executable, "-m", "saras", "serve", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -115,8 +108,7 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
             except (urllib.error.URLError, OSError):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"saras serve did not start: {log.read()}")
+                raise RuntimeError(f"saras serve did not start: {log_of(process)}")
             time.sleep(0.2)
         yield Bridge(base, committed, env)
     finally:
@@ -126,4 +118,3 @@ def bridge(committed: sessionmaker[Session], web_build: None) -> Iterator[Bridge
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge_api.db.models import BacktestRecord
 from tests.bridge_api.backtest.test_requested_runs import ASK, _manager, _published, live
 from tests.bridge_api.execution.support import saras_env
+from tests.logged import log_of, spawn
 
 pytestmark = pytest.mark.integration
 __all__ = ["live"]
@@ -35,13 +36,7 @@ def _worker(sessions: sessionmaker[Session]) -> subprocess.Popen[str]:
         "--poll-seconds",
         "0.2",
     ]
-    return subprocess.Popen(
-        command,
-        env=saras_env(sessions),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return spawn(command, saras_env(sessions))
 
 
 def _run(sessions: sessionmaker[Session], run_id: int) -> BacktestRecord:
@@ -54,7 +49,7 @@ def _wait(condition: Callable[[], bool], what: str, *workers: subprocess.Popen[s
     while not condition():
         for worker in workers:
             if worker.poll() is not None:
-                pytest.fail(f"a worker exited while waiting for {what}: {worker.communicate()}")
+                pytest.fail(f"a worker exited while waiting for {what}: {log_of(worker)}")
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.2)

@@ -22,6 +22,7 @@ from tests.bridge_api.execution.support import saras_env
 from tests.bridge_api.factories import make_user
 from tests.bridge_api.notifications.conftest import Receiver
 from tests.bridge_api.notifications.test_delivery import SECRET, _valid
+from tests.logged import log_of, spawn
 
 pytestmark = pytest.mark.integration
 INVESTORS, PAYINS = 3, 3
@@ -41,13 +42,7 @@ def _worker(sessions: sessionmaker[Session]) -> subprocess.Popen[str]:
         "--poll-seconds",
         "0.2",
     ]
-    return subprocess.Popen(
-        command,
-        env=saras_env(sessions),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return spawn(command, saras_env(sessions))
 
 
 def _statuses(sessions: sessionmaker[Session]) -> Counter[str]:
@@ -59,7 +54,7 @@ def _wait(condition, timeout: float, what: str, process: subprocess.Popen[str]) 
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
-            pytest.fail(f"the worker exited while waiting for {what}: {process.communicate()}")
+            pytest.fail(f"the worker exited while waiting for {what}: {log_of(process)}")
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.1)
@@ -89,15 +84,15 @@ def test_a_worker_killed_mid_delivery_leaves_nothing_undelivered_or_doubled(
     _wait(hook.first_arrived.is_set, 60, "the first webhook request", victim)
     time.sleep(kill_moment(0.0, 1.5))
     victim.send_signal(signal.SIGKILL)
-    victim.communicate(timeout=30)
+    victim.wait(timeout=30)
     cut_short = _statuses(committed)["sending"]
     restarted = _worker(committed)
     _wait(lambda: _statuses(committed) == {"sent": 3 * events}, 90, "every delivery", restarted)
     restarted.send_signal(signal.SIGTERM)
-    _, err = restarted.communicate(timeout=30)
+    restarted.wait(timeout=30)
 
     assert victim.returncode == -signal.SIGKILL
-    assert restarted.returncode == 0, err
+    assert restarted.returncode == 0, log_of(restarted)
     assert cut_short == 1
     with committed() as session:
         per_channel = Counter(session.execute(select(NotificationDelivery.channel)).scalars())
