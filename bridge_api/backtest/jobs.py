@@ -20,13 +20,12 @@ from decimal import Decimal
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge_api.backtest.isolated import backtest_on
 from bridge_api.backtest.report import report_page, summary_payload
 from bridge_api.backtest.run import BacktestRun
-from bridge_api.backtest.scenario import BacktestSpec, run_backtest
-from bridge_api.db.migrate import upgrade
+from bridge_api.backtest.scenario import BacktestSpec
 from bridge_api.db.models import BacktestRecord
-from bridge_api.db.roles import app_engine
-from bridge_api.db.scratch import configured_database, drop_database, fresh_database
+from bridge_api.db.scratch import configured_database
 from bridge_api.errors import DomainError
 from bridge_api.notifications.jobs import app
 
@@ -55,21 +54,14 @@ def execute(sessions: sessionmaker[Session], run_id: int) -> str:
         with sessions() as session:
             record = session.get(BacktestRecord, run_id)
             return "missing" if record is None else record.status
-    database = scratch_name(run_id)
     try:
         with sessions() as session:
             spec = spec_of(session.get_one(BacktestRecord, run_id))
-        url = fresh_database(database)
-        upgrade(url)
-        engine = app_engine(url)
-        try:
-            result = run_backtest(
-                sessionmaker(engine, expire_on_commit=False),
-                spec,
-                progress=lambda event, info: _progress(sessions, run_id, attempt, event, info),
-            )
-        finally:
-            engine.dispose()
+        result = backtest_on(
+            scratch_name(run_id),
+            spec,
+            progress=lambda event, info: _progress(sessions, run_id, attempt, event, info),
+        )
         outcome: dict[str, object] = {
             "summary": summary_payload(result),
             "series": series_of(result),
@@ -79,11 +71,6 @@ def execute(sessions: sessionmaker[Session], run_id: int) -> str:
         log.exception("backtest run %s failed", run_id)
         _finish(sessions, run_id, attempt, status="failed", error=_reason(error))
         return "failed"
-    finally:
-        try:
-            drop_database(database)
-        except Exception:  # a database left behind is dropped by the next attempt or run
-            log.exception("could not drop %s", database)
     _finish(sessions, run_id, attempt, status="completed", **outcome)
     log.info("backtest run %s completed", run_id)
     return "completed"

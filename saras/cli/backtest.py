@@ -87,15 +87,12 @@ def run(
 ) -> Path:
     """Run (or read) the backtest, write the report, print where it is and the headline."""
     from rich.console import Console  # noqa: PLC0415
-    from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
 
+    from bridge_api.backtest.isolated import backtest_on  # noqa: PLC0415
     from bridge_api.backtest.lean_result import read_lean_result  # noqa: PLC0415
     from bridge_api.backtest.metrics import summarise  # noqa: PLC0415
     from bridge_api.backtest.report import write_report  # noqa: PLC0415
-    from bridge_api.backtest.scenario import BacktestSpec, run_backtest  # noqa: PLC0415
-    from bridge_api.db.migrate import upgrade  # noqa: PLC0415
-    from bridge_api.db.roles import app_engine  # noqa: PLC0415
-    from bridge_api.demo.database import demo_database  # noqa: PLC0415
+    from bridge_api.backtest.scenario import BacktestSpec  # noqa: PLC0415
     from bridge_api.demo.seed import DEMO_SMALLCASES  # noqa: PLC0415
 
     console = Console()
@@ -118,19 +115,16 @@ def run(
             schedule=schedule,
         )
         with console.status("Preparing a fresh backtest database...") as status:
-            url = demo_database(DATABASE)
-            upgrade(url)
-            engine = app_engine(url)
-            result = run_backtest(
-                sessionmaker(engine, expire_on_commit=False),
+            result = backtest_on(
+                DATABASE,
                 spec,
                 progress=lambda event, info: (
                     status.update(f"Rebalanced on {info['day']} (batch {info['batch']})")
                     if event == "rebalanced"
                     else None
                 ),
+                keep=True,
             )
-            engine.dispose()
     folder = write_report(result, out, stamp=datetime.now(UTC))
     summary = summarise(result)
     bench = summary.benchmark_total_return
