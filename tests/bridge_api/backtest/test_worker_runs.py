@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 
@@ -15,28 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge_api.db.models import BacktestRecord
 from tests.bridge_api.backtest.test_requested_runs import ASK, _manager, _published, live
-from tests.bridge_api.execution.support import saras_env
-from tests.logged import log_of, spawn
+from tests.bridge_api.execution.support import worker_process
+from tests.logged import log_of
 
 pytestmark = pytest.mark.integration
 __all__ = ["live"]
-
-
-def _worker(sessions: sessionmaker[Session]) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "saras",
-        "worker",
-        "--no-schedule",
-        "--heartbeat-seconds",
-        "0.5",
-        "--stalled-after",
-        "2",
-        "--poll-seconds",
-        "0.2",
-    ]
-    return spawn(command, saras_env(sessions))
 
 
 def _run(sessions: sessionmaker[Session], run_id: int) -> BacktestRecord:
@@ -62,7 +44,7 @@ def test_a_killed_workers_run_is_run_again_once_by_another(committed, live):
     queued = live.post(f"/smallcase/{smallcase_id}/backtests", headers=headers, json=longer)
     run_id = queued.json()["id"]
 
-    first = _worker(committed)
+    first = worker_process(committed)
     try:
         _wait(lambda: _run(committed, run_id).days_done >= 1, "the first sessions", first)
         first.send_signal(signal.SIGKILL)
@@ -74,7 +56,7 @@ def test_a_killed_workers_run_is_run_again_once_by_another(committed, live):
     assert (cut.status, cut.attempts) == ("running", 1)
     assert cut.days_done < (cut.days_total or 0)
 
-    others = [_worker(committed), _worker(committed)]
+    others = [worker_process(committed), worker_process(committed)]
     try:
         _wait(lambda: _run(committed, run_id).status == "completed", "completion", *others)
     finally:

@@ -35,6 +35,7 @@ from bridge_api.execution.runner import reconcile_batch
 from bridge_api.ledger.reconciliation import compare
 from bridge_api.portfolios import intents
 from bridge_api.smallcases import service as smallcases
+from tests.logged import spawn
 
 
 def ready_batch(sessions: sessionmaker[Session], amounts: dict[str, str], day: date) -> int:
@@ -169,6 +170,14 @@ def engine_process(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def worker_process(sessions: sessionmaker[Session]) -> subprocess.Popen[str]:
+    """``saras worker`` (no scheduler) on `sessions`' database, quick to poll and to rescue a
+    dead worker's jobs; its log in a file (`tests.logged.log_of`)."""
+    command = [sys.executable, "-m", "saras", "worker", "--no-schedule"]
+    command += ["--heartbeat-seconds", "0.5", "--stalled-after", "2", "--poll-seconds", "0.2"]
+    return spawn(command, saras_env(sessions))
 
 
 @dataclass(frozen=True)

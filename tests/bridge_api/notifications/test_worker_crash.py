@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -18,31 +17,14 @@ from bridge_api.db.models import InboxMessage, NotificationDelivery
 from bridge_api.notifications.events import EventKind, notify
 from bridge_api.notifications.preferences import update_preferences
 from bridge_api.notifications.webhooks import IDEMPOTENCY_KEY
-from tests.bridge_api.execution.support import saras_env
+from tests.bridge_api.execution.support import worker_process
 from tests.bridge_api.factories import make_user
 from tests.bridge_api.notifications.conftest import Receiver
 from tests.bridge_api.notifications.test_delivery import SECRET, _valid
-from tests.logged import log_of, spawn
+from tests.logged import log_of
 
 pytestmark = pytest.mark.integration
 INVESTORS, PAYINS = 3, 3
-
-
-def _worker(sessions: sessionmaker[Session]) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "saras",
-        "worker",
-        "--no-schedule",
-        "--heartbeat-seconds",
-        "0.5",
-        "--stalled-after",
-        "2",
-        "--poll-seconds",
-        "0.2",
-    ]
-    return spawn(command, saras_env(sessions))
 
 
 def _statuses(sessions: sessionmaker[Session]) -> Counter[str]:
@@ -80,13 +62,13 @@ def test_a_worker_killed_mid_delivery_leaves_nothing_undelivered_or_doubled(
                 )
     events = INVESTORS * PAYINS
 
-    victim = _worker(committed)
+    victim = worker_process(committed)
     _wait(hook.first_arrived.is_set, 60, "the first webhook request", victim)
     time.sleep(kill_moment(0.0, 1.5))
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     cut_short = _statuses(committed)["sending"]
-    restarted = _worker(committed)
+    restarted = worker_process(committed)
     _wait(lambda: _statuses(committed) == {"sent": 3 * events}, 90, "every delivery", restarted)
     restarted.send_signal(signal.SIGTERM)
     restarted.wait(timeout=30)
